@@ -1,0 +1,246 @@
+// Package profile loads and validates firmware profiles: everything quillpost must know about one
+// kind of plotter robot to write safe G-code for it. A profile names the firmware dialect and its
+// serial protocol, the machine's hard bounds, where and how the card lies on the bed, how the pen
+// goes up and down, feeds and accelerations, and the start and end sequences. Profiles are data
+// (the TOML files in firmware-profiles/), checked on load with errors that name file, field and
+// reason, because a wrong number in one of them can drive a pen into the frame.
+package profile
+
+import (
+	"fmt"
+	"math"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/quillpost/quillpost/internal/geom"
+
+	firmwareprofiles "github.com/quillpost/quillpost/firmware-profiles"
+)
+
+// Dialects, protocols and pen actuators a profile may name.
+const (
+	DialectGRBL    = "grbl"
+	DialectMarlin  = "marlin"
+	DialectFluidNC = "fluidnc"
+	DialectKlipper = "klipper"
+
+	// ProtocolCharCount is GRBL's character counting: the sender keeps at most RXBuffer bytes
+	// unacknowledged in the controller's serial receive buffer.
+	ProtocolCharCount = "char-count"
+	// ProtocolLineChecksum is Marlin's numbered lines with checksums, "ok" per line and "Resend:
+	// N" on a corrupted line; at most QueueDepth lines are in flight.
+	ProtocolLineChecksum = "line-checksum"
+	// ProtocolSendWait sends one line and waits for its "ok" before the next.
+	ProtocolSendWait = "send-wait"
+
+	// ActuatorServo is a hobby servo that swings the pen; the firmware does not wait for it, so
+	// the program dwells for the servo's travel and settle time.
+	ActuatorServo = "servo"
+	// ActuatorZ is a Z axis (a stepper, or FluidNC's RC-servo axis) that the motion planner drives.
+	ActuatorZ = "z"
+)
+
+// Profile is one validated firmware profile. Coordinates are machine millimetres unless a field
+// says otherwise.
+type Profile struct {
+	Name    string // the file name without .toml
+	Title   string // one line for people
+	Dialect string // DialectGRBL, DialectMarlin, DialectFluidNC or DialectKlipper
+	Baud    int
+
+	Protocol Protocol
+	WorkArea geom.Rect // hard bounds in machine mm; no coordinate may leave it
+	Card     Placement
+
+	Actuator       string // ActuatorServo or ActuatorZ
+	PenUp, PenDown PenMove
+
+	DrawFeed, TravelFeed     float64 // mm/min; TravelFeed is the speed of G0 (GRBL's max rate)
+	Accel, JunctionDeviation float64 // mm/s², mm
+
+	MinGap    float64 // pen-up gaps shorter than this are drawn across (mm)
+	Tolerance float64 // simplification and arc-fitting tolerance (mm)
+	Arcs      bool    // the firmware executes G2/G3 and may be sent them
+	Precision int     // decimals of every emitted coordinate
+
+	Start, End []string // G-code lines sent before the first and after the last stroke
+}
+
+// Protocol says how a sender streams lines to the controller.
+type Protocol struct {
+	Kind       string // ProtocolCharCount, ProtocolLineChecksum or ProtocolSendWait
+	RXBuffer   int    // bytes of serial receive buffer (char-count only)
+	QueueDepth int    // lines in flight (line-checksum only)
+}
+
+// Placement says where and how the card lies on the bed. A card point (x right, y down, mm from
+// the card's top-left corner) is rotated as the table below says, each machine axis is negated
+// when its flip is set, and Offset is added:
+//
+//	Rotation   card +x goes to   card +y goes to
+//	0          machine +X        machine +Y
+//	90         machine +Y        machine -X
+//	180        machine -X        machine -Y
+//	270        machine -Y        machine +X
+//
+// So Offset is the machine position of the card's top-left corner. A bed whose Y axis points
+// away from the operator, with the card lying the right way up, is Rotation 0 with FlipY.
+type Placement struct {
+	Offset       geom.Point
+	Rotation     int // degrees: 0, 90, 180 or 270
+	FlipX, FlipY bool
+}
+
+// PenMove is one pen transition (up or down).
+type PenMove struct {
+	Commands      []string // G-code lines, validated; never user text
+	SettleSeconds float64  // time for the pen to stop bouncing after it arrives
+	Position      float64  // where the actuator goes: servo degrees, or Z in mm
+	Speed         float64  // how fast it gets there: degrees/s for a servo, mm/s for Z
+}
+
+// ToMachine maps a card point to machine coordinates. It only negates, swaps and adds, so the
+// result is exact and the same on every platform (no fused multiply-add can creep in).
+func (p *Profile) ToMachine(c geom.Point) geom.Point {
+	var u geom.Point
+	switch p.Card.Rotation {
+	case 90:
+		u = geom.Point{X: -c.Y, Y: c.X}
+	case 180:
+		u = geom.Point{X: -c.X, Y: -c.Y}
+	case 270:
+		u = geom.Point{X: c.Y, Y: -c.X}
+	default:
+		u = c
+	}
+	if p.Card.FlipX {
+		u.X = -u.X
+	}
+	if p.Card.FlipY {
+		u.Y = -u.Y
+	}
+	return geom.Point{X: p.Card.Offset.X + u.X, Y: p.Card.Offset.Y + u.Y}
+}
+
+// ToCard is the inverse of ToMachine.
+func (p *Profile) ToCard(m geom.Point) geom.Point {
+	u := geom.Point{X: m.X - p.Card.Offset.X, Y: m.Y - p.Card.Offset.Y}
+	if p.Card.FlipX {
+		u.X = -u.X
+	}
+	if p.Card.FlipY {
+		u.Y = -u.Y
+	}
+	switch p.Card.Rotation {
+	case 90:
+		return geom.Point{X: u.Y, Y: -u.X}
+	case 180:
+		return geom.Point{X: -u.X, Y: -u.Y}
+	case 270:
+		return geom.Point{X: -u.Y, Y: u.X}
+	}
+	return u
+}
+
+// PenLiftSeconds returns how long raising and lowering the pen take, all in: the actuator's
+// travel between the two positions at its speed, plus the settle time. A servo that swings
+// further takes longer, which a plot-time estimate must know.
+func (p *Profile) PenLiftSeconds() (up, down float64) {
+	travel := math.Abs(p.PenUp.Position - p.PenDown.Position)
+	return p.PenUp.SettleSeconds + travel/p.PenUp.Speed, p.PenDown.SettleSeconds + travel/p.PenDown.Speed
+}
+
+// PenDwellSeconds returns the dwell the program must insert after each pen command. The firmware
+// does not know when a servo arrives, so a servo's dwell covers its travel and settle; a Z axis is
+// moved by the motion planner, which already waits for the move, so only the settle remains.
+func (p *Profile) PenDwellSeconds() (up, down float64) {
+	if p.Actuator == ActuatorZ {
+		return p.PenUp.SettleSeconds, p.PenDown.SettleSeconds
+	}
+	return p.PenLiftSeconds()
+}
+
+// RapidUsesFeed reports whether G0 moves at the modal feed rate (Marlin, Klipper) rather than at
+// the machine's maximum rate (GRBL, FluidNC); travel moves must then carry their own F.
+func (p *Profile) RapidUsesFeed() bool {
+	return p.Dialect == DialectMarlin || p.Dialect == DialectKlipper
+}
+
+// DwellMilliseconds reports whether G4 P counts milliseconds (Marlin, Klipper) rather than
+// seconds (GRBL, FluidNC).
+func (p *Profile) DwellMilliseconds() bool {
+	return p.Dialect == DialectMarlin || p.Dialect == DialectKlipper
+}
+
+// Clone returns a deep copy, so a caller may adjust a profile without touching the shared ones.
+func (p *Profile) Clone() *Profile {
+	q := *p
+	q.PenUp.Commands = slices.Clone(p.PenUp.Commands)
+	q.PenDown.Commands = slices.Clone(p.PenDown.Commands)
+	q.Start = slices.Clone(p.Start)
+	q.End = slices.Clone(p.End)
+	return &q
+}
+
+// Validate checks a profile built in code the way Parse checks a file; errors name the profile's
+// file and the field.
+func (p *Profile) Validate() error {
+	label := "profile"
+	if p.Name != "" {
+		label = p.Name + ".toml"
+	}
+	return p.validate(label)
+}
+
+var embedded = sync.OnceValues(func() ([]*Profile, error) {
+	entries, err := firmwareprofiles.FS.ReadDir(".")
+	if err != nil {
+		return nil, fmt.Errorf("read embedded firmware profiles: %w", err)
+	}
+	var all []*Profile
+	for _, e := range entries {
+		if e.IsDir() || path.Ext(e.Name()) != ".toml" {
+			continue
+		}
+		data, err := firmwareprofiles.FS.ReadFile(e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("read embedded firmware profile %s: %w", e.Name(), err)
+		}
+		p, err := Parse(e.Name(), data)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, p)
+	}
+	slices.SortFunc(all, func(a, b *Profile) int { return strings.Compare(a.Name, b.Name) })
+	return all, nil
+})
+
+// All returns copies of every embedded profile, sorted by name. The embedded files are part of
+// the build and tested; one that fails to load is a programming error and panics.
+func All() []*Profile {
+	all, err := embedded()
+	if err != nil {
+		panic("profile: " + err.Error())
+	}
+	out := make([]*Profile, len(all))
+	for i, p := range all {
+		out[i] = p.Clone()
+	}
+	return out
+}
+
+// Lookup returns a copy of the embedded profile with the given name.
+func Lookup(name string) (*Profile, error) {
+	all := All()
+	names := make([]string, len(all))
+	for i, p := range all {
+		if p.Name == name {
+			return p, nil
+		}
+		names[i] = p.Name
+	}
+	return nil, fmt.Errorf("unknown firmware profile %q; known profiles: %s", name, strings.Join(names, ", "))
+}

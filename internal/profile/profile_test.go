@@ -1,0 +1,158 @@
+package profile
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/quillpost/quillpost/internal/geom"
+)
+
+func TestEmbeddedProfiles(t *testing.T) {
+	all := All()
+	var names []string
+	for _, p := range all {
+		names = append(names, p.Name)
+	}
+	want := []string{"fluidnc", "grbl-servo", "grbl-z", "klipper", "marlin-servo"}
+	if !slices.Equal(names, want) {
+		t.Fatalf("profiles = %v, want %v", names, want)
+	}
+	for _, p := range all {
+		if err := p.Validate(); err != nil {
+			t.Errorf("%s: Validate: %v", p.Name, err)
+		}
+		// Every profile must hold the largest card format (A5, 210 x 148 mm) in its work area.
+		for _, c := range []geom.Point{{X: 0, Y: 0}, {X: 210, Y: 0}, {X: 0, Y: 148}, {X: 210, Y: 148}} {
+			if m := p.ToMachine(c); !p.WorkArea.Contains(m, 0) {
+				t.Errorf("%s: card corner %v lands at %v, outside the work area %v", p.Name, c, m, p.WorkArea)
+			}
+		}
+	}
+	byName := map[string]*Profile{}
+	for _, p := range all {
+		byName[p.Name] = p
+	}
+	checks := []struct {
+		name, dialect, protocol, actuator string
+		rx, queue                         int
+	}{
+		{"grbl-servo", DialectGRBL, ProtocolCharCount, ActuatorServo, 128, 0},
+		{"grbl-z", DialectGRBL, ProtocolCharCount, ActuatorZ, 128, 0},
+		{"marlin-servo", DialectMarlin, ProtocolLineChecksum, ActuatorServo, 0, 4},
+		{"fluidnc", DialectFluidNC, ProtocolCharCount, ActuatorZ, 256, 0},
+		{"klipper", DialectKlipper, ProtocolSendWait, ActuatorZ, 0, 0},
+	}
+	for _, c := range checks {
+		p := byName[c.name]
+		if p.Dialect != c.dialect || p.Protocol.Kind != c.protocol || p.Actuator != c.actuator ||
+			p.Protocol.RXBuffer != c.rx || p.Protocol.QueueDepth != c.queue {
+			t.Errorf("%s: dialect %s protocol %+v actuator %s", c.name, p.Dialect, p.Protocol, p.Actuator)
+		}
+		if p.MinGap != DefaultMinGap || p.Tolerance != DefaultTolerance || p.Precision != DefaultPrecision {
+			t.Errorf("%s: min_gap %g tolerance %g precision %d, want the defaults", c.name, p.MinGap, p.Tolerance, p.Precision)
+		}
+	}
+	if got := byName["grbl-servo"].PenDown.Commands; !slices.Equal(got, []string{"M3 S90"}) {
+		t.Errorf("grbl-servo pen down = %q", got)
+	}
+	if got := byName["marlin-servo"].PenDown.Commands; !slices.Equal(got, []string{"M400", "M280 P0 S50"}) {
+		t.Errorf("marlin-servo pen down = %q", got)
+	}
+}
+
+func TestAllReturnsCopies(t *testing.T) {
+	a := All()[0]
+	a.Start[0] = "G0 X99999"
+	a.DrawFeed = -1
+	if b := All()[0]; b.Start[0] == "G0 X99999" || b.DrawFeed == -1 {
+		t.Fatal("All shares its profiles with callers")
+	}
+}
+
+func TestLookup(t *testing.T) {
+	p, err := Lookup("grbl-z")
+	if err != nil || p.Name != "grbl-z" {
+		t.Fatalf("Lookup(grbl-z) = %v, %v", p, err)
+	}
+	_, err = Lookup("grbl")
+	if err == nil || !strings.Contains(err.Error(), `unknown firmware profile "grbl"`) ||
+		!strings.Contains(err.Error(), "fluidnc, grbl-servo, grbl-z, klipper, marlin-servo") {
+		t.Fatalf("Lookup(grbl) error = %v", err)
+	}
+}
+
+func TestPlacement(t *testing.T) {
+	// Where card +x and card +y go for each rotation and flip, as the Placement table says.
+	cases := []struct {
+		rot          int
+		flipX, flipY bool
+		x, y         geom.Point
+	}{
+		{0, false, false, geom.Point{X: 1}, geom.Point{Y: 1}},
+		{90, false, false, geom.Point{Y: 1}, geom.Point{X: -1}},
+		{180, false, false, geom.Point{X: -1}, geom.Point{Y: -1}},
+		{270, false, false, geom.Point{Y: -1}, geom.Point{X: 1}},
+		{0, false, true, geom.Point{X: 1}, geom.Point{Y: -1}},
+		{90, true, false, geom.Point{Y: 1}, geom.Point{X: 1}},
+	}
+	for _, c := range cases {
+		p := &Profile{Card: Placement{Offset: geom.Point{X: 10, Y: 20}, Rotation: c.rot, FlipX: c.flipX, FlipY: c.flipY}}
+		o := p.ToMachine(geom.Point{})
+		if o != (geom.Point{X: 10, Y: 20}) {
+			t.Errorf("rot %d: origin -> %v, want the offset", c.rot, o)
+		}
+		if got := p.ToMachine(geom.Point{X: 1}).Sub(o); got != c.x {
+			t.Errorf("rot %d flip %v/%v: card +x -> %v, want %v", c.rot, c.flipX, c.flipY, got, c.x)
+		}
+		if got := p.ToMachine(geom.Point{Y: 1}).Sub(o); got != c.y {
+			t.Errorf("rot %d flip %v/%v: card +y -> %v, want %v", c.rot, c.flipX, c.flipY, got, c.y)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, p := range All() {
+		for range 1000 {
+			c := geom.Point{X: rng.Float64() * 210, Y: rng.Float64() * 148}
+			if back := p.ToCard(p.ToMachine(c)); math.Abs(back.X-c.X) > 1e-12 || math.Abs(back.Y-c.Y) > 1e-12 {
+				t.Fatalf("%s: ToCard(ToMachine(%v)) = %v", p.Name, c, back)
+			}
+		}
+	}
+}
+
+func TestPenTimes(t *testing.T) {
+	p, _ := Lookup("grbl-servo")
+	up, down := p.PenLiftSeconds()
+	// 63.5 degrees at 400 degrees/s, plus the settle times.
+	if math.Abs(up-(0.03+63.5/400)) > 1e-12 || math.Abs(down-(0.08+63.5/400)) > 1e-12 {
+		t.Errorf("grbl-servo PenLiftSeconds = %g, %g", up, down)
+	}
+	if du, dd := p.PenDwellSeconds(); du != up || dd != down {
+		t.Errorf("a servo's dwell must cover its travel: %g, %g", du, dd)
+	}
+	// A servo that swings twice as far takes longer.
+	q := p.Clone()
+	q.PenDown.Position = 127
+	if u2, _ := q.PenLiftSeconds(); u2 <= up {
+		t.Errorf("longer servo travel did not take longer: %g <= %g", u2, up)
+	}
+	z, _ := Lookup("grbl-z")
+	up, down = z.PenLiftSeconds()
+	if math.Abs(up-0.2) > 1e-12 || math.Abs(down-0.25) > 1e-12 {
+		t.Errorf("grbl-z PenLiftSeconds = %g, %g, want 0.2, 0.25", up, down)
+	}
+	if du, dd := z.PenDwellSeconds(); du != 0 || dd != 0.05 {
+		t.Errorf("a Z pen dwells for its settle only: %g, %g", du, dd)
+	}
+}
+
+func TestDialectFacts(t *testing.T) {
+	for _, p := range All() {
+		ms := p.Dialect == DialectMarlin || p.Dialect == DialectKlipper
+		if p.DwellMilliseconds() != ms || p.RapidUsesFeed() != ms {
+			t.Errorf("%s: DwellMilliseconds %v RapidUsesFeed %v", p.Name, p.DwellMilliseconds(), p.RapidUsesFeed())
+		}
+	}
+}
