@@ -1,0 +1,267 @@
+// Package app assembles a running quillpost from its parts: the store, the queue (embedded NATS or
+// an external cluster), the outbox relay, the dead-job watcher, the HTTP API and, on request,
+// simulated plotters each driven by a real worker over a pseudo-terminal. `quillpost serve` and
+// the end-to-end tests start the system through it, so the tests exercise what users run.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/quillpost/quillpost/internal/intake"
+	"github.com/quillpost/quillpost/internal/plan"
+	"github.com/quillpost/quillpost/internal/plotsim"
+	"github.com/quillpost/quillpost/internal/profile"
+	"github.com/quillpost/quillpost/internal/program"
+	"github.com/quillpost/quillpost/internal/queue"
+	"github.com/quillpost/quillpost/internal/serialstream"
+	"github.com/quillpost/quillpost/internal/store"
+	"github.com/quillpost/quillpost/internal/store/sqlite"
+	"github.com/quillpost/quillpost/internal/worker"
+)
+
+// Config describes one quillpost process.
+type Config struct {
+	DataDir string // SQLite database and embedded NATS storage
+	Addr    string // HTTP listen address, e.g. "127.0.0.1:8080"; "" serves no HTTP (tests use Handler)
+
+	NATSURL    string // an external NATS (cluster); "" starts the embedded server
+	NATSListen string // with the embedded server: also listen here for workers in other processes
+	Queue      queue.Options
+
+	SimPlotters int     // simulated plotters to start, each with a real worker
+	SimSpeed    float64 // simulated time factor: 0 instant, 1 real time, N N× faster
+	SimStock    string  // the stock loaded in the simulated plotters (default a6-white)
+	SimProfile  string  // firmware profile of the simulated plotters (default grbl-servo)
+	// SimFaults[i] are injected into simulated plotter i (tests and demos of fault handling).
+	SimFaults [][]plotsim.Fault
+	// OnWritten is passed to every simulated plotter's worker.
+	OnWritten func(ctx context.Context, worker string, card *store.Card, prog *program.Program)
+
+	Logger *slog.Logger
+}
+
+// System is a started quillpost.
+type System struct {
+	cfg      Config
+	log      *slog.Logger
+	Store    store.Store
+	Queue    *queue.Queue
+	embedded *queue.Embedded
+	relay    *queue.Relay
+	api      *intake.Server
+	mux      *http.ServeMux
+	Sims     []*plotsim.Sim
+	Workers  []*worker.Worker
+
+	listener net.Listener
+}
+
+// Start opens the store and the queue and prepares the workers; Run starts them working.
+func Start(ctx context.Context, cfg Config) (_ *System, err error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.SimStock == "" {
+		cfg.SimStock = "a6-white"
+	}
+	if cfg.SimProfile == "" {
+		cfg.SimProfile = "grbl-servo"
+	}
+	if cfg.Queue.Logger == nil {
+		cfg.Queue.Logger = cfg.Logger
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	s := &System{cfg: cfg, log: cfg.Logger}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	st, err := sqlite.OpenDir(ctx, cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
+	}
+	s.Store = st
+	if cfg.NATSURL == "" {
+		s.embedded, err = queue.StartEmbedded(filepath.Join(cfg.DataDir, "nats"), cfg.NATSListen)
+		if err != nil {
+			return nil, err
+		}
+		s.Queue, err = s.embedded.Queue(ctx, cfg.Queue)
+		if u := s.embedded.ClientURL(); u != "" {
+			s.log.Info("embedded NATS listening", "url", u)
+		}
+	} else {
+		s.Queue, err = queue.Connect(ctx, cfg.NATSURL, cfg.Queue)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.relay = s.Queue.NewRelay(s.Store)
+	s.api = intake.New(intake.Config{Store: s.Store, Logger: s.log, OnAccepted: s.relay.Kick})
+	s.mux = http.NewServeMux()
+	s.mux.Handle("/v1/", s.api.Handler())
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	s.mux.HandleFunc("GET /readyz", s.ready)
+	if err := s.startSimulated(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// startSimulated starts the simulated plotters and their workers (not yet running).
+func (s *System) startSimulated() error {
+	if s.cfg.SimPlotters == 0 {
+		return nil
+	}
+	p, err := profile.Lookup(s.cfg.SimProfile)
+	if err != nil {
+		return err
+	}
+	pen, err := plotsim.CommandPen(p.PenDown.Commands, p.PenUp.Commands)
+	if err != nil {
+		return fmt.Errorf("simulated plotter pen for profile %s: %w", p.Name, err)
+	}
+	lanes := []string{store.Lane(s.cfg.SimStock, false), store.Lane(s.cfg.SimStock, true)}
+	for i := range s.cfg.SimPlotters {
+		sim, err := plotsim.Start(plotsim.Config{
+			Dialect: p.Dialect, Speed: s.cfg.SimSpeed, RXBuffer: p.Protocol.RXBuffer,
+			Area: p.WorkArea, MaxRate: p.TravelFeed, Accel: p.Accel, Pen: pen,
+			Faults: faultsFor(s.cfg.SimFaults, i), Logger: s.log.With("component", "plotsim"),
+		})
+		if err != nil {
+			return err
+		}
+		s.Sims = append(s.Sims, sim)
+		w, err := worker.New(worker.Config{
+			Name: fmt.Sprintf("sim-%d", i+1), Profile: p, Lanes: lanes,
+			Store: s.Store, Queue: s.Queue, AutoFeed: true, Order: plan.OrderOptimal,
+			OpenPort: func(ctx context.Context) (serialstream.Port, error) {
+				return serialstream.Open(sim.Path(), p.Baud)
+			},
+			OnWritten: s.cfg.OnWritten,
+			Logger:    s.log,
+		})
+		if err != nil {
+			return err
+		}
+		s.Workers = append(s.Workers, w)
+	}
+	return nil
+}
+
+// Handler serves the API, health checks and (later) the web pages.
+func (s *System) Handler() http.Handler { return s.mux }
+
+func (s *System) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if _, err := s.Store.PendingOutbox(ctx, 1); err != nil {
+		http.Error(w, "database not ready: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	if !s.Queue.Conn().IsConnected() {
+		http.Error(w, "NATS not connected", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ready\n"))
+}
+
+// Listen binds the HTTP address now (so the caller can print it), before Run serves it.
+func (s *System) Listen() (net.Addr, error) {
+	if s.cfg.Addr == "" {
+		return nil, errors.New("no HTTP address configured")
+	}
+	l, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
+	}
+	s.listener = l
+	return l.Addr(), nil
+}
+
+// Run works until ctx ends: the outbox relay, the dead-job watcher, the workers and the HTTP
+// server (if Listen was called). Then it shuts everything down gracefully and returns.
+func (s *System) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	errc := make(chan error, 4+len(s.Workers))
+	run := func(name string, f func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(ctx); err != nil && ctx.Err() == nil {
+				errc <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+	run("outbox relay", s.relay.Run)
+	run("dead-job watcher", func(ctx context.Context) error {
+		return s.Queue.WatchDeadJobs(ctx, func(ctx context.Context, dj queue.DeadJob) error {
+			_, err := store.FailJob(ctx, s.Store, dj.Job, store.CauseMaxDeliveries,
+				fmt.Sprintf("gave up after %d deliveries", dj.Deliveries))
+			if errors.Is(err, store.ErrStale) {
+				return nil
+			}
+			return err
+		})
+	})
+	for _, w := range s.Workers {
+		run("worker "+w.Name(), w.Run)
+	}
+	if s.listener != nil {
+		srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
+		run("http", func(ctx context.Context) error {
+			go func() {
+				<-ctx.Done()
+				sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				srv.Shutdown(sctx)
+			}()
+			if err := srv.Serve(s.listener); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+	}
+	var first error
+	select {
+	case <-ctx.Done():
+	case first = <-errc:
+	}
+	wg.Wait()
+	return first
+}
+
+// Close releases everything Start opened. Call it after Run returned.
+func (s *System) Close() {
+	for _, sim := range s.Sims {
+		sim.Close()
+	}
+	if s.Queue != nil {
+		s.Queue.Close()
+	}
+	if s.embedded != nil {
+		s.embedded.Shutdown()
+	}
+	if s.Store != nil {
+		s.Store.Close()
+	}
+}
+
+func faultsFor(f [][]plotsim.Fault, i int) []plotsim.Fault {
+	if i < len(f) {
+		return f[i]
+	}
+	return nil
+}

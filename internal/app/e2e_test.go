@@ -1,0 +1,400 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/quillpost/quillpost/internal/app"
+	"github.com/quillpost/quillpost/internal/gcode"
+	"github.com/quillpost/quillpost/internal/geom"
+	"github.com/quillpost/quillpost/internal/plotsim"
+	"github.com/quillpost/quillpost/internal/profile"
+	"github.com/quillpost/quillpost/internal/program"
+	"github.com/quillpost/quillpost/internal/queue"
+	"github.com/quillpost/quillpost/internal/store"
+)
+
+// externalNATS is the machine's NATS server (2.9, JetStream on) that CI provides.
+const externalNATS = "nats://127.0.0.1:4222"
+
+// written records, per robot, the cards it reported written and their programs, in order.
+type written struct {
+	mu    sync.Mutex
+	cards map[string][]writtenCard
+}
+
+type writtenCard struct {
+	id   string
+	prog *program.Program
+}
+
+func (w *written) record(_ context.Context, worker string, c *store.Card, p *program.Program) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.cards[worker] = append(w.cards[worker], writtenCard{c.ID, p})
+}
+
+type harness struct {
+	t   *testing.T
+	sys *app.System
+	srv *httptest.Server
+	key string
+	log *written
+	run func() // starts the system's workers, relay and watchers
+}
+
+func start(t *testing.T, cfg app.Config) *harness {
+	t.Helper()
+	h := &harness{t: t, log: &written{cards: map[string][]writtenCard{}}}
+	cfg.DataDir = t.TempDir()
+	cfg.OnWritten = h.log.record
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		if testing.Verbose() {
+			cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	sys, err := app.Start(ctx, cfg)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	h.sys = sys
+	var done chan error
+	h.run = func() {
+		done = make(chan error, 1)
+		go func() { done <- sys.Run(ctx) }()
+	}
+	h.srv = httptest.NewServer(sys.Handler())
+	t.Cleanup(func() {
+		h.srv.Close()
+		cancel()
+		if done != nil {
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("system stopped with: %v", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Errorf("system did not shut down within 30 s")
+			}
+		}
+		if cfg.NATSURL != "" {
+			tctx, tcancel := context.WithTimeout(context.Background(), 10*time.Second)
+			sys.Queue.Teardown(tctx)
+			tcancel()
+		}
+		sys.Close()
+	})
+	acc, err := sys.Store.CreateAccount(ctx, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.key, _, err = sys.Store.CreateKey(ctx, acc.ID, store.KeyLive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+var messages = []string{
+	"Liebe Frau Müller,\nvielen Dank für Ihre Treue! Wir freuen uns auf Ihren nächsten Besuch.\nHerzliche Grüße, Ihr Papierladen",
+	"Dear Sam,\nthank you so much for your order. It made our week!\nWarmly, Jo",
+	"Lieber Jörg,\ndanke für das schöne Gespräch über Füller und Tinte.\nBis bald!",
+}
+
+func (h *harness) submit(i int) string {
+	h.t.Helper()
+	body := fmt.Sprintf(`{"message":%q,"font":%q,"hand":"casual","stock":"a6-white",
+	  "to":{"name":"Kundin %d","lines":["Hauptstraße %d"],"postal_code":"10115","city":"Berlin","country":"DE"}}`,
+		messages[i%len(messages)], []string{"allure", "script", "felix"}[i%3], i, i+1)
+	req, _ := http.NewRequest("POST", h.srv.URL+"/v1/cards", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+h.key)
+	req.Header.Set("Idempotency-Key", fmt.Sprintf("order-%d", i))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var card struct{ ID, Status string }
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusCreated || json.Unmarshal(raw, &card) != nil {
+		h.t.Fatalf("card %d: %d %s", i, resp.StatusCode, raw)
+	}
+	return card.ID
+}
+
+// waitAll waits until every card reached one of the final statuses, failing after timeout.
+func (h *harness) waitAll(ids []string, timeout time.Duration) map[string]*store.Card {
+	h.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		cards := map[string]*store.Card{}
+		done := 0
+		for _, id := range ids {
+			c, err := h.sys.Store.GetCard(context.Background(), store.AnyAccount, id)
+			if err != nil {
+				h.t.Fatal(err)
+			}
+			cards[id] = c
+			if c.Status == store.StatusWritten || c.Status == store.StatusFailed {
+				done++
+			}
+		}
+		if done == len(ids) {
+			return cards
+		}
+		if time.Now().After(deadline) {
+			var left []string
+			for id, c := range cards {
+				if c.Status != store.StatusWritten {
+					left = append(left, id+":"+string(c.Status))
+				}
+			}
+			h.t.Fatalf("after %v, %d of %d cards are not written: %v", timeout, len(ids)-done, len(ids), left)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// checkWrittenOnce asserts every card is written, by exactly one written event, and returns how
+// many were spoiled on the way.
+func (h *harness) checkWrittenOnce(cards map[string]*store.Card) (spoiled int) {
+	h.t.Helper()
+	for id, c := range cards {
+		if c.Status != store.StatusWritten {
+			h.t.Errorf("card %s is %s, want written", id, c.Status)
+		}
+		events, err := h.sys.Store.Events(context.Background(), store.AnyAccount, id)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		n := 0
+		for _, e := range events {
+			switch e.To {
+			case store.StatusWritten:
+				n++
+			case store.StatusSpoiled:
+				spoiled++
+			}
+		}
+		if n != 1 {
+			h.t.Errorf("card %s has %d written events, want exactly 1", id, n)
+		}
+	}
+	h.log.mu.Lock()
+	defer h.log.mu.Unlock()
+	seen := map[string]string{}
+	for w, list := range h.log.cards {
+		for _, wc := range list {
+			if other, dup := seen[wc.id]; dup {
+				h.t.Errorf("card %s reported written by %s and by %s", wc.id, other, w)
+			}
+			seen[wc.id] = w
+		}
+	}
+	if len(seen) != len(cards) {
+		h.t.Errorf("%d cards reported written, want %d", len(seen), len(cards))
+	}
+	return spoiled
+}
+
+// checkDrawings asserts that each simulated plotter drew exactly the pen-down paths of the
+// programs of the cards its worker wrote, in order (spoiled partial cards excluded: robots with
+// spoiled cards are skipped).
+func (h *harness) checkDrawings(skip map[int]bool) {
+	h.t.Helper()
+	p, err := profile.Lookup("grbl-servo")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.log.mu.Lock()
+	defer h.log.mu.Unlock()
+	for i, sim := range h.sys.Sims {
+		if skip[i] {
+			continue
+		}
+		name := h.sys.Workers[i].Name()
+		var want []geom.Stroke
+		for _, wc := range h.log.cards[name] {
+			s, err := gcode.Read(wc.prog.GCode.Lines, p)
+			if err != nil {
+				h.t.Fatal(err)
+			}
+			want = append(want, s...)
+		}
+		var got []geom.Stroke
+		for _, s := range sim.Strokes() {
+			cs := make(geom.Stroke, len(s))
+			for j, pt := range s {
+				cs[j] = p.ToCard(pt)
+			}
+			got = append(got, cs)
+		}
+		if len(h.log.cards[name]) == 0 {
+			h.t.Errorf("%s wrote no card", name)
+		}
+		if err := sameDrawing(got, want, 0.01); err != nil {
+			h.t.Errorf("%s: the plotter's drawing differs from its %d cards' programs: %v", name, len(h.log.cards[name]), err)
+		}
+	}
+}
+
+// sameDrawing compares two drawings stroke by stroke: same count, and every point of each stroke
+// within tol of the other stroke's polyline (the simulator expands arcs at its own resolution).
+func sameDrawing(got, want []geom.Stroke, tol float64) error {
+	if len(got) != len(want) {
+		return fmt.Errorf("%d strokes drawn, %d in the programs", len(got), len(want))
+	}
+	for i := range got {
+		if d := farthest(got[i], want[i]); d > tol {
+			return fmt.Errorf("stroke %d: a drawn point lies %.4f mm from the program's path", i, d)
+		}
+		if d := farthest(want[i], got[i]); d > tol {
+			return fmt.Errorf("stroke %d: a program point lies %.4f mm from the drawn path", i, d)
+		}
+	}
+	return nil
+}
+
+func farthest(a, b geom.Stroke) float64 {
+	worst := 0.0
+	for _, p := range a {
+		best := math.Inf(1)
+		for j := range b {
+			q0 := b[j]
+			q1 := q0
+			if j+1 < len(b) {
+				q1 = b[j+1]
+			}
+			best = math.Min(best, segDist(p, q0, q1))
+		}
+		worst = math.Max(worst, best)
+	}
+	return worst
+}
+
+func segDist(p, a, b geom.Point) float64 {
+	d := b.Sub(a)
+	l2 := d.X*d.X + d.Y*d.Y
+	if l2 == 0 {
+		return p.Dist(a)
+	}
+	t := math.Max(0, math.Min(1, ((p.X-a.X)*d.X+(p.Y-a.Y)*d.Y)/l2))
+	return p.Dist(a.Add(d.Scale(t)))
+}
+
+func runPipeline(t *testing.T, cfg app.Config) {
+	cfg.SimPlotters = 2
+	h := start(t, cfg)
+	h.run()
+	ids := make([]string, 30)
+	for i := range ids {
+		ids[i] = h.submit(i)
+	}
+	cards := h.waitAll(ids, 3*time.Minute)
+	if spoiled := h.checkWrittenOnce(cards); spoiled != 0 {
+		t.Errorf("%d cards spoiled without any fault injected", spoiled)
+	}
+	h.checkDrawings(nil)
+	for _, w := range h.sys.Workers {
+		hb := w.Heartbeat()
+		if hb.CardsWritten == 0 || hb.PenDownMetres <= 0 {
+			t.Errorf("%s heartbeat: %+v", w.Name(), hb)
+		}
+	}
+}
+
+// TestPipelineEmbedded: the whole system in-process on the embedded NATS, 2 simulated plotters,
+// 30 cards, each written exactly once and drawn exactly as programmed.
+func TestPipelineEmbedded(t *testing.T) {
+	runPipeline(t, app.Config{})
+}
+
+// TestPipelineExternalNATS runs the same pipeline on the machine's NATS server, so the
+// non-embedded path (and NATS 2.9 compatibility) is proven too.
+func TestPipelineExternalNATS(t *testing.T) {
+	conn, err := net.DialTimeout("tcp", "127.0.0.1:4222", time.Second)
+	if err != nil {
+		t.Skipf("no NATS server at %s (%v); start one with JetStream to run this test", externalNATS, err)
+	}
+	conn.Close()
+	runPipeline(t, app.Config{NATSURL: externalNATS, Queue: queue.Options{Namespace: fmt.Sprintf("e2e%d", time.Now().UnixNano())}})
+}
+
+// TestConnectionLostMidCard: the first plotter's cable is pulled in the middle of a card. That
+// card is spoiled, its job queued again and written by the other plotter; nothing is lost or
+// written twice.
+func TestConnectionLostMidCard(t *testing.T) {
+	h := start(t, app.Config{SimPlotters: 2, SimFaults: [][]plotsim.Fault{{{Kind: plotsim.FaultDisconnect, Line: 300}}}})
+	h.run()
+	ids := make([]string, 6)
+	for i := range ids {
+		ids[i] = h.submit(i)
+	}
+	cards := h.waitAll(ids, 3*time.Minute)
+	if spoiled := h.checkWrittenOnce(cards); spoiled != 1 {
+		t.Errorf("%d cards spoiled, want exactly the 1 whose cable was pulled", spoiled)
+	}
+	h.checkDrawings(map[int]bool{0: true})
+	if hb := h.sys.Workers[0].Heartbeat(); hb.State != queue.StateError {
+		t.Errorf("the unplugged robot reports %q, want %q", hb.State, queue.StateError)
+	}
+}
+
+// TestWorkerCrashMidCard: a worker process claims a job and dies mid-card (no ack, no heartbeat).
+// JetStream redelivers the job after its ack wait; the next worker marks the abandoned card
+// spoiled, queues a fresh attempt and writes it. The card is written exactly once.
+func TestWorkerCrashMidCard(t *testing.T) {
+	h := start(t, app.Config{SimPlotters: 1, Queue: queue.Options{AckWait: 2 * time.Second}})
+	id := h.submit(0)
+	ctx := context.Background()
+	if _, err := h.sys.Queue.NewRelay(h.sys.Store).Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The doomed worker: takes the job, starts the card, then its process is gone.
+	c, err := h.sys.Queue.Consumer(ctx, "a6-white")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	d, err := c.Next(nctx)
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Claim(ctx, h.sys.Store, d.Job, d.Redelivered(), store.JobOptions{Worker: "doomed", MaxAttempts: 3}); err != nil {
+		t.Fatal(err)
+	}
+	h.run()
+	cards := h.waitAll([]string{id}, time.Minute)
+	if spoiled := h.checkWrittenOnce(cards); spoiled != 1 {
+		t.Errorf("%d spoiled events, want 1 for the abandoned card", spoiled)
+	}
+	events, _ := h.sys.Store.Events(ctx, store.AnyAccount, id)
+	var trail []string
+	for _, e := range events {
+		trail = append(trail, string(e.To)+"("+e.Cause+")")
+	}
+	want := "accepted(intake) queued(intake) plotting(worker.claim) spoiled(worker.lost) queued(worker.lost) plotting(worker.claim) written(worker.written)"
+	if got := strings.Join(trail, " "); got != want {
+		t.Errorf("history:\n got %s\nwant %s", got, want)
+	}
+	if cards[id].Attempts != 2 {
+		t.Errorf("attempts %d, want 2", cards[id].Attempts)
+	}
+	h.checkDrawings(nil)
+}

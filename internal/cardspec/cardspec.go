@@ -1,0 +1,98 @@
+// Package cardspec resolves one card's written content — message, face, hand, card stock, seed —
+// into strokes. Intake and the plotter worker both render through Render, so the strokes hashed
+// for the customer's proof are, by construction, the strokes the robot writes.
+package cardspec
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/quillpost/quillpost/internal/font"
+	"github.com/quillpost/quillpost/internal/hand"
+)
+
+// Spec is everything a card's strokes depend on, by name, as an order stores it.
+type Spec struct {
+	Message string
+	Font    string
+	Hand    string
+	Stock   string // the loaded card stock, "<format>-<paper>", e.g. "a6-white"
+	Align   string // "left" (default) or "center"
+	Seed    uint64
+}
+
+// Defaults used where an order leaves a field empty.
+const (
+	DefaultFont  = "allure"
+	DefaultHand  = "casual"
+	DefaultStock = "a6-white"
+)
+
+// FieldError says which field of a Spec is wrong; Field uses the API's JSON names.
+type FieldError struct {
+	Field  string
+	Reason string
+	Err    error // the renderer's error, for *hand.InputError and *hand.FitError details
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// FormatOfStock returns the card format a stock is cut to: the part of its name before the first
+// dash ("a6-white" → a6), so that stocks can be added without code as long as the format exists.
+func FormatOfStock(stock string) (hand.Format, error) {
+	name, _, _ := strings.Cut(stock, "-")
+	if name == "" {
+		return hand.Format{}, errors.New("the card stock is empty")
+	}
+	f, err := hand.LookupFormat(name)
+	if err != nil {
+		return hand.Format{}, fmt.Errorf("card stock %q: %w", stock, err)
+	}
+	return f, nil
+}
+
+// WithDefaults fills the empty name fields.
+func (s Spec) WithDefaults() Spec {
+	if s.Font == "" {
+		s.Font = DefaultFont
+	}
+	if s.Hand == "" {
+		s.Hand = DefaultHand
+	}
+	if s.Stock == "" {
+		s.Stock = DefaultStock
+	}
+	return s
+}
+
+// Render writes the card. Errors are *FieldError naming the field at fault.
+func Render(s Spec) (*hand.Card, error) {
+	face, err := font.Lookup(s.Font)
+	if err != nil {
+		return nil, &FieldError{Field: "font", Reason: err.Error(), Err: err}
+	}
+	h, err := hand.LookupHand(s.Hand)
+	if err != nil {
+		return nil, &FieldError{Field: "hand", Reason: err.Error(), Err: err}
+	}
+	format, err := FormatOfStock(s.Stock)
+	if err != nil {
+		return nil, &FieldError{Field: "stock", Reason: err.Error(), Err: err}
+	}
+	align, err := hand.ParseAlign(s.Align)
+	if err != nil {
+		return nil, &FieldError{Field: "align", Reason: err.Error(), Err: err}
+	}
+	c, err := hand.Render(hand.Request{Text: s.Message, Face: face, Format: format, Hand: h, Seed: s.Seed, Align: align})
+	if err != nil {
+		var ie *hand.InputError
+		var fe *hand.FitError
+		if errors.As(err, &ie) || errors.As(err, &fe) {
+			return nil, &FieldError{Field: "message", Reason: err.Error(), Err: err}
+		}
+		return nil, fmt.Errorf("render card: %w", err)
+	}
+	return c, nil
+}

@@ -1,0 +1,418 @@
+package intake
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/quillpost/quillpost/internal/address"
+	"github.com/quillpost/quillpost/internal/cardspec"
+	"github.com/quillpost/quillpost/internal/hand"
+	"github.com/quillpost/quillpost/internal/store"
+)
+
+// cardRequest is the body of POST /v1/cards.
+type cardRequest struct {
+	Message          string            `json:"message"`
+	Font             string            `json:"font"`
+	Hand             string            `json:"hand"`
+	Stock            string            `json:"stock"`
+	Align            string            `json:"align"`
+	Seed             *uint64           `json:"seed"`
+	To               *address.Address  `json:"to"`
+	From             *address.Address  `json:"from"`
+	Metadata         map[string]string `json:"metadata"`
+	ApprovalRequired bool              `json:"approval_required"`
+	SendDate         *time.Time        `json:"send_date"`
+}
+
+// maxSeed keeps seeds exact in JavaScript clients (2^53).
+const maxSeed = 1 << 53
+
+// Limits on metadata, which carries the CRM's own ids.
+const (
+	maxMetadataKeys  = 20
+	maxMetadataKey   = 40
+	maxMetadataValue = 500
+)
+
+// cardResponse is a card as the API shows it.
+type cardResponse struct {
+	ID               string            `json:"id"`
+	Object           string            `json:"object"`
+	Status           store.Status      `json:"status"`
+	Test             bool              `json:"test"`
+	Seed             uint64            `json:"seed"`
+	Message          string            `json:"message"`
+	Font             string            `json:"font"`
+	Hand             string            `json:"hand"`
+	Stock            string            `json:"stock"`
+	Format           string            `json:"format"`
+	StrokeHash       string            `json:"stroke_hash"`
+	To               json.RawMessage   `json:"to"`
+	From             json.RawMessage   `json:"from,omitempty"`
+	Metadata         map[string]string `json:"metadata"`
+	CampaignID       string            `json:"campaign_id,omitempty"`
+	Attempts         int               `json:"attempts"`
+	ApprovalRequired bool              `json:"approval_required"`
+	SendDate         *time.Time        `json:"send_date,omitempty"`
+	CreatedAt        time.Time         `json:"created_at"`
+	UpdatedAt        time.Time         `json:"updated_at"`
+	Events           []eventResponse   `json:"events,omitempty"`
+}
+
+type eventResponse struct {
+	ID        string       `json:"id"`
+	From      store.Status `json:"from"`
+	To        store.Status `json:"to"`
+	Cause     string       `json:"cause"`
+	Detail    string       `json:"detail,omitempty"`
+	Attempt   int          `json:"attempt"`
+	CreatedAt time.Time    `json:"created_at"`
+}
+
+func newCardResponse(c *store.Card, events []store.Event) cardResponse {
+	r := cardResponse{
+		ID: c.ID, Object: "card", Status: c.Status, Test: c.Test, Seed: c.Seed, Message: c.Message,
+		Font: c.Font, Hand: c.Hand, Stock: c.Stock, Format: c.Format, StrokeHash: c.StrokeHash,
+		To: c.To, Metadata: c.Metadata, CampaignID: c.CampaignID, Attempts: c.Attempts,
+		ApprovalRequired: c.ApprovalRequired, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+	}
+	if len(c.From) > 0 && string(c.From) != "null" {
+		r.From = c.From
+	}
+	if r.Metadata == nil {
+		r.Metadata = map[string]string{}
+	}
+	if !c.SendDate.IsZero() {
+		t := c.SendDate
+		r.SendDate = &t
+	}
+	for _, e := range events {
+		r.Events = append(r.Events, eventResponse{ID: e.ID, From: e.From, To: e.To, Cause: e.Cause,
+			Detail: e.Detail, Attempt: e.Attempt, CreatedAt: e.CreatedAt})
+	}
+	return r
+}
+
+func (s *Server) createCard(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r.Context())
+	body, aerr := s.readBody(w, r)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	s.idempotent(w, r, p, body, func() (int, any) {
+		nc, aerr := s.validateCard(p, body)
+		if aerr != nil {
+			return aerr.Status, map[string]*apiError{"error": aerr}
+		}
+		nc.IdempotencyKey = r.Header.Get("Idempotency-Key")
+		c, err := s.store.CreateCard(r.Context(), nc)
+		if errors.Is(err, store.ErrDuplicate) && c != nil {
+			// The key's record was pruned but the card remains: answer with the original card.
+			err = nil
+		}
+		if err != nil {
+			s.log.Error("create card", "account", p.Account.ID, "err", err)
+			return http.StatusInternalServerError, nil
+		}
+		events, err := s.store.Events(r.Context(), p.Account.ID, c.ID)
+		if err != nil {
+			s.log.Error("card events", "card", c.ID, "err", err)
+			return http.StatusInternalServerError, nil
+		}
+		s.kick()
+		s.log.Info("card accepted", "card", c.ID, "account", p.Account.ID, "status", c.Status, "test", c.Test)
+		return http.StatusCreated, newCardResponse(c, events)
+	})
+}
+
+// readBody reads a bounded request body.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, &apiError{Status: http.StatusRequestEntityTooLarge, Type: "invalid_request", Code: "body_too_large",
+			Message: fmt.Sprintf("The request body is larger than %d bytes.", s.maxBody)}
+	}
+	if err != nil {
+		return nil, &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "body_unreadable",
+			Message: "The request body could not be read."}
+	}
+	return body, nil
+}
+
+// idempotent runs process once per (account, Idempotency-Key): a replay with the same body gets
+// the recorded response, the same key with another body is refused. Server errors are not
+// recorded, so that the client's retry is processed afresh.
+func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p *store.Principal, body []byte, process func() (int, any)) {
+	key := r.Header.Get("Idempotency-Key")
+	if key == "" {
+		writeError(w, &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "idempotency_key_missing",
+			Message: "The Idempotency-Key header is required, so that a retried request never creates a second card."})
+		return
+	}
+	if len(key) > 255 {
+		writeError(w, &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "idempotency_key_invalid",
+			Message: "The Idempotency-Key header is longer than 255 characters."})
+		return
+	}
+	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"), body...))
+	hash := hex.EncodeToString(sum[:])
+	rec, fresh, err := s.store.BeginIdempotent(r.Context(), p.Account.ID, key, hash, idempotencyStaleAfter)
+	if err != nil {
+		s.log.Error("begin idempotent", "account", p.Account.ID, "err", err)
+		writeError(w, internalError())
+		return
+	}
+	if !fresh {
+		switch {
+		case rec.RequestHash != hash:
+			writeError(w, &apiError{Status: http.StatusUnprocessableEntity, Type: "invalid_request", Code: "idempotency_key_reuse",
+				Message: "This Idempotency-Key was already used with a different request; use a new key for a new request."})
+		case rec.Done():
+			w.Header().Set("Idempotent-Replayed", "true")
+			writeRaw(w, rec.StatusCode, bytes.TrimSuffix(rec.Body, []byte("\n")))
+		default:
+			writeError(w, &apiError{Status: http.StatusConflict, Type: "conflict", Code: "request_in_progress",
+				Message: "A request with this Idempotency-Key is still being processed; retry in a moment."})
+		}
+		return
+	}
+	status, v := process()
+	if status >= 500 {
+		if err := s.store.AbandonIdempotent(r.Context(), p.Account.ID, key); err != nil {
+			s.log.Error("abandon idempotent", "account", p.Account.ID, "err", err)
+		}
+		writeError(w, internalError())
+		return
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		writeError(w, internalError())
+		return
+	}
+	if err := s.store.FinishIdempotent(r.Context(), p.Account.ID, key, status, out); err != nil {
+		s.log.Error("finish idempotent", "account", p.Account.ID, "err", err)
+	}
+	writeRaw(w, status, out)
+}
+
+// validateCard checks an order completely — JSON, names, text, addresses — and renders its proof.
+func (s *Server) validateCard(p *store.Principal, body []byte) (store.NewCard, *apiError) {
+	var req cardRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return store.NewCard{}, jsonError(err)
+	}
+	if dec.More() {
+		return store.NewCard{}, invalid("", "body_invalid", "The request body holds more than one JSON value.")
+	}
+	if strings.TrimSpace(req.Message) == "" {
+		return store.NewCard{}, invalid("message", "message_missing", "The message is empty; write the text the card should carry.")
+	}
+	if req.To == nil {
+		return store.NewCard{}, invalid("to", "address_missing", "The recipient address (to) is missing.")
+	}
+	if aerr := checkAddress("to", *req.To); aerr != nil {
+		return store.NewCard{}, aerr
+	}
+	if req.From != nil {
+		if aerr := checkAddress("from", *req.From); aerr != nil {
+			return store.NewCard{}, aerr
+		}
+	}
+	if aerr := checkMetadata(req.Metadata); aerr != nil {
+		return store.NewCard{}, aerr
+	}
+	var seed uint64
+	if req.Seed != nil {
+		if *req.Seed >= maxSeed {
+			return store.NewCard{}, invalid("seed", "seed_invalid", "The seed must be below 2^53, so that every client reads it exactly.")
+		}
+		seed = *req.Seed
+	} else {
+		var b [8]byte
+		rand.Read(b[:])
+		seed = binary.LittleEndian.Uint64(b[:]) % maxSeed
+	}
+	spec := cardspec.Spec{Message: req.Message, Font: req.Font, Hand: req.Hand, Stock: req.Stock, Align: req.Align, Seed: seed}.WithDefaults()
+	card, err := cardspec.Render(spec)
+	if err != nil {
+		return store.NewCard{}, renderError(err)
+	}
+	to, _ := json.Marshal(address.Normalize(*req.To))
+	var from json.RawMessage
+	if req.From != nil {
+		from, _ = json.Marshal(address.Normalize(*req.From))
+	}
+	nc := store.NewCard{
+		AccountID: p.Account.ID, Test: p.Key.Kind == store.KeyTest,
+		Message: req.Message, Font: spec.Font, Hand: spec.Hand, Stock: spec.Stock, Format: card.Format.Name,
+		Seed: seed, StrokeHash: card.Hash(), To: to, From: from, Metadata: req.Metadata,
+		ApprovalRequired: req.ApprovalRequired,
+	}
+	if req.SendDate != nil {
+		nc.SendDate = req.SendDate.UTC()
+	}
+	return nc, nil
+}
+
+func invalid(field, code, msg string) *apiError {
+	return &apiError{Status: http.StatusUnprocessableEntity, Type: "invalid_request", Code: code, Message: msg, Field: field}
+}
+
+func jsonError(err error) *apiError {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "body_invalid",
+			Message: fmt.Sprintf("The request body is not valid JSON (at byte %d).", syn.Offset)}
+	case errors.As(err, &typ):
+		return &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "field_type", Field: typ.Field,
+			Message: fmt.Sprintf("The field %s must be a %s.", typ.Field, typ.Type)}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "unknown_field", Field: name,
+			Message: fmt.Sprintf("The field %q is not part of this request.", name)}
+	case errors.Is(err, io.EOF):
+		return &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "body_missing", Message: "The request body is empty."}
+	}
+	return &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "body_invalid", Message: "The request body is not valid JSON."}
+}
+
+// checkAddress reports every problem of an address at once, the first as the error's field.
+func checkAddress(prefix string, a address.Address) *apiError {
+	problems := address.Validate(a)
+	if len(problems) == 0 {
+		return nil
+	}
+	e := invalid(prefix+"."+problems[0].Field, "address_invalid", problems[0].Reason)
+	for _, p := range problems {
+		e.Problems = append(e.Problems, fieldProblem{Field: prefix + "." + p.Field, Reason: p.Reason})
+	}
+	return e
+}
+
+func checkMetadata(m map[string]string) *apiError {
+	if len(m) > maxMetadataKeys {
+		return invalid("metadata", "metadata_invalid", fmt.Sprintf("Metadata holds at most %d keys; this has %d.", maxMetadataKeys, len(m)))
+	}
+	for k, v := range m {
+		if k == "" || len(k) > maxMetadataKey {
+			return invalid("metadata", "metadata_invalid", fmt.Sprintf("Metadata keys must be 1 to %d characters long.", maxMetadataKey))
+		}
+		if len(v) > maxMetadataValue {
+			return invalid("metadata."+k, "metadata_invalid", fmt.Sprintf("Metadata values are at most %d characters long.", maxMetadataValue))
+		}
+	}
+	return nil
+}
+
+// renderError turns a proof that cannot be written into an answer naming the field.
+func renderError(err error) *apiError {
+	var fe *cardspec.FieldError
+	if !errors.As(err, &fe) {
+		return internalError()
+	}
+	code := fe.Field + "_invalid"
+	var ie *hand.InputError
+	var fit *hand.FitError
+	switch {
+	case errors.As(err, &ie):
+		code = "text_unwritable"
+	case errors.As(err, &fit):
+		code = "text_too_long"
+	}
+	msg := fe.Reason
+	if msg != "" {
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
+		if !strings.HasSuffix(msg, ".") {
+			msg += "."
+		}
+	}
+	return invalid(fe.Field, code, msg)
+}
+
+func (s *Server) getCard(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r.Context())
+	id := r.PathValue("id")
+	c, err := s.store.GetCard(r.Context(), p.Account.ID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, &apiError{Status: http.StatusNotFound, Type: "not_found", Code: "card_not_found",
+			Message: fmt.Sprintf("There is no card %q.", id)})
+		return
+	}
+	if err != nil {
+		s.log.Error("get card", "card", id, "err", err)
+		writeError(w, internalError())
+		return
+	}
+	events, err := s.store.Events(r.Context(), p.Account.ID, id)
+	if err != nil {
+		s.log.Error("card events", "card", id, "err", err)
+		writeError(w, internalError())
+		return
+	}
+	writeJSON(w, http.StatusOK, newCardResponse(c, events))
+}
+
+func (s *Server) listCards(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r.Context())
+	q := r.URL.Query()
+	f := store.CardFilter{CampaignID: q.Get("campaign"), After: q.Get("after")}
+	for _, st := range q["status"] {
+		for _, one := range strings.Split(st, ",") {
+			f.Statuses = append(f.Statuses, store.Status(one))
+		}
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 1000 {
+			writeError(w, &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "limit_invalid", Field: "limit",
+				Message: "The limit must be a whole number from 1 to 1000."})
+			return
+		}
+		f.Limit = n
+	}
+	for k, vs := range q {
+		if name, ok := strings.CutPrefix(k, "metadata."); ok && len(vs) > 0 {
+			if f.Metadata == nil {
+				f.Metadata = map[string]string{}
+			}
+			f.Metadata[name] = vs[0]
+		}
+	}
+	page, err := s.store.ListCards(r.Context(), p.Account.ID, f)
+	if errors.Is(err, store.ErrInvalid) {
+		writeError(w, &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "filter_invalid", Message: "The list filter is not valid: " + err.Error() + "."})
+		return
+	}
+	if err != nil {
+		s.log.Error("list cards", "err", err)
+		writeError(w, internalError())
+		return
+	}
+	out := struct {
+		Object string         `json:"object"`
+		Data   []cardResponse `json:"data"`
+		Next   string         `json:"next,omitempty"`
+	}{Object: "list", Data: []cardResponse{}, Next: page.Next}
+	for _, c := range page.Cards {
+		out.Data = append(out.Data, newCardResponse(c, nil))
+	}
+	writeJSON(w, http.StatusOK, out)
+}

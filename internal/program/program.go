@@ -1,0 +1,61 @@
+// Package program turns a written card into one robot's program: it plans the card's strokes for
+// the robot's firmware profile (order, simplification, gap bridging) and emits the G-code, with
+// the figures a sender and an operator want (plot-time estimate, pen-up travel, lifts).
+package program
+
+import (
+	"fmt"
+
+	"github.com/quillpost/quillpost/internal/gcode"
+	"github.com/quillpost/quillpost/internal/geom"
+	"github.com/quillpost/quillpost/internal/hand"
+	"github.com/quillpost/quillpost/internal/plan"
+	"github.com/quillpost/quillpost/internal/profile"
+)
+
+// Program is a card compiled for one profile.
+type Program struct {
+	// Strokes are the planned pen-down paths in card millimetres, in the order they are drawn.
+	Strokes []geom.Stroke
+	GCode   *gcode.Program
+	Stats   plan.Stats // of Strokes, measured from Start
+	// PlotSeconds is the motion model's estimate for Strokes (moves, corners, pen lifts).
+	PlotSeconds float64
+}
+
+// Start is where the pen is when a card begins, in card coordinates: the machine's origin, where
+// homing and the previous card's end sequence leave it.
+func Start(p *profile.Profile) geom.Point { return p.ToCard(geom.Point{}) }
+
+// Motion is the profile's motion model for plan.Estimate.
+func Motion(p *profile.Profile) plan.Motion {
+	up, down := p.PenLiftSeconds()
+	blocks := 16
+	if p.Dialect == profile.DialectGRBL {
+		blocks = 14 // GRBL 1.1 on an ATmega328: 16 blocks, one executing, one kept empty
+	}
+	return plan.Motion{
+		DrawFeed: p.DrawFeed, TravelFeed: p.TravelFeed, Accel: p.Accel,
+		JunctionDeviation: p.JunctionDeviation, PenUpSeconds: up, PenDownSeconds: down,
+		PlannerBlocks: blocks,
+	}
+}
+
+// Build plans and emits a card. title becomes one sanitised comment line in the program (the
+// card id, never the customer's text).
+func Build(c *hand.Card, p *profile.Profile, order plan.Order, title string) (*Program, error) {
+	start := Start(p)
+	strokes := plan.Optimize(c.Strokes, start, plan.Options{
+		Order: order, Tolerance: p.Tolerance, MinGap: p.MinGap, Word: c.Word, Late: c.Late,
+	})
+	g, err := gcode.Emit(strokes, p, gcode.Options{Title: title, Arcs: p.Arcs})
+	if err != nil {
+		return nil, fmt.Errorf("emit %s for profile %s: %w", title, p.Name, err)
+	}
+	return &Program{
+		Strokes:     strokes,
+		GCode:       g,
+		Stats:       plan.Measure(strokes, start),
+		PlotSeconds: plan.Estimate(strokes, start, Motion(p)),
+	}, nil
+}

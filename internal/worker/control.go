@@ -1,0 +1,123 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/quillpost/quillpost/internal/queue"
+	"github.com/quillpost/quillpost/internal/serialstream"
+)
+
+// Command is an operator's instruction to a robot.
+type Command string
+
+// The commands a worker takes.
+const (
+	CmdCardLoaded Command = "card-loaded" // a blank card is in place: start writing
+	CmdPause      Command = "pause"       // feed hold
+	CmdResume     Command = "resume"      // cycle start
+	CmdAbort      Command = "abort"       // stop, lift the pen; the card is spoiled and queued again
+	CmdPenChanged Command = "pen-changed" // a fresh pen: the pen-distance counter starts again
+)
+
+// ControlSubject is the NATS subject a worker takes commands on: request/reply, so the operator
+// learns at once whether the robot accepted the command. Workers in other processes are reached
+// the same way as local ones.
+func ControlSubject(q *queue.Queue, worker string) string {
+	if ns := q.Options().Namespace; ns != "" {
+		return ns + ".control." + worker
+	}
+	return "control." + worker
+}
+
+type controlRequest struct {
+	Command Command `json:"command"`
+}
+
+type controlReply struct {
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+}
+
+// Send asks a worker (in any process) to carry out cmd.
+func Send(ctx context.Context, q *queue.Queue, worker string, cmd Command) error {
+	req, _ := json.Marshal(controlRequest{Command: cmd})
+	msg, err := q.Conn().RequestWithContext(ctx, ControlSubject(q, worker), req)
+	if errors.Is(err, nats.ErrNoResponders) {
+		return fmt.Errorf("robot %s is not running", worker)
+	}
+	if err != nil {
+		return fmt.Errorf("command %s to robot %s: %w", cmd, worker, err)
+	}
+	var rep controlReply
+	if err := json.Unmarshal(msg.Data, &rep); err != nil {
+		return fmt.Errorf("command %s to robot %s: bad reply: %w", cmd, worker, err)
+	}
+	if !rep.OK {
+		return errors.New(rep.Error)
+	}
+	return nil
+}
+
+// Do carries out an operator command.
+func (w *Worker) Do(cmd Command) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	switch cmd {
+	case CmdCardLoaded:
+		if w.Heartbeat().State != queue.StateWaiting {
+			return fmt.Errorf("robot %s is not waiting for a card", w.cfg.Name)
+		}
+		select {
+		case w.loaded <- struct{}{}:
+		default: // already confirmed
+		}
+		return nil
+	case CmdPenChanged:
+		w.beat(ctx, func(h *queue.Heartbeat) { h.PenDownMetres = 0 })
+		return nil
+	case CmdPause, CmdResume, CmdAbort:
+		c := w.controller()
+		if c == nil {
+			return fmt.Errorf("robot %s is not connected", w.cfg.Name)
+		}
+		var err error
+		switch cmd {
+		case CmdPause:
+			err = c.Pause()
+		case CmdResume:
+			err = c.Resume()
+		default:
+			err = c.Abort()
+		}
+		if errors.Is(err, serialstream.ErrIdle) {
+			return fmt.Errorf("robot %s is not writing a card", w.cfg.Name)
+		}
+		return err
+	}
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// serveControl answers commands on the worker's control subject until stop is called.
+func (w *Worker) serveControl() (stop func(), err error) {
+	sub, err := w.cfg.Queue.Conn().Subscribe(ControlSubject(w.cfg.Queue, w.cfg.Name), func(m *nats.Msg) {
+		var req controlRequest
+		rep := controlReply{OK: true}
+		if err := json.Unmarshal(m.Data, &req); err != nil {
+			rep = controlReply{Error: "the command is not valid JSON"}
+		} else if err := w.Do(req.Command); err != nil {
+			rep = controlReply{Error: err.Error()}
+		}
+		out, _ := json.Marshal(rep)
+		_ = m.Respond(out)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("worker %s: control subject: %w", w.cfg.Name, err)
+	}
+	return func() { _ = sub.Unsubscribe() }, nil
+}
