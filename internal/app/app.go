@@ -24,13 +24,14 @@ import (
 	"github.com/quillpost/quillpost/internal/queue"
 	"github.com/quillpost/quillpost/internal/serialstream"
 	"github.com/quillpost/quillpost/internal/store"
-	"github.com/quillpost/quillpost/internal/store/sqlite"
 	"github.com/quillpost/quillpost/internal/worker"
 )
 
 // Config describes one quillpost process.
 type Config struct {
-	DataDir string // SQLite database and embedded NATS storage
+	DataDir string // SQLite database, embedded NATS storage and address sheets
+	// DatabaseURL selects PostgreSQL (postgres://…) instead of SQLite in DataDir.
+	DatabaseURL string
 	Addr    string // HTTP listen address, e.g. "127.0.0.1:8080"; "" serves no HTTP (tests use Handler)
 
 	NATSURL    string // an external NATS (cluster); "" starts the embedded server
@@ -43,6 +44,9 @@ type Config struct {
 	SimProfile  string  // firmware profile of the simulated plotters (default grbl-servo)
 	// SimFaults[i] are injected into simulated plotter i (tests and demos of fault handling).
 	SimFaults [][]plotsim.Fault
+	// SheetLayout is the label layout of the simulated plotters' address sheets (default
+	// zweckform-3475); the PDFs go to DataDir/sheets.
+	SheetLayout string
 	// OnWritten is passed to every simulated plotter's worker.
 	OnWritten func(ctx context.Context, worker string, card *store.Card, prog *program.Program)
 
@@ -73,6 +77,9 @@ func Start(ctx context.Context, cfg Config) (_ *System, err error) {
 	if cfg.SimStock == "" {
 		cfg.SimStock = "a6-white"
 	}
+	if cfg.SheetLayout == "" {
+		cfg.SheetLayout = "zweckform-3475"
+	}
 	if cfg.SimProfile == "" {
 		cfg.SimProfile = "grbl-servo"
 	}
@@ -88,9 +95,9 @@ func Start(ctx context.Context, cfg Config) (_ *System, err error) {
 			s.Close()
 		}
 	}()
-	st, err := sqlite.OpenDir(ctx, cfg.DataDir)
+	st, err := OpenStore(ctx, cfg.DataDir, cfg.DatabaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
+		return nil, err
 	}
 	s.Store = st
 	if cfg.NATSURL == "" {
@@ -151,6 +158,7 @@ func (s *System) startSimulated() error {
 				return serialstream.Open(sim.Path(), p.Baud)
 			},
 			OnWritten: s.cfg.OnWritten,
+			Sheet:     &worker.SheetConfig{Dir: filepath.Join(s.cfg.DataDir, "sheets"), Layout: s.cfg.SheetLayout},
 			Logger:    s.log,
 		})
 		if err != nil {

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ledongthuc/pdf"
+
 	"github.com/quillpost/quillpost/internal/app"
 	"github.com/quillpost/quillpost/internal/gcode"
 	"github.com/quillpost/quillpost/internal/geom"
@@ -253,6 +255,55 @@ func (h *harness) checkDrawings(skip map[int]bool) {
 	}
 }
 
+// checkSheets flushes each robot's open address sheet and checks that its PDF labels the robot's
+// cards, in the order they were written.
+func (h *harness) checkSheets() {
+	h.t.Helper()
+	h.log.mu.Lock()
+	defer h.log.mu.Unlock()
+	for _, w := range h.sys.Workers {
+		path, err := w.FlushSheet()
+		if err != nil {
+			h.t.Fatalf("%s: flush sheet: %v", w.Name(), err)
+		}
+		text := pdfText(h.t, path)
+		last := -1
+		for _, wc := range h.log.cards[w.Name()] {
+			at := strings.Index(text, wc.id)
+			if at < 0 {
+				h.t.Errorf("%s: the address sheet %s has no label for card %s", w.Name(), path, wc.id)
+				continue
+			}
+			if at < last {
+				h.t.Errorf("%s: card %s is labelled out of writing order", w.Name(), wc.id)
+			}
+			last = at
+		}
+	}
+}
+
+func pdfText(t *testing.T, path string) string {
+	t.Helper()
+	f, r, err := pdf.Open(path)
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	defer f.Close()
+	var b strings.Builder
+	for i := 1; i <= r.NumPage(); i++ {
+		p := r.Page(i)
+		if p.V.IsNull() {
+			continue
+		}
+		txt, err := p.GetPlainText(nil)
+		if err != nil {
+			t.Fatalf("read %s page %d: %v", path, i, err)
+		}
+		b.WriteString(txt)
+	}
+	return b.String()
+}
+
 // sameDrawing compares two drawings stroke by stroke: same count, and every point of each stroke
 // within tol of the other stroke's polyline (the simulator expands arcs at its own resolution).
 func sameDrawing(got, want []geom.Stroke, tol float64) error {
@@ -310,6 +361,7 @@ func runPipeline(t *testing.T, cfg app.Config) {
 		t.Errorf("%d cards spoiled without any fault injected", spoiled)
 	}
 	h.checkDrawings(nil)
+	h.checkSheets()
 	for _, w := range h.sys.Workers {
 		hb := w.Heartbeat()
 		if hb.CardsWritten == 0 || hb.PenDownMetres <= 0 {

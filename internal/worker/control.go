@@ -23,6 +23,7 @@ const (
 	CmdResume     Command = "resume"      // cycle start
 	CmdAbort      Command = "abort"       // stop, lift the pen; the card is spoiled and queued again
 	CmdPenChanged Command = "pen-changed" // a fresh pen: the pen-distance counter starts again
+	CmdFlushSheet Command = "flush-sheet" // write the open address sheet as a PDF now
 )
 
 // ControlSubject is the NATS subject a worker takes commands on: request/reply, so the operator
@@ -78,6 +79,9 @@ func (w *Worker) Do(cmd Command) error {
 		default: // already confirmed
 		}
 		return nil
+	case CmdFlushSheet:
+		_, err := w.FlushSheet()
+		return err
 	case CmdPenChanged:
 		w.beat(ctx, func(h *queue.Heartbeat) { h.PenDownMetres = 0 })
 		return nil

@@ -65,6 +65,7 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery) {
 			h.PenDownMetres += prog.Stats.PenDownMM / 1000
 		})
 		log.Info("card written", "pen_down_mm", int(prog.Stats.PenDownMM), "lifts", prog.Stats.PenLifts)
+		w.sheetAdd(rctx, written)
 		if w.cfg.OnWritten != nil {
 			w.cfg.OnWritten(rctx, w.cfg.Name, written, prog)
 		}

@@ -41,6 +41,8 @@ type Config struct {
 	// ShutdownGrace is how long a card being written may take to finish after shutdown was asked
 	// for, before it is aborted and spoiled (default 5 minutes).
 	ShutdownGrace time.Duration
+	// Sheet, if set, makes the worker keep an open address sheet of the cards it wrote.
+	Sheet *SheetConfig
 	// OnWritten, if set, is called after a card was recorded as written (address sheets, tests).
 	OnWritten func(ctx context.Context, worker string, card *store.Card, prog *program.Program)
 	// Stream adjusts the serial sender's settings (timeouts); Dialect, protocol, buffers, baud and
@@ -55,6 +57,8 @@ type Worker struct {
 	log *slog.Logger
 
 	loaded chan struct{} // an operator confirmed a blank card
+
+	sheet *openSheet
 
 	mu       sync.Mutex
 	hb       queue.Heartbeat
@@ -100,6 +104,13 @@ func New(cfg Config) (*Worker, error) {
 	w := &Worker{
 		cfg: cfg, log: cfg.Logger.With("worker", cfg.Name),
 		loaded: make(chan struct{}, 1),
+	}
+	if cfg.Sheet != nil {
+		sh, err := newOpenSheet(cfg.Name, *cfg.Sheet)
+		if err != nil {
+			return nil, err
+		}
+		w.sheet = sh
 	}
 	w.hb = queue.Heartbeat{Worker: cfg.Name, Lane: cfg.Lanes[0], Profile: p.Name, State: queue.StateIdle}
 	return w, nil
@@ -228,6 +239,11 @@ func (w *Worker) controller() *serialstream.Controller {
 
 func (w *Worker) shutdown() {
 	w.dropController()
+	if w.sheet != nil {
+		if _, err := w.FlushSheet(); err != nil {
+			w.log.Error("address sheet not written at shutdown", "err", err)
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	w.beat(ctx, func(h *queue.Heartbeat) { h.State, h.CardID, h.Progress = queue.StateOffline, "", 0 })

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/quillpost/quillpost/internal/app"
+	"github.com/quillpost/quillpost/internal/plotsim"
+	"github.com/quillpost/quillpost/internal/store"
+)
+
+func init() {
+	register("serve", "run quillpost: API, queue, database and (optionally) simulated plotters", runServe)
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", "quillpost-data", "directory for the SQLite database, embedded NATS data and address sheets")
+	addr := fs.String("addr", "127.0.0.1:8080", "HTTP listen address")
+	db := fs.String("db", "", "PostgreSQL URL (postgres://…) instead of SQLite in --data")
+	natsURL := fs.String("nats", "", "external NATS server or cluster URL; empty runs NATS embedded")
+	natsListen := fs.String("nats-listen", "", "with embedded NATS: also listen here (host:port) for workers in other processes")
+	replicas := fs.Int("replicas", 1, "JetStream replicas for streams and buckets (3 on a cluster)")
+	sims := fs.Int("sim-plotters", 0, "simulated plotters to run, each with a real worker over a pseudo-terminal")
+	simSpeed := fs.Float64("sim-speed", 20, "simulated plotters run this many times faster than real time (0: instantly)")
+	simStock := fs.String("sim-stock", "a6-white", "card stock loaded in the simulated plotters")
+	simProfile := fs.String("sim-profile", "grbl-servo", "firmware profile of the simulated plotters")
+	simFaults := fs.String("sim-faults", "", "faults to inject into the first simulated plotter, e.g. disconnect@400,error@90")
+	layout := fs.String("sheet-layout", "zweckform-3475", "label layout of the address sheets")
+	verbose := fs.Bool("v", false, "log debug messages")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	log := newLogger(stderr, *verbose)
+	cfg := app.Config{
+		DataDir: *data, DatabaseURL: *db, Addr: *addr, NATSURL: *natsURL, NATSListen: *natsListen,
+		SimPlotters: *sims, SimSpeed: *simSpeed, SimStock: *simStock, SimProfile: *simProfile,
+		SheetLayout: *layout, Logger: log,
+	}
+	cfg.Queue.Replicas = *replicas
+	if *simFaults != "" {
+		f, err := plotsim.ParseFaults(*simFaults)
+		if err != nil {
+			return err
+		}
+		cfg.SimFaults = [][]plotsim.Fault{f}
+	}
+	sys, err := app.Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer sys.Close()
+	bound, err := sys.Listen()
+	if err != nil {
+		return err
+	}
+	key, err := demoKey(ctx, sys.Store, *data)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "quillpost is running at http://%s (data in %s, %d simulated plotters)\n", bound, *data, *sims)
+	if key != "" {
+		fmt.Fprintf(stdout, "demo API key (test cards, simulated plotters only): %s\n", key)
+	}
+	fmt.Fprintln(stdout, "press Ctrl-C to stop")
+	err = sys.Run(ctx)
+	log.Info("stopped")
+	return err
+}
+
+// demoKey gives a fresh installation an account to try the API with: on the first start it creates
+// the account "demo" with a test key and keeps the key in the data directory, readable only by the
+// owner, so every later start can show it again (the database keeps only its hash).
+func demoKey(ctx context.Context, st store.Store, dataDir string) (string, error) {
+	path := filepath.Join(dataDir, "demo-key.txt")
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	acc, err := st.CreateAccount(ctx, "demo")
+	if errors.Is(err, store.ErrDuplicate) {
+		return "", nil // the demo account exists but its key file was removed: nothing to show
+	}
+	if err != nil {
+		return "", fmt.Errorf("demo account: %w", err)
+	}
+	secret, _, err := st.CreateKey(ctx, acc.ID, store.KeyTest)
+	if err != nil {
+		return "", fmt.Errorf("demo key: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("demo key: %w", err)
+	}
+	return secret, nil
+}
+
+func newLogger(w io.Writer, verbose bool) *slog.Logger {
+	level := slog.LevelInfo
+	if verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/quillpost/quillpost/internal/app"
+	"github.com/quillpost/quillpost/internal/plan"
+	"github.com/quillpost/quillpost/internal/profile"
+	"github.com/quillpost/quillpost/internal/queue"
+	"github.com/quillpost/quillpost/internal/serialstream"
+	"github.com/quillpost/quillpost/internal/store"
+	"github.com/quillpost/quillpost/internal/worker"
+)
+
+func init() {
+	register("worker", "drive one plotter robot: take card jobs for its stock and write them", runWorker)
+}
+
+func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	port := fs.String("port", "", "serial device of the robot, e.g. /dev/ttyUSB0 (see 'quillpost ports')")
+	profName := fs.String("profile", "", "firmware profile of the robot (see 'quillpost profiles')")
+	stock := fs.String("stock", "a6-white", "card stock loaded in the robot; it takes only jobs for this stock")
+	natsURL := fs.String("nats", "nats://127.0.0.1:4222", "NATS server or cluster URL (serve --nats-listen, or a cluster)")
+	data := fs.String("data", "quillpost-data", "data directory shared with 'quillpost serve' (SQLite) and for address sheets")
+	db := fs.String("db", "", "PostgreSQL URL (postgres://…) instead of SQLite in --data")
+	name := fs.String("name", "", "robot name shown to operators (default: derived from the port)")
+	autoFeed := fs.Bool("auto-feed", false, "the robot has a card feeder: do not wait for an operator to confirm each blank card")
+	order := fs.String("order", "optimal", "stroke order: optimal, natural (human writing order) or text")
+	layout := fs.String("sheet-layout", "zweckform-3475", "label layout of the robot's address sheets")
+	attempts := fs.Int("max-attempts", 3, "physical cards a job may spoil before it fails and waits for an operator")
+	verbose := fs.Bool("v", false, "log debug messages")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if *port == "" || *profName == "" {
+		return errors.New("--port and --profile are required")
+	}
+	p, err := profile.Lookup(*profName)
+	if err != nil {
+		return err
+	}
+	ord, err := plan.ParseOrder(*order)
+	if err != nil {
+		return err
+	}
+	if err := store.ValidateStock(*stock); err != nil {
+		return err
+	}
+	if *name == "" {
+		*name = robotName(*port)
+	}
+	log := newLogger(stderr, *verbose)
+	st, err := app.OpenStore(ctx, *data, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	q, err := queue.Connect(ctx, *natsURL, queue.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	w, err := worker.New(worker.Config{
+		Name: *name, Profile: p, Lanes: []string{store.Lane(*stock, false)}, Store: st, Queue: q,
+		OpenPort: func(context.Context) (serialstream.Port, error) { return serialstream.Open(*port, p.Baud) },
+		AutoFeed: *autoFeed, MaxAttempts: *attempts, Order: ord, Logger: log,
+		Sheet: &worker.SheetConfig{Dir: filepath.Join(*data, "sheets"), Layout: *layout},
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "robot %s on %s (%s) takes %s cards from %s\n", *name, *port, p.Name, *stock, *natsURL)
+	return w.Run(ctx)
+}
+
+// robotName turns a device path into a worker name: /dev/ttyUSB0 → robot-ttyUSB0.
+func robotName(port string) string {
+	base := filepath.Base(port)
+	var b strings.Builder
+	for _, r := range base {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == 0 {
+		h, _ := os.Hostname()
+		return "robot-" + h
+	}
+	return "robot-" + b.String()
+}
