@@ -1,0 +1,162 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/quillpost/quillpost/internal/store"
+)
+
+// Outbox is what the relay needs from the store (store.Store has it).
+type Outbox interface {
+	PendingOutbox(ctx context.Context, limit int) ([]store.OutboxMessage, error)
+	MarkPublished(ctx context.Context, ids ...int64) error
+	PruneOutbox(ctx context.Context, before time.Time) (int64, error)
+}
+
+// Relay publishes the store's outbox: every job and event committed with a card change reaches
+// JetStream even if the process died between the commit and the publish. Several relays (one per
+// API process) may run against one database: each message carries its outbox message id as
+// Nats-Msg-Id, so JetStream drops the second copy within the duplicate window, and marking a
+// message published twice is harmless.
+type Relay struct {
+	q  *Queue
+	ob Outbox
+	// Interval between polls when nobody kicks the relay. Default 500 ms.
+	Interval time.Duration
+	// Batch is the most messages published per round trip. Default 256.
+	Batch int
+	// Retain is how long published messages stay in the outbox before pruning. Default 1 hour.
+	Retain time.Duration
+
+	kick chan struct{}
+}
+
+// NewRelay returns a relay from ob to q. Start it with Run.
+func (q *Queue) NewRelay(ob Outbox) *Relay {
+	return &Relay{q: q, ob: ob, Interval: 500 * time.Millisecond, Batch: 256, Retain: time.Hour, kick: make(chan struct{}, 1)}
+}
+
+// Kick wakes the relay at once (call it after committing a card, for low latency). It never
+// blocks.
+func (r *Relay) Kick() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run publishes the outbox until ctx ends, then returns nil. Errors (NATS or the database
+// unavailable) are logged and retried on the next round.
+func (r *Relay) Run(ctx context.Context) error {
+	lastPrune := time.Time{}
+	t := time.NewTicker(r.Interval)
+	defer t.Stop()
+	for {
+		if _, err := r.Flush(ctx); err != nil && ctx.Err() == nil {
+			r.q.log.Warn("outbox relay: publishing failed; retrying", "err", err)
+		}
+		if time.Since(lastPrune) > time.Minute {
+			lastPrune = time.Now()
+			if _, err := r.ob.PruneOutbox(ctx, time.Now().Add(-r.Retain)); err != nil && ctx.Err() == nil {
+				r.q.log.Warn("outbox relay: pruning failed", "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		case <-r.kick:
+		}
+	}
+}
+
+// Flush publishes every pending outbox message now and returns how many it published.
+func (r *Relay) Flush(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		msgs, err := r.ob.PendingOutbox(ctx, r.Batch)
+		if err != nil {
+			return total, err
+		}
+		if len(msgs) == 0 {
+			return total, nil
+		}
+		done, err := r.publish(ctx, msgs)
+		if len(done) > 0 {
+			if merr := r.ob.MarkPublished(ctx, done...); merr != nil {
+				return total, errors.Join(err, merr)
+			}
+		}
+		total += len(done)
+		if err != nil {
+			return total, err
+		}
+		if len(msgs) < r.Batch {
+			return total, nil
+		}
+	}
+}
+
+// subject maps an outbox message to its JetStream subject.
+func (r *Relay) subject(m store.OutboxMessage) (string, error) {
+	switch m.Kind {
+	case store.OutboxJob:
+		if err := store.ValidateLane(m.Key); err != nil {
+			return "", err
+		}
+		return r.q.names.JobSubject(m.Key), nil
+	case store.OutboxEvent:
+		return r.q.names.EventsSubject + "." + m.Key, nil
+	default:
+		return "", fmt.Errorf("unknown outbox kind %q", m.Kind)
+	}
+}
+
+// publish sends a batch asynchronously and returns the ids that are done: confirmed by the server
+// (stored, or recognised as duplicates) or dropped as unpublishable.
+func (r *Relay) publish(ctx context.Context, msgs []store.OutboxMessage) ([]int64, error) {
+	type pending struct {
+		id  int64
+		ack jetstream.PubAckFuture
+	}
+	var (
+		inflight []pending
+		errs     []error
+		done     []int64
+	)
+	for _, m := range msgs {
+		subj, err := r.subject(m)
+		if err != nil {
+			// It can never be published; keeping it would clog the outbox's head for ever.
+			r.q.log.Error("outbox relay: dropping a message that has no subject", "outbox_id", m.ID, "kind", m.Kind, "key", m.Key, "err", err)
+			done = append(done, m.ID)
+			continue
+		}
+		msg := nats.NewMsg(subj)
+		msg.Data = m.Payload
+		msg.Header.Set(jetstream.MsgIDHeader, m.MsgID)
+		f, err := r.q.js.PublishMsgAsync(msg)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("publish outbox message %d: %w", m.ID, err))
+			break
+		}
+		inflight = append(inflight, pending{m.ID, f})
+	}
+	for _, p := range inflight {
+		select {
+		case <-p.ack.Ok():
+			done = append(done, p.id)
+		case err := <-p.ack.Err():
+			errs = append(errs, fmt.Errorf("publish outbox message %d: %w", p.id, err))
+		case <-ctx.Done():
+			return done, ctx.Err()
+		}
+	}
+	return done, errors.Join(errs...)
+}

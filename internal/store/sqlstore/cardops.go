@@ -1,0 +1,185 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/quillpost/quillpost/internal/store"
+)
+
+var _ store.CardOps = (*Store)(nil)
+
+// ApproveCard approves a held card; see store.CardOps.
+func (s *Store) ApproveCard(ctx context.Context, accountID, cardID, cause string) (*store.Card, error) {
+	var out *store.Card
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		c, err := s.getCard(ctx, tx, accountID, cardID, true)
+		if err != nil {
+			return err
+		}
+		if c.Status != store.StatusAccepted || !c.ApprovalRequired {
+			return fmt.Errorf("card %s is %s and not waiting for approval: %w", c.ID, c.Status, store.ErrConflict)
+		}
+		out, err = s.approve(ctx, tx, c, cause)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("approve %s: %w", cardID, err)
+	}
+	return out, nil
+}
+
+// approve clears the flag and, when the card is due, queues it with its event and job.
+func (s *Store) approve(ctx context.Context, tx *sql.Tx, c *store.Card, cause string) (*store.Card, error) {
+	now := s.now()
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE cards SET approval_required = ?, updated_at = ? WHERE id = ?`), false, micros(now), c.ID); err != nil {
+		return nil, fmt.Errorf("approve %s: %w", c.ID, err)
+	}
+	c.ApprovalRequired, c.UpdatedAt = false, now
+	if !c.SendDate.IsZero() && c.SendDate.After(now) {
+		return c, nil // the scheduler queues it on its send date
+	}
+	res, err := s.txExec(ctx, tx, updateStatusSQL, string(store.StatusQueued), c.Attempts+1, micros(now), c.ID, string(store.StatusAccepted), c.Attempts)
+	if err != nil {
+		return nil, fmt.Errorf("queue %s: %w", c.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return nil, fmt.Errorf("card %s changed meanwhile: %w", c.ID, store.ErrConflict)
+	}
+	var seq int
+	if err := tx.QueryRowContext(ctx, s.q(`SELECT COALESCE(MAX(seq), 0) FROM events WHERE card_id = ?`), c.ID).Scan(&seq); err != nil {
+		return nil, fmt.Errorf("event seq: %w", err)
+	}
+	c.Status, c.Attempts = store.StatusQueued, c.Attempts+1
+	e := &store.Event{CardID: c.ID, AccountID: c.AccountID, Seq: seq + 1, From: store.StatusAccepted, To: store.StatusQueued,
+		Attempt: c.Attempts, Cause: cause, CreatedAt: now}
+	if err := s.addEvent(ctx, tx, e); err != nil {
+		return nil, err
+	}
+	if err := s.addJob(ctx, tx, c, now); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// ReleaseCampaign approves a campaign's held cards; see store.CardOps.
+func (s *Store) ReleaseCampaign(ctx context.Context, accountID, campaignID, cause string) (int, error) {
+	if _, err := s.GetCampaign(ctx, accountID, campaignID); err != nil {
+		return 0, err
+	}
+	queued := 0
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		queued = 0
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+cardCols+` FROM cards c
+			WHERE c.campaign_id = ? AND c.account_id = ? AND c.status = ? AND c.approval_required = ? ORDER BY c.id`),
+			campaignID, accountID, string(store.StatusAccepted), true)
+		if err != nil {
+			return err
+		}
+		var held []*store.Card
+		for rows.Next() {
+			c, err := scanCard(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			held = append(held, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, c := range held {
+			c, err := s.approve(ctx, tx, c, cause)
+			if err != nil {
+				return err
+			}
+			if c.Status == store.StatusQueued {
+				queued++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("release campaign %s: %w", campaignID, err)
+	}
+	return queued, nil
+}
+
+// EraseCards wipes a person's data from cards; see store.CardOps.
+func (s *Store) EraseCards(ctx context.Context, accountID string, cardIDs []string, cause string) (store.ErasureResult, error) {
+	var r store.ErasureResult
+	for _, id := range cardIDs {
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			c, err := s.getCard(ctx, tx, accountID, id, true)
+			if err != nil {
+				return err
+			}
+			switch c.Status {
+			case store.StatusPlotting:
+				r.Skipped++
+				return nil
+			case store.StatusAccepted, store.StatusQueued, store.StatusFailed, store.StatusSpoiled:
+				if err := s.cancelInTx(ctx, tx, c, cause); err != nil {
+					return err
+				}
+				r.Cancelled++
+			}
+			var to struct {
+				Country string `json:"country,omitempty"`
+			}
+			_ = json.Unmarshal(c.To, &to) // an unreadable address is wiped all the same
+			anon, _ := json.Marshal(to)
+			now := micros(s.now())
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE cards SET message = '', to_address = ?, metadata = '{}', updated_at = ?
+				WHERE id = ?`), string(anon), now, c.ID); err != nil {
+				return fmt.Errorf("erase %s: %w", c.ID, err)
+			}
+			if c.IdempotencyKey != "" {
+				if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM idempotency_keys WHERE account_id = ? AND key = ?`),
+					c.AccountID, c.IdempotencyKey); err != nil {
+					return fmt.Errorf("erase %s: idempotency record: %w", c.ID, err)
+				}
+			}
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE webhook_deliveries SET payload = ? WHERE card_id = ?`),
+				[]byte(`{"erased":true}`), c.ID); err != nil {
+				return fmt.Errorf("erase %s: webhook payloads: %w", c.ID, err)
+			}
+			r.Erased++
+			return nil
+		})
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return r, fmt.Errorf("erase cards: %w", err)
+		}
+	}
+	return r, nil
+}
+
+// cancelInTx cancels a card that is not being written, with its event.
+func (s *Store) cancelInTx(ctx context.Context, tx *sql.Tx, c *store.Card, cause string) error {
+	now := s.now()
+	res, err := s.txExec(ctx, tx, updateStatusSQL, string(store.StatusCancelled), c.Attempts, micros(now), c.ID, string(c.Status), c.Attempts)
+	if err != nil {
+		return fmt.Errorf("cancel %s: %w", c.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("card %s changed meanwhile: %w", c.ID, store.ErrConflict)
+	}
+	var seq int
+	if err := tx.QueryRowContext(ctx, s.q(`SELECT COALESCE(MAX(seq), 0) FROM events WHERE card_id = ?`), c.ID).Scan(&seq); err != nil {
+		return fmt.Errorf("event seq: %w", err)
+	}
+	e := &store.Event{CardID: c.ID, AccountID: c.AccountID, Seq: seq + 1, From: c.Status, To: store.StatusCancelled,
+		Attempt: c.Attempts, Cause: cause, Detail: "erasure of the recipient's data", CreatedAt: now}
+	if err := s.addEvent(ctx, tx, e); err != nil {
+		return err
+	}
+	c.Status = store.StatusCancelled
+	return nil
+}
