@@ -8,17 +8,21 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/quillpost/quillpost/internal/font"
 	"github.com/quillpost/quillpost/internal/hand"
+	"github.com/quillpost/quillpost/internal/plan"
 	"github.com/quillpost/quillpost/internal/preview"
+	"github.com/quillpost/quillpost/internal/profile"
+	"github.com/quillpost/quillpost/internal/program"
 )
 
 func init() {
-	register("render", "write a text on a card: SVG or PNG preview, --stats JSON", runRender)
+	register("render", "write a text on a card: SVG or PNG preview, G-code for a robot, --stats JSON", runRender)
 }
 
 // renderStdin is where --text - reads from; a variable so tests can feed it.
@@ -34,12 +38,14 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	handJSON := fs.String("hand-json", "", `JSON object overriding hand parameters, e.g. '{"slant_deg":5}'`)
 	seed := fs.Uint64("seed", 1, "variation seed: the same seed writes the same strokes")
 	align := fs.String("align", "left", "left or center")
-	out := fs.String("o", "", "output file: .svg or .png (nothing is written without it)")
-	stats := fs.Bool("stats", false, "print JSON statistics (glyphs, strokes, pen_down_mm, bbox) to stdout")
+	out := fs.String("o", "", "output file: .svg, .png, or .gcode with --profile (nothing is written without it)")
+	stats := fs.Bool("stats", false, "print JSON statistics (glyphs, strokes, pen_down_mm, bbox; with --profile also the plot figures) to stdout")
+	profName := fs.String("profile", "", "robot firmware profile (see quillpost profiles): plan the strokes and emit G-code")
+	orderName := fs.String("order", "optimal", "stroke order with --profile: optimal, natural (human writing order) or text")
 	pen := fs.Float64("pen", preview.DefaultPenWidth, "pen width in mm for the preview")
 	dpi := fs.Float64("dpi", 300, "PNG resolution in dots per inch")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: quillpost render --text FILE|- [--card a6] [--font NAME] [--hand neat] [--seed N] [--align left|center] [-o out.svg|out.png] [--stats]")
+		fmt.Fprintln(stderr, "Usage: quillpost render --text FILE|- [--card a6] [--font NAME] [--hand neat] [--seed N] [--align left|center] [--profile NAME [--order optimal|natural|text]] [-o out.svg|out.png|out.gcode] [--stats]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -88,20 +94,93 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 
+	st := renderStats{Stats: preview.StatsOf(c)}
+	var prog *program.Program
+	if *profName != "" {
+		p, err := profile.Lookup(*profName)
+		if err != nil {
+			return err
+		}
+		order, err := plan.ParseOrder(*orderName)
+		if err != nil {
+			return err
+		}
+		if prog, st.plotStats, err = plotFigures(c, p, order); err != nil {
+			return err
+		}
+	}
 	if *out != "" {
-		if err := writeRenderOutput(*out, c, *pen, *dpi); err != nil {
+		if strings.EqualFold(filepath.Ext(*out), ".gcode") {
+			if prog == nil {
+				return errors.New("G-code is made for one robot: give --profile (see quillpost profiles)")
+			}
+			if err := os.WriteFile(*out, prog.GCode.Bytes(), 0o644); err != nil {
+				return fmt.Errorf("writing %s: %w", *out, err)
+			}
+		} else if err := writeRenderOutput(*out, c, *pen, *dpi); err != nil {
 			return err
 		}
 	}
 	if *stats {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(preview.StatsOf(c)); err != nil {
+		if err := enc.Encode(st); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// renderStats is what --stats prints: the card's figures, and with --profile the robot's.
+type renderStats struct {
+	preview.Stats
+	*plotStats
+}
+
+// plotStats compares the chosen stroke order with the plain text order on the same robot.
+type plotStats struct {
+	Profile           string  `json:"profile"`
+	Order             string  `json:"order"`
+	PenUpLowerBoundMM float64 `json:"pen_up_lower_bound_mm"`
+	orderStats
+	TextOrder orderStats `json:"text_order"`
+}
+
+type orderStats struct {
+	PenLifts    int     `json:"pen_lifts"`
+	PenUpMM     float64 `json:"pen_up_mm"`
+	GCodeLines  int     `json:"gcode_lines"`
+	GCodeBytes  int     `json:"gcode_bytes"`
+	PlotSeconds float64 `json:"plot_seconds"`
+}
+
+// plotFigures compiles the card for p in the chosen order, and in text order for comparison.
+func plotFigures(c *hand.Card, p *profile.Profile, order plan.Order) (*program.Program, *plotStats, error) {
+	prog, err := program.Build(c, p, order, "quillpost render")
+	if err != nil {
+		return nil, nil, err
+	}
+	text, err := program.Build(c, p, plan.OrderText, "quillpost render")
+	if err != nil {
+		return nil, nil, err
+	}
+	return prog, &plotStats{
+		Profile: p.Name, Order: order.String(),
+		PenUpLowerBoundMM: round2(plan.PenUpLowerBound(c.Strokes)),
+		orderStats:        figuresOf(prog),
+		TextOrder:         figuresOf(text),
+	}, nil
+}
+
+func figuresOf(p *program.Program) orderStats {
+	gs := p.GCode.Stats()
+	return orderStats{
+		PenLifts: gs.PenLifts, PenUpMM: round2(p.Stats.PenUpMM), GCodeLines: gs.Lines, GCodeBytes: gs.Bytes,
+		PlotSeconds: round2(p.PlotSeconds),
+	}
+}
+
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
 // readRenderText reads the card's text from a file or standard input, refusing what no card holds.
 func readRenderText(path string) (string, error) {

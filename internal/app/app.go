@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/quillpost/quillpost/internal/intake"
+	"github.com/quillpost/quillpost/internal/metrics"
 	"github.com/quillpost/quillpost/internal/plan"
 	"github.com/quillpost/quillpost/internal/plotsim"
 	"github.com/quillpost/quillpost/internal/profile"
@@ -24,6 +25,8 @@ import (
 	"github.com/quillpost/quillpost/internal/queue"
 	"github.com/quillpost/quillpost/internal/serialstream"
 	"github.com/quillpost/quillpost/internal/store"
+	"github.com/quillpost/quillpost/internal/web"
+	"github.com/quillpost/quillpost/internal/webhook"
 	"github.com/quillpost/quillpost/internal/worker"
 )
 
@@ -32,7 +35,7 @@ type Config struct {
 	DataDir string // SQLite database, embedded NATS storage and address sheets
 	// DatabaseURL selects PostgreSQL (postgres://…) instead of SQLite in DataDir.
 	DatabaseURL string
-	Addr    string // HTTP listen address, e.g. "127.0.0.1:8080"; "" serves no HTTP (tests use Handler)
+	Addr        string // HTTP listen address, e.g. "127.0.0.1:8080"; "" serves no HTTP (tests use Handler)
 
 	NATSURL    string // an external NATS (cluster); "" starts the embedded server
 	NATSListen string // with the embedded server: also listen here for workers in other processes
@@ -44,11 +47,22 @@ type Config struct {
 	SimProfile  string  // firmware profile of the simulated plotters (default grbl-servo)
 	// SimFaults[i] are injected into simulated plotter i (tests and demos of fault handling).
 	SimFaults [][]plotsim.Fault
+	// SimManualFeed makes the simulated robots wait for an operator to confirm each blank card, as
+	// real robots without a feeder do.
+	SimManualFeed bool
 	// SheetLayout is the label layout of the simulated plotters' address sheets (default
 	// zweckform-3475); the PDFs go to DataDir/sheets.
 	SheetLayout string
 	// OnWritten is passed to every simulated plotter's worker.
 	OnWritten func(ctx context.Context, worker string, card *store.Card, prog *program.Program)
+
+	// WebAccount is the account the order page at / orders for (default "web", created on start);
+	// WebStocks are the card stocks it offers (default: SimStock).
+	WebAccount string
+	WebStocks  []string
+
+	// Webhooks tunes webhook delivery (retries, backoff); zero values take the defaults.
+	Webhooks webhook.Options
 
 	Logger *slog.Logger
 }
@@ -67,6 +81,9 @@ type System struct {
 	Workers  []*worker.Worker
 
 	listener net.Listener
+
+	web     *web.Server
+	metrics *metrics.Metrics
 }
 
 // Start opens the store and the queue and prepares the workers; Run starts them working.
@@ -118,7 +135,19 @@ func Start(ctx context.Context, cfg Config) (_ *System, err error) {
 	s.relay = s.Queue.NewRelay(s.Store)
 	s.api = intake.New(intake.Config{Store: s.Store, Logger: s.log, OnAccepted: s.relay.Kick})
 	s.mux = http.NewServeMux()
-	s.mux.Handle("/v1/", s.api.Handler())
+	s.metrics = metrics.New(metrics.Sources{Queue: s.Queue})
+	s.mux.Handle("/v1/", s.metrics.CountAPIRejections(s.api.Handler()))
+	webStocks := cfg.WebStocks
+	if len(webStocks) == 0 {
+		webStocks = []string{cfg.SimStock}
+	}
+	s.web, err = web.New(ctx, web.Config{Store: s.Store, Queue: s.Queue, Account: cfg.WebAccount, Stocks: webStocks,
+		OnAccepted: s.relay.Kick, Rejections: s.metrics, Logger: s.log})
+	if err != nil {
+		return nil, err
+	}
+	s.mux.Handle("/", s.web.Handler())
+	s.mux.Handle("GET /metrics", s.metrics.Handler())
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	s.mux.HandleFunc("GET /readyz", s.ready)
 	if err := s.startSimulated(); err != nil {
@@ -153,7 +182,7 @@ func (s *System) startSimulated() error {
 		s.Sims = append(s.Sims, sim)
 		w, err := worker.New(worker.Config{
 			Name: fmt.Sprintf("sim-%d", i+1), Profile: p, Lanes: lanes,
-			Store: s.Store, Queue: s.Queue, AutoFeed: true, Order: plan.OrderOptimal,
+			Store: s.Store, Queue: s.Queue, AutoFeed: !s.cfg.SimManualFeed, Order: plan.OrderOptimal,
 			OpenPort: func(ctx context.Context) (serialstream.Port, error) {
 				return serialstream.Open(sim.Path(), p.Baud)
 			},
@@ -214,6 +243,9 @@ func (s *System) Run(ctx context.Context) error {
 		}()
 	}
 	run("outbox relay", s.relay.Run)
+	run("api background", func(ctx context.Context) error {
+		return intake.RunBackground(ctx, s.Store, s.Queue, s.cfg.Webhooks, s.log)
+	})
 	run("dead-job watcher", func(ctx context.Context) error {
 		return s.Queue.WatchDeadJobs(ctx, func(ctx context.Context, dj queue.DeadJob) error {
 			_, err := store.FailJob(ctx, s.Store, dj.Job, store.CauseMaxDeliveries,
@@ -223,6 +255,20 @@ func (s *System) Run(ctx context.Context) error {
 			}
 			return err
 		})
+	})
+	// The metrics counters and the web's live view only log their failures: the system works on
+	// without them, and errc has no room reserved for them.
+	run("metrics", func(ctx context.Context) error {
+		if err := s.metrics.Run(ctx, s.Queue, s.Store); err != nil && ctx.Err() == nil {
+			s.log.Error("metrics counters stopped", "err", err)
+		}
+		return nil
+	})
+	run("web live view", func(ctx context.Context) error {
+		if err := s.web.Run(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("web live view stopped", "err", err)
+		}
+		return nil
 	})
 	for _, w := range s.Workers {
 		run("worker "+w.Name(), w.Run)

@@ -26,6 +26,7 @@ import (
 	"github.com/quillpost/quillpost/internal/program"
 	"github.com/quillpost/quillpost/internal/queue"
 	"github.com/quillpost/quillpost/internal/store"
+	"github.com/quillpost/quillpost/internal/worker"
 )
 
 // externalNATS is the machine's NATS server (2.9, JetStream on) that CI provides.
@@ -145,7 +146,7 @@ func (h *harness) waitAll(ids []string, timeout time.Duration) map[string]*store
 	deadline := time.Now().Add(timeout)
 	for {
 		cards := map[string]*store.Card{}
-		done := 0
+		done, written := 0, 0
 		for _, id := range ids {
 			c, err := h.sys.Store.GetCard(context.Background(), store.AnyAccount, id)
 			if err != nil {
@@ -155,8 +156,12 @@ func (h *harness) waitAll(ids []string, timeout time.Duration) map[string]*store
 			if c.Status == store.StatusWritten || c.Status == store.StatusFailed {
 				done++
 			}
+			if c.Status == store.StatusWritten {
+				written++
+			}
 		}
-		if done == len(ids) {
+		// A card's status changes before its worker's OnWritten hook runs: wait for both.
+		if done == len(ids) && h.reported() >= written {
 			return cards
 		}
 		if time.Now().After(deadline) {
@@ -170,6 +175,17 @@ func (h *harness) waitAll(ids []string, timeout time.Duration) map[string]*store
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// reported counts the cards the workers' OnWritten hooks reported.
+func (h *harness) reported() int {
+	h.log.mu.Lock()
+	defer h.log.mu.Unlock()
+	n := 0
+	for _, l := range h.log.cards {
+		n += len(l)
+	}
+	return n
 }
 
 // checkWrittenOnce asserts every card is written, by exactly one written event, and returns how
@@ -191,6 +207,7 @@ func (h *harness) checkWrittenOnce(cards map[string]*store.Card) (spoiled int) {
 				n++
 			case store.StatusSpoiled:
 				spoiled++
+				h.t.Logf("card %s spoiled: %s: %s", id, e.Cause, e.Detail)
 			}
 		}
 		if n != 1 {
@@ -449,4 +466,48 @@ func TestWorkerCrashMidCard(t *testing.T) {
 		t.Errorf("attempts %d, want 2", cards[id].Attempts)
 	}
 	h.checkDrawings(nil)
+}
+
+// TestOperatorConfirmsBlankCard: a robot without a feeder holds its job until an operator confirms
+// a blank card over NATS; then it writes the card. A confirmation while no card is awaited is
+// refused with a plain reason.
+func TestOperatorConfirmsBlankCard(t *testing.T) {
+	h := start(t, app.Config{SimPlotters: 1, SimManualFeed: true})
+	h.run()
+	ctx := context.Background()
+	w := h.sys.Workers[0]
+	// The robot takes commands once it has published its first heartbeat.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := h.sys.Queue.Heartbeat(ctx, w.Name()); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the robot published no heartbeat within 30 s")
+		}
+	}
+	if err := worker.Send(ctx, h.sys.Queue, w.Name(), worker.CmdCardLoaded); err == nil || !strings.Contains(err.Error(), "not waiting for a card") {
+		t.Errorf("confirming with no job: %v", err)
+	}
+	id := h.submit(1)
+	deadline := time.Now().Add(30 * time.Second)
+	for w.Heartbeat().State != queue.StateWaiting {
+		if time.Now().After(deadline) {
+			t.Fatalf("robot never waited for a card; state %q", w.Heartbeat().State)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if hb, err := h.sys.Queue.Heartbeat(ctx, w.Name()); err != nil || hb.State != queue.StateWaiting || hb.CardID != id {
+		t.Fatalf("published heartbeat %+v (%v), want waiting-for-card with %s", hb, err, id)
+	}
+	if c, _ := h.sys.Store.GetCard(ctx, store.AnyAccount, id); c.Status != store.StatusPlotting {
+		t.Errorf("card is %s while its robot waits for a blank card, want plotting", c.Status)
+	}
+	if err := worker.Send(ctx, h.sys.Queue, w.Name(), worker.CmdCardLoaded); err != nil {
+		t.Fatal(err)
+	}
+	cards := h.waitAll([]string{id}, 30*time.Second)
+	h.checkWrittenOnce(cards)
+	if err := worker.Send(ctx, h.sys.Queue, "no-such-robot", worker.CmdPause); err == nil || !strings.Contains(err.Error(), "not running") {
+		t.Errorf("command to a missing robot: %v", err)
+	}
 }

@@ -123,5 +123,10 @@ func (w *Worker) serveControl() (stop func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("worker %s: control subject: %w", w.cfg.Name, err)
 	}
+	// The first heartbeat tells operators the robot is there: it must already take commands then.
+	if err := w.cfg.Queue.Conn().Flush(); err != nil {
+		sub.Unsubscribe()
+		return nil, fmt.Errorf("worker %s: control subject: %w", w.cfg.Name, err)
+	}
 	return func() { _ = sub.Unsubscribe() }, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/quillpost/quillpost/internal/cardspec"
@@ -111,7 +112,7 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery) {
 var errReleased = errors.New("released before writing")
 
 // write renders, checks, compiles and streams one card.
-func (w *Worker) write(ctx context.Context, card *store.Card, log interface{ Info(string, ...any) }) (*program.Program, error) {
+func (w *Worker) write(ctx context.Context, card *store.Card, log *slog.Logger) (*program.Program, error) {
 	spec := cardspec.Spec{Message: card.Message, Font: card.Font, Hand: card.Hand, Stock: card.Stock, Seed: card.Seed}
 	hc, err := cardspec.Render(spec)
 	if err != nil {
@@ -165,7 +166,7 @@ func (w *Worker) write(ctx context.Context, card *store.Card, log interface{ Inf
 	return prog, nil
 }
 
-func (w *Worker) ack(d *queue.Delivery, log interface{ Error(string, ...any) }) {
+func (w *Worker) ack(d *queue.Delivery, log *slog.Logger) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := d.Ack(ctx); err != nil {
@@ -173,7 +174,7 @@ func (w *Worker) ack(d *queue.Delivery, log interface{ Error(string, ...any) }) 
 	}
 }
 
-func (w *Worker) nak(d *queue.Delivery, log interface{ Error(string, ...any) }, delay time.Duration) {
+func (w *Worker) nak(d *queue.Delivery, log *slog.Logger, delay time.Duration) {
 	if err := d.Nak(delay); err != nil {
 		log.Error("nak failed; the job comes back after its ack wait", "err", err)
 	}
@@ -181,10 +182,7 @@ func (w *Worker) nak(d *queue.Delivery, log interface{ Error(string, ...any) }, 
 
 // retryLater handles a transient failure before the card was touched: the job comes back, unless
 // this was its last delivery, when the card fails for an operator to look at.
-func (w *Worker) retryLater(ctx context.Context, d *queue.Delivery, log interface {
-	Error(string, ...any)
-	Warn(string, ...any)
-}, err error) {
+func (w *Worker) retryLater(ctx context.Context, d *queue.Delivery, log *slog.Logger, err error) {
 	if d.LastDelivery {
 		if _, ferr := store.FailJob(ctx, w.cfg.Store, d.Job, store.CauseMaxDeliveries, err.Error()); ferr != nil && !errors.Is(ferr, store.ErrStale) {
 			log.Error("failing the card failed", "err", ferr)
