@@ -112,7 +112,7 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *out != "" {
 		if strings.EqualFold(filepath.Ext(*out), ".gcode") {
 			if prog == nil {
-				return errors.New("G-code is made for one robot: give --profile (see quillpost profiles)")
+				return errors.New("--profile is needed for G-code, which is made for one robot (see quillpost profiles)")
 			}
 			if err := os.WriteFile(*out, prog.GCode.Bytes(), 0o644); err != nil {
 				return fmt.Errorf("writing %s: %w", *out, err)
