@@ -1,0 +1,532 @@
+package web
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/quillpost/quillpost/internal/address"
+	"github.com/quillpost/quillpost/internal/cardspec"
+	"github.com/quillpost/quillpost/internal/font"
+	"github.com/quillpost/quillpost/internal/hand"
+	"github.com/quillpost/quillpost/internal/preview"
+	"github.com/quillpost/quillpost/internal/store"
+)
+
+// maxMessageRunes bounds the textarea; the renderer decides what actually fits.
+const maxMessageRunes = 2000
+
+// maxSeed keeps seeds exact in JavaScript (2^53), as the API does.
+const maxSeed = 1 << 53
+
+// penWidthMM is the preview's line width: a fine fountain pen.
+const penWidthMM = 0.45
+
+// orderForm is the order being written, as the form holds it.
+type orderForm struct {
+	Stock, Font, Hand, Align, Message string
+	Seed                              uint64
+	Token                             string // idempotency: one order per form, however often sent
+	To, From                          addressForm
+}
+
+type addressForm struct {
+	Country, Name, Company, Line1, Line2, PostalCode, City, Region string
+}
+
+func (a addressForm) empty() bool {
+	return a.Name == "" && a.Company == "" && a.Line1 == "" && a.Line2 == "" && a.PostalCode == "" && a.City == "" && a.Region == ""
+}
+
+func (a addressForm) address() address.Address {
+	out := address.Address{Name: a.Name, Company: a.Company, PostalCode: a.PostalCode, City: a.City, Region: a.Region, Country: a.Country}
+	for _, l := range []string{a.Line1, a.Line2} {
+		if strings.TrimSpace(l) != "" {
+			out.Lines = append(out.Lines, l)
+		}
+	}
+	return out
+}
+
+func readForm(r *http.Request) orderForm {
+	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	addr := func(p string) addressForm {
+		return addressForm{Country: strings.ToUpper(v(p + "country")), Name: v(p + "name"), Company: v(p + "company"),
+			Line1: v(p + "line1"), Line2: v(p + "line2"), PostalCode: v(p + "postal_code"), City: v(p + "city"), Region: v(p + "region")}
+	}
+	f := orderForm{Stock: v("stock"), Font: v("font"), Hand: v("hand"), Align: v("align"),
+		Message: strings.ReplaceAll(r.PostFormValue("message"), "\r\n", "\n"), Token: v("token"),
+		To: addr("to_"), From: addr("from_")}
+	f.Seed, _ = strconv.ParseUint(v("seed"), 10, 64)
+	return f
+}
+
+// orderView is the order page's data.
+type orderView struct {
+	Form      orderForm
+	Stocks    []stockOption
+	Faces     []*font.Face
+	Hands     []hand.Hand
+	Countries []countryOption
+	Fields    template.JS // countryFields by country code, JSON for the page's script
+	Preview   previewResult
+	Errors    map[string]string // field → message
+	Problem   string            // a message above the form
+	ToLines   []string          // review: the envelope lines
+	FromLines []string
+	FaceTitle string
+	HandTitle string
+	StockName string
+}
+
+type stockOption struct{ Name, Title string }
+
+type countryOption struct {
+	Code, Name string
+	Formatted  bool // has rules of its own
+}
+
+func (s *Server) newForm() orderForm {
+	var b [8]byte
+	rand.Read(b[:])
+	var t [12]byte
+	rand.Read(t[:])
+	return orderForm{Stock: s.cfg.Stocks[0], Font: cardspec.DefaultFont, Hand: cardspec.DefaultHand,
+		Seed: binary.LittleEndian.Uint64(b[:]) % maxSeed, Token: hex.EncodeToString(t[:]),
+		To: addressForm{Country: "DE"}, From: addressForm{Country: "DE"}}
+}
+
+func (s *Server) orderView(lang string, f orderForm) orderView {
+	v := orderView{Form: f, Faces: font.Faces(), Hands: hand.Hands(), Errors: map[string]string{}}
+	for _, st := range s.cfg.Stocks {
+		title := st
+		if fm, err := cardspec.FormatOfStock(st); err == nil {
+			_, paper, _ := strings.Cut(st, "-")
+			title = fm.Title
+			if paper != "" {
+				title += " · " + paper
+			}
+		}
+		v.Stocks = append(v.Stocks, stockOption{Name: st, Title: title})
+	}
+	v.Countries = countries(lang)
+	v.Fields = fieldsJSON(lang)
+	return v
+}
+
+func (s *Server) orderForm(w http.ResponseWriter, r *http.Request) {
+	lang := language(w, r)
+	f := s.newForm()
+	v := s.orderView(lang, f)
+	v.Preview = s.renderPreview(lang, f)
+	s.render(w, r, http.StatusOK, "order.html", page{Page: "order", Title: tr(lang, "order.title"), Data: v})
+}
+
+// orderPost handles the form's three steps: review (validate and show the proof), edit (back to
+// the form), submit (store the card and go to its status page).
+func (s *Server) orderPost(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "The form could not be read.", http.StatusBadRequest)
+		return
+	}
+	lang := language(w, r)
+	f := readForm(r)
+	if f.Token == "" || len(f.Token) > 64 {
+		f.Token = s.newForm().Token
+	}
+	v := s.orderView(lang, f)
+	if !checkCSRF(r, r.PostFormValue("csrf")) {
+		v.Problem = tr(lang, "err.expired")
+		v.Preview = s.renderPreview(lang, f)
+		s.render(w, r, http.StatusForbidden, "order.html", page{Page: "order", Title: tr(lang, "order.title"), Data: v})
+		return
+	}
+	step := r.PostFormValue("step")
+	if step == "edit" {
+		v.Preview = s.renderPreview(lang, f)
+		s.render(w, r, http.StatusOK, "order.html", page{Page: "order", Title: tr(lang, "order.title"), Data: v})
+		return
+	}
+	nc, card, reason := s.validate(lang, f, &v)
+	if reason != "" {
+		s.reject(reason)
+		v.Problem = tr(lang, "order.fix")
+		v.Preview = s.renderPreview(lang, f)
+		s.render(w, r, http.StatusUnprocessableEntity, "order.html", page{Page: "order", Title: tr(lang, "order.title"), Data: v})
+		return
+	}
+	if step != "submit" {
+		v.Preview = previewOf(lang, card)
+		v.ToLines = address.Format(nc.to, s.cfg.SenderCountry)
+		if !f.From.empty() {
+			v.FromLines = address.Format(nc.from, s.cfg.SenderCountry)
+		}
+		for _, fc := range v.Faces {
+			if fc.Name == f.Font {
+				v.FaceTitle = fc.Title
+			}
+		}
+		for _, h := range v.Hands {
+			if h.Name == f.Hand {
+				v.HandTitle = h.Title
+			}
+		}
+		for _, st := range v.Stocks {
+			if st.Name == f.Stock {
+				v.StockName = st.Title
+			}
+		}
+		s.render(w, r, http.StatusOK, "review.html", page{Page: "review", Title: tr(lang, "review.title"), Data: v})
+		return
+	}
+	c, err := s.cfg.Store.CreateCard(r.Context(), nc.card)
+	if errors.Is(err, store.ErrDuplicate) && c != nil {
+		err = nil // the same form sent twice: show the order it made
+	}
+	if err != nil {
+		s.log.Error("web order not stored", "err", err)
+		v.Problem = tr(lang, "err.internal")
+		v.Preview = previewOf(lang, card)
+		s.render(w, r, http.StatusInternalServerError, "order.html", page{Page: "order", Title: tr(lang, "order.title"), Data: v})
+		return
+	}
+	s.cfg.OnAccepted()
+	s.log.Info("card ordered on the web", "card", c.ID, "status", c.Status)
+	http.Redirect(w, r, "/orders/"+c.ID, http.StatusSeeOther)
+}
+
+// reject counts a refused order.
+func (s *Server) reject(reason string) {
+	if s.cfg.Rejections != nil {
+		s.cfg.Rejections.Rejected("web", reason)
+	}
+}
+
+// validatedOrder is an order that passed every check, ready to store.
+type validatedOrder struct {
+	card     store.NewCard
+	to, from address.Address
+}
+
+// validate checks the order as the API does (text written by the same renderer, addresses by the
+// same rules) and fills v.Errors with a message per field. reason is the API's error code of the
+// first problem, "" when the order is good.
+func (s *Server) validate(lang string, f orderForm, v *orderView) (validatedOrder, *hand.Card, string) {
+	reason := ""
+	fail := func(code string) {
+		if reason == "" {
+			reason = code
+		}
+	}
+	if !slices.Contains(s.cfg.Stocks, f.Stock) {
+		v.Errors["stock"] = "?"
+		fail("stock_invalid")
+	}
+	var card *hand.Card
+	if strings.TrimSpace(f.Message) == "" {
+		v.Errors["message"] = tr(lang, "err.message.empty")
+		fail("message_missing")
+	} else if len([]rune(f.Message)) > maxMessageRunes {
+		v.Errors["message"] = tr(lang, "err.toolong.chars", len([]rune(f.Message)), maxMessageRunes)
+		fail("text_too_long")
+	} else {
+		c, err := cardspec.Render(cardspec.Spec{Message: f.Message, Font: f.Font, Hand: f.Hand, Stock: f.Stock, Align: f.Align, Seed: f.Seed % maxSeed})
+		if err != nil {
+			msgs, code := renderMessages(lang, f.Font, err)
+			field := "message"
+			var fe *cardspec.FieldError
+			if errors.As(err, &fe) && fe.Field != "message" {
+				field = fe.Field
+			}
+			v.Errors[field] = strings.Join(msgs, " ")
+			fail(code)
+		}
+		card = c
+	}
+	to := f.To.address()
+	for _, p := range address.Validate(to) {
+		if _, dup := v.Errors["to_"+fieldName(p.Field)]; !dup {
+			v.Errors["to_"+fieldName(p.Field)] = sentence(p.Reason)
+		}
+		fail("address_invalid")
+	}
+	from := f.From.address()
+	if !f.From.empty() {
+		for _, p := range address.Validate(from) {
+			if _, dup := v.Errors["from_"+fieldName(p.Field)]; !dup {
+				v.Errors["from_"+fieldName(p.Field)] = sentence(p.Reason)
+			}
+			fail("address_invalid")
+		}
+	}
+	if reason != "" {
+		return validatedOrder{}, card, reason
+	}
+	toJSON, _ := json.Marshal(address.Normalize(to))
+	var fromJSON json.RawMessage
+	if !f.From.empty() {
+		fromJSON, _ = json.Marshal(address.Normalize(from))
+	}
+	spec := cardspec.Spec{Font: f.Font, Hand: f.Hand, Stock: f.Stock}.WithDefaults()
+	return validatedOrder{
+		card: store.NewCard{
+			AccountID: s.account.ID, IdempotencyKey: "web-" + f.Token,
+			Message: f.Message, Font: spec.Font, Hand: spec.Hand, Stock: spec.Stock, Format: card.Format.Name,
+			Seed: f.Seed % maxSeed, StrokeHash: card.Hash(), To: toJSON, From: fromJSON,
+			Metadata: map[string]string{"source": "web", "lang": lang},
+			Note:     "ordered on the web page",
+		},
+		to: address.Normalize(to), from: address.Normalize(from),
+	}, card, ""
+}
+
+// fieldName maps the address package's field names to the form's ("lines[0]" → line1).
+func fieldName(f string) string {
+	switch f {
+	case "lines", "lines[0]":
+		return "line1"
+	case "lines[1]":
+		return "line2"
+	}
+	if strings.HasPrefix(f, "lines[") {
+		return "line2"
+	}
+	return f
+}
+
+// sentence capitalises a reason and ends it with a full stop.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	s = strings.ToUpper(string(r[0])) + string(r[1:])
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
+}
+
+// renderMessages turns a renderer error into messages for people, in their language, naming each
+// character that cannot be written and where it is; code is the API's error code for it.
+func renderMessages(lang, fontName string, err error) ([]string, string) {
+	var ie *hand.InputError
+	var fit *hand.FitError
+	switch {
+	case errors.As(err, &ie):
+		var out []string
+		for i, p := range ie.Problems {
+			if i == 8 {
+				out = append(out, "…")
+				break
+			}
+			switch {
+			case p.Rune != 0 && strings.Contains(p.Reason, "glyph"):
+				title := fontName
+				if f, err := font.Lookup(fontName); err == nil {
+					title = f.Title
+				}
+				out = append(out, tr(lang, "err.glyph", p.Line, p.Column, title, string(p.Rune)))
+			case p.Line > 0:
+				out = append(out, tr(lang, "err.char", p.Line, p.Column, p.Reason))
+			default:
+				out = append(out, sentence(p.Reason))
+			}
+		}
+		return out, "text_unwritable"
+	case errors.As(err, &fit):
+		if fit.Detail != "" {
+			return []string{tr(lang, "err.toolong.word", fit.Detail)}, "text_too_long"
+		}
+		cut := 0
+		if fit.LinesNeeded > 0 {
+			cut = (100*(fit.LinesNeeded-fit.LinesAvailable) + fit.LinesNeeded - 1) / fit.LinesNeeded
+		}
+		return []string{tr(lang, "err.toolong", fit.Format, fit.LinesNeeded, fit.LinesAvailable, cut)}, "text_too_long"
+	}
+	var fe *cardspec.FieldError
+	if errors.As(err, &fe) {
+		return []string{sentence(fe.Reason)}, fe.Field + "_invalid"
+	}
+	return []string{tr(lang, "err.internal")}, "internal"
+}
+
+// previewResult is the live preview: the card as SVG, or the reasons it cannot be written.
+type previewResult struct {
+	SVG     string   `json:"svg,omitempty"`
+	Summary string   `json:"summary,omitempty"`
+	Errors  []string `json:"errors,omitempty"`
+	Lines   int      `json:"lines"`
+	Glyphs  int      `json:"glyphs"`
+	Hash    string   `json:"stroke_hash,omitempty"`
+}
+
+func (s *Server) renderPreview(lang string, f orderForm) previewResult {
+	msg := f.Message
+	if strings.TrimSpace(msg) == "" {
+		msg = tr(lang, "order.message.ph")
+	}
+	c, err := cardspec.Render(cardspec.Spec{Message: msg, Font: f.Font, Hand: f.Hand, Stock: f.Stock, Align: f.Align, Seed: f.Seed % maxSeed})
+	if err != nil {
+		msgs, _ := renderMessages(lang, f.Font, err)
+		return previewResult{Errors: msgs}
+	}
+	return previewOf(lang, c)
+}
+
+func previewOf(lang string, c *hand.Card) previewResult {
+	if c == nil {
+		return previewResult{}
+	}
+	var b bytes.Buffer
+	if err := preview.SVG(&b, c.Format, c.Strokes, penWidthMM); err != nil {
+		return previewResult{Errors: []string{err.Error()}}
+	}
+	return previewResult{SVG: b.String(), Lines: c.Lines, Glyphs: c.Glyphs, Hash: c.Hash(),
+		Summary: tr(lang, "order.preview.ok", c.Lines, c.Glyphs, c.XHeight)}
+}
+
+// previewPost answers the page's preview requests (as the customer types) with JSON.
+func (s *Server) previewPost(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 32<<10)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "The form could not be read.", http.StatusBadRequest)
+		return
+	}
+	lang := language(w, r)
+	if !checkCSRF(r, r.PostFormValue("csrf")) {
+		writeJSON(w, http.StatusForbidden, previewResult{Errors: []string{tr(lang, "err.expired")}})
+		return
+	}
+	f := readForm(r)
+	if len([]rune(f.Message)) > maxMessageRunes {
+		writeJSON(w, http.StatusOK, previewResult{Errors: []string{tr(lang, "err.toolong.chars", len([]rune(f.Message)), maxMessageRunes)}})
+		return
+	}
+	writeJSON(w, http.StatusOK, s.renderPreview(lang, f))
+}
+
+// addressCheck validates one address of the form as the customer leaves a field.
+func (s *Server) addressCheck(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil || !checkCSRF(r, r.PostFormValue("csrf")) {
+		http.Error(w, "The form could not be read.", http.StatusBadRequest)
+		return
+	}
+	f := readForm(r)
+	prefix := r.PostFormValue("which")
+	a := f.To
+	if prefix == "from_" {
+		a = f.From
+	} else {
+		prefix = "to_"
+	}
+	out := map[string]string{}
+	if prefix == "from_" && a.empty() {
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
+	for _, p := range address.Validate(a.address()) {
+		k := prefix + fieldName(p.Field)
+		if _, dup := out[k]; !dup {
+			out[k] = sentence(p.Reason)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "encoding failed", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// countries lists every country, the ones with their own rules first, named in lang.
+func countries(lang string) []countryOption {
+	formatted := address.FormattedCountries()
+	var first, rest []countryOption
+	for _, c := range address.Countries() {
+		o := countryOption{Code: c, Name: address.CountryName(c, lang), Formatted: slices.Contains(formatted, c)}
+		if o.Name == "" {
+			continue
+		}
+		if o.Formatted {
+			first = append(first, o)
+		} else {
+			rest = append(rest, o)
+		}
+	}
+	sortByName := func(s []countryOption) {
+		slices.SortFunc(s, func(a, b countryOption) int { return strings.Compare(a.Name, b.Name) })
+	}
+	sortByName(first)
+	sortByName(rest)
+	return append(first, rest...)
+}
+
+// countryFields says, per country, what its postal code and region are called and whether they
+// are required: the order form relabels and shows fields as the country changes.
+type countryFields struct {
+	Postal         string `json:"postal"`
+	PostalRequired bool   `json:"postal_required"`
+	Region         string `json:"region,omitempty"`
+	RegionRequired bool   `json:"region_required"`
+}
+
+// fieldsJSON derives each formatted country's fields from the address rules themselves: an
+// address with only the country set makes Validate name every field that country needs, in the
+// post's own words ("the ZIP code is missing"). Countries without rules use the defaults.
+func fieldsJSON(lang string) template.JS {
+	out := map[string]countryFields{}
+	for _, c := range address.FormattedCountries() {
+		cf := countryFields{Postal: tr(lang, "addr.postal")}
+		for _, p := range address.Validate(address.Address{Country: c}) {
+			term, ok := missingTerm(p.Reason)
+			switch p.Field {
+			case "postal_code":
+				cf.PostalRequired = true
+				if ok && lang == "en" {
+					cf.Postal = sentence(term)[:len(term)]
+				}
+			case "region":
+				cf.RegionRequired = true
+				cf.Region = tr(lang, "addr.region")
+				if ok && lang == "en" {
+					cf.Region = sentence(term)[:len(term)]
+				}
+			}
+		}
+		out[c] = cf
+	}
+	b, _ := json.Marshal(out) // json.Marshal escapes <, > and &, so this is safe in a script element
+	return template.JS(b)
+}
+
+// missingTerm takes "ZIP code" out of "the ZIP code is missing; …".
+func missingTerm(reason string) (string, bool) {
+	rest, ok := strings.CutPrefix(reason, "the ")
+	if !ok {
+		return "", false
+	}
+	term, _, ok := strings.Cut(rest, " is missing")
+	return term, ok
+}
+
+// String shows a form value for hidden fields.
+func (f orderForm) SeedString() string { return fmt.Sprint(f.Seed) }

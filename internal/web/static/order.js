@@ -1,0 +1,88 @@
+// The order page: redraw the card preview as the customer types (debounced), relabel the address
+// fields for the chosen country, and check an address when the customer leaves one of its fields.
+// Without JavaScript the form still works: the review step renders and validates on the server.
+(function () {
+  "use strict";
+  var form = document.getElementById("order");
+  if (!form) return;
+  var preview = document.getElementById("preview");
+  var summary = document.getElementById("preview-summary");
+  var errors = document.getElementById("preview-errors");
+  var msgError = document.getElementById("message-error");
+  var message = document.getElementById("message");
+  var fields = JSON.parse(document.getElementById("country-fields").textContent || "{}");
+  var timer = null, inflight = null, seq = 0;
+
+  function body(extra) {
+    var fd = new FormData(form);
+    if (extra) for (var k in extra) fd.set(k, extra[k]);
+    return new URLSearchParams(fd);
+  }
+
+  function list(el, items) {
+    el.textContent = "";
+    (items || []).forEach(function (t) { var li = document.createElement("li"); li.textContent = t; el.appendChild(li); });
+  }
+
+  function refresh() {
+    var mine = ++seq;
+    if (inflight) inflight.abort();
+    inflight = new AbortController();
+    preview.classList.add("busy");
+    fetch("/orders/preview", { method: "POST", body: body(), signal: inflight.signal, credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (p) {
+        if (mine !== seq) return;
+        preview.classList.remove("busy");
+        if (p.svg) { preview.innerHTML = p.svg; preview.dataset.hash = p.stroke_hash || ""; }
+        preview.classList.toggle("has-errors", !!(p.errors && p.errors.length));
+        summary.textContent = p.summary || "";
+        list(errors, p.errors);
+        msgError.textContent = (p.errors || []).join(" ");
+        message.toggleAttribute("aria-invalid", !!(p.errors && p.errors.length));
+      })
+      .catch(function () { if (mine === seq) preview.classList.remove("busy"); });
+  }
+
+  function schedule() { clearTimeout(timer); timer = setTimeout(refresh, 300); }
+
+  form.querySelectorAll("[data-preview]").forEach(function (el) {
+    el.addEventListener(el.tagName === "TEXTAREA" ? "input" : "change", schedule);
+  });
+
+  function relabel(box) {
+    var sel = box.querySelector("[data-country]");
+    var f = fields[sel.value] || {};
+    var postal = box.querySelector("[data-label=postal]");
+    var region = box.querySelector("[data-region]");
+    if (f.postal) postal.textContent = f.postal;
+    var regionInput = region.querySelector("input");
+    var show = !!f.region_required || regionInput.value !== "";
+    region.hidden = !show;
+    if (f.region) region.querySelector("[data-label=region]").textContent = f.region;
+  }
+
+  function check(box) {
+    var prefix = box.dataset.prefix;
+    fetch("/orders/address", { method: "POST", body: body({ which: prefix }), credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : {}; })
+      .then(function (problems) {
+        box.querySelectorAll(".err[data-for]").forEach(function (el) {
+          var input = box.querySelector("[name='" + el.dataset.for + "']");
+          var touched = input && input.dataset.touched;
+          var msg = problems[el.dataset.for] || "";
+          el.textContent = touched ? msg : "";
+          if (input) input.toggleAttribute("aria-invalid", !!(touched && msg));
+        });
+      });
+  }
+
+  form.querySelectorAll(".address").forEach(function (box) {
+    relabel(box);
+    box.querySelector("[data-country]").addEventListener("change", function () { relabel(box); check(box); });
+    box.querySelectorAll("input").forEach(function (input) {
+      if (input.value) input.dataset.touched = "1";
+      input.addEventListener("blur", function () { input.dataset.touched = "1"; check(box); });
+    });
+  });
+})();
