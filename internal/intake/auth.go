@@ -5,31 +5,20 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/quillpost/quillpost/internal/store"
 )
 
 type principalKey struct{}
 
-// authed resolves the bearer key before h runs; h finds the caller with principalFrom.
+// authed resolves the bearer key of an account (live or test) and applies its rate limit before h
+// runs; h finds the caller with principalFrom.
 func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || secret == "" {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="quillpost"`)
-			writeError(w, &apiError{Status: http.StatusUnauthorized, Type: "authentication", Code: "missing_api_key",
-				Message: "The request has no API key; send it as 'Authorization: Bearer qp_live_…'."})
-			return
-		}
-		p, err := s.store.Authenticate(r.Context(), strings.TrimSpace(secret))
-		if errors.Is(err, store.ErrUnauthorized) {
-			writeError(w, &apiError{Status: http.StatusUnauthorized, Type: "authentication", Code: "invalid_api_key",
-				Message: "The API key is not valid or has been revoked."})
-			return
-		}
-		if err != nil {
-			s.log.Error("authenticate", "err", err)
-			writeError(w, internalError())
+		p, ok := s.authenticate(w, r)
+		if !ok {
 			return
 		}
 		if p.Key.Kind == store.KeyOperator {
@@ -41,7 +30,89 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// operator admits operator keys only.
+func (s *Server) operator(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, ok := s.authenticate(w, r)
+		if !ok {
+			return
+		}
+		if p.Key.Kind != store.KeyOperator {
+			writeError(w, &apiError{Status: http.StatusForbidden, Type: "authentication", Code: "operator_only",
+				Message: "This endpoint is for operators; use an operator key (qp_op_…)."})
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+	}
+}
+
+// authenticate answers 401 or 429 itself and reports whether the request may go on.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*store.Principal, bool) {
+	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || secret == "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="quillpost"`)
+		writeError(w, &apiError{Status: http.StatusUnauthorized, Type: "authentication", Code: "missing_api_key",
+			Message: "The request has no API key; send it as 'Authorization: Bearer qp_live_…'."})
+		return nil, false
+	}
+	p, err := s.keys.authenticate(r.Context(), s.store, strings.TrimSpace(secret))
+	if errors.Is(err, store.ErrUnauthorized) {
+		writeError(w, &apiError{Status: http.StatusUnauthorized, Type: "authentication", Code: "invalid_api_key",
+			Message: "The API key is not valid or has been revoked."})
+		return nil, false
+	}
+	if err != nil {
+		s.log.Error("authenticate", "err", err)
+		writeError(w, internalError())
+		return nil, false
+	}
+	if wait, ok := s.limits.allow(p.Key.ID); !ok {
+		w.Header().Set("Retry-After", wait)
+		writeError(w, &apiError{Status: http.StatusTooManyRequests, Type: "rate_limit", Code: "rate_limited",
+			Message: "Too many requests with this API key; retry after " + wait + " s."})
+		return nil, false
+	}
+	return p, true
+}
+
 func principalFrom(ctx context.Context) *store.Principal {
 	p, _ := ctx.Value(principalKey{}).(*store.Principal)
 	return p
+}
+
+// keyCacheTTL is how long a resolved key is trusted without asking the database again: a revoked
+// key keeps working for at most this long, in exchange for one query less per request.
+const keyCacheTTL = 3 * time.Second
+
+// keyCache remembers resolved keys by the secret's hash.
+type keyCache struct {
+	mu sync.Mutex
+	m  map[string]cachedKey
+}
+
+type cachedKey struct {
+	p       *store.Principal
+	expires time.Time
+}
+
+func (c *keyCache) authenticate(ctx context.Context, st store.Store, secret string) (*store.Principal, error) {
+	h := store.HashKey(secret)
+	now := time.Now()
+	c.mu.Lock()
+	if k, ok := c.m[h]; ok && now.Before(k.expires) {
+		c.mu.Unlock()
+		return k.p, nil
+	}
+	c.mu.Unlock()
+	p, err := st.Authenticate(ctx, secret)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) > 10_000 {
+		c.m = map[string]cachedKey{}
+	}
+	c.m[h] = cachedKey{p: p, expires: now.Add(keyCacheTTL)}
+	c.mu.Unlock()
+	return p, nil
 }

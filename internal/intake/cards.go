@@ -23,7 +23,11 @@ import (
 
 // cardRequest is the body of POST /v1/cards.
 type cardRequest struct {
-	Message          string            `json:"message"`
+	Message string `json:"message"`
+	// Template with Variables is the alternative to Message: {{name}} and {{name|default}} fields
+	// are filled from Variables (as data, never as template code).
+	Template         string            `json:"template"`
+	Variables        map[string]string `json:"variables"`
 	Font             string            `json:"font"`
 	Hand             string            `json:"hand"`
 	Stock            string            `json:"stock"`
@@ -34,6 +38,9 @@ type cardRequest struct {
 	Metadata         map[string]string `json:"metadata"`
 	ApprovalRequired bool              `json:"approval_required"`
 	SendDate         *time.Time        `json:"send_date"`
+	// SendAsEntered posts the recipient address as given even though it fails validation; the
+	// override and the problems it overrode are recorded in the card's acceptance event.
+	SendAsEntered bool `json:"send_as_entered"`
 }
 
 // maxSeed keeps seeds exact in JavaScript clients (2^53).
@@ -140,11 +147,15 @@ func (s *Server) createCard(w http.ResponseWriter, r *http.Request) {
 
 // readBody reads a bounded request body.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	return readLimited(w, r, s.maxBody)
+}
+
+func readLimited(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *apiError) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		return nil, &apiError{Status: http.StatusRequestEntityTooLarge, Type: "invalid_request", Code: "body_too_large",
-			Message: fmt.Sprintf("The request body is larger than %d bytes.", s.maxBody)}
+			Message: fmt.Sprintf("The request body is larger than %d bytes.", limit)}
 	}
 	if err != nil {
 		return nil, &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "body_unreadable",
@@ -209,25 +220,75 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p *store.Pri
 	writeRaw(w, status, out)
 }
 
+// decodeJSON decodes one JSON value strictly (unknown fields are errors).
+func decodeJSON(body []byte, v any) *apiError {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "body_invalid",
+			Message: "The request body holds more than one JSON value."}
+	}
+	return nil
+}
+
+// messageOf returns the card's text: the message, or the template merged with the variables.
+func messageOf(req *cardRequest) (string, *apiError) {
+	if req.Template != "" {
+		if req.Message != "" {
+			return "", invalid("template", "template_and_message", "Send either a message or a template with variables, not both.")
+		}
+		t, err := parseTemplate(req.Template)
+		if err != nil {
+			return "", invalid("template", "template_invalid", err.Error())
+		}
+		msg, fe := t.merge(req.Variables, nil)
+		if fe != nil {
+			return "", invalid("variables."+fe.Field, "variable_missing", fe.Reason)
+		}
+		return msg, nil
+	}
+	if len(req.Variables) > 0 {
+		return "", invalid("variables", "variables_without_template", "Variables are only used with a template.")
+	}
+	return req.Message, nil
+}
+
+// newSeed draws a seed below 2^53.
+func newSeed() uint64 {
+	var b [8]byte
+	rand.Read(b[:])
+	return binary.LittleEndian.Uint64(b[:]) % maxSeed
+}
+
 // validateCard checks an order completely — JSON, names, text, addresses — and renders its proof.
 func (s *Server) validateCard(p *store.Principal, body []byte) (store.NewCard, *apiError) {
 	var req cardRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return store.NewCard{}, jsonError(err)
+	if aerr := decodeJSON(body, &req); aerr != nil {
+		return store.NewCard{}, aerr
 	}
-	if dec.More() {
-		return store.NewCard{}, invalid("", "body_invalid", "The request body holds more than one JSON value.")
+	msg, aerr := messageOf(&req)
+	if aerr != nil {
+		return store.NewCard{}, aerr
 	}
-	if strings.TrimSpace(req.Message) == "" {
+	if strings.TrimSpace(msg) == "" {
 		return store.NewCard{}, invalid("message", "message_missing", "The message is empty; write the text the card should carry.")
 	}
 	if req.To == nil {
 		return store.NewCard{}, invalid("to", "address_missing", "The recipient address (to) is missing.")
 	}
+	note := ""
 	if aerr := checkAddress("to", *req.To); aerr != nil {
-		return store.NewCard{}, aerr
+		if !req.SendAsEntered || !postableAsEntered(*req.To) {
+			return store.NewCard{}, aerr
+		}
+		var reasons []string
+		for _, pr := range aerr.Problems {
+			reasons = append(reasons, pr.Field+": "+pr.Reason)
+		}
+		note = "address sent as entered (send_as_entered) despite: " + strings.Join(reasons, "; ")
 	}
 	if req.From != nil {
 		if aerr := checkAddress("from", *req.From); aerr != nil {
@@ -244,30 +305,57 @@ func (s *Server) validateCard(p *store.Principal, body []byte) (store.NewCard, *
 		}
 		seed = *req.Seed
 	} else {
-		var b [8]byte
-		rand.Read(b[:])
-		seed = binary.LittleEndian.Uint64(b[:]) % maxSeed
+		seed = newSeed()
 	}
-	spec := cardspec.Spec{Message: req.Message, Font: req.Font, Hand: req.Hand, Stock: req.Stock, Align: req.Align, Seed: seed}.WithDefaults()
+	spec := cardspec.Spec{Message: msg, Font: req.Font, Hand: req.Hand, Stock: req.Stock, Align: req.Align, Seed: seed}.WithDefaults()
 	card, err := cardspec.Render(spec)
 	if err != nil {
 		return store.NewCard{}, renderError(err)
 	}
-	to, _ := json.Marshal(address.Normalize(*req.To))
+	if aerr := checkStock(spec.Stock); aerr != nil {
+		return store.NewCard{}, aerr
+	}
+	to := *req.To
+	if note == "" {
+		to = address.Normalize(to)
+	}
+	toJSON, _ := json.Marshal(to)
 	var from json.RawMessage
 	if req.From != nil {
 		from, _ = json.Marshal(address.Normalize(*req.From))
 	}
 	nc := store.NewCard{
 		AccountID: p.Account.ID, Test: p.Key.Kind == store.KeyTest,
-		Message: req.Message, Font: spec.Font, Hand: spec.Hand, Stock: spec.Stock, Format: card.Format.Name,
-		Seed: seed, StrokeHash: card.Hash(), To: to, From: from, Metadata: req.Metadata,
-		ApprovalRequired: req.ApprovalRequired,
+		Message: msg, Font: spec.Font, Hand: spec.Hand, Stock: spec.Stock, Format: card.Format.Name,
+		Seed: seed, StrokeHash: card.Hash(), To: toJSON, From: from, Metadata: req.Metadata,
+		ApprovalRequired: req.ApprovalRequired, Note: note,
 	}
 	if req.SendDate != nil {
 		nc.SendDate = req.SendDate.UTC()
 	}
 	return nc, nil
+}
+
+// postableAsEntered is the floor below which even "send as entered" is refused: someone to
+// write to and at least one line of where.
+func postableAsEntered(a address.Address) bool {
+	if strings.TrimSpace(a.Name) == "" && strings.TrimSpace(a.Company) == "" {
+		return false
+	}
+	for _, l := range a.Lines {
+		if strings.TrimSpace(l) != "" {
+			return true
+		}
+	}
+	return strings.TrimSpace(a.City) != ""
+}
+
+// checkStock refuses stock names the queue cannot carry (they become subject tokens).
+func checkStock(stock string) *apiError {
+	if err := store.ValidateStock(stock); err != nil {
+		return invalid("stock", "stock_invalid", "The card stock name may use only a-z, 0-9, '-' and '_', up to 48 characters.")
+	}
+	return nil
 }
 
 func invalid(field, code, msg string) *apiError {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -30,7 +31,7 @@ func newTestAPI(t testing.TB) *testAPI {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	srv := httptest.NewServer(intake.New(intake.Config{Store: st}).Handler())
+	srv := httptest.NewServer(observe(intake.New(intake.Config{Store: st, RateLimit: -1, Logger: quiet}).Handler()))
 	t.Cleanup(srv.Close)
 	return &testAPI{t: t, srv: srv, store: st}
 }
@@ -262,4 +263,14 @@ func FuzzCreateCard(f *testing.F) {
 			t.Fatalf("status %d for %q: %s", resp.StatusCode, body, raw)
 		}
 	})
+}
+
+type httptestServer = httptest.Server
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func startServer(t *testing.T, h http.Handler) *httptest.Server {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
 }

@@ -8,7 +8,7 @@ import (
 // apiError is the one error shape of the API: {"error": {type, code, message, field, row}}.
 type apiError struct {
 	Status  int    `json:"-"`
-	Type    string `json:"type"` // invalid_request, authentication, not_found, conflict, api_error
+	Type    string `json:"type"` // invalid_request, authentication, not_found, conflict, rate_limit, api_error
 	Code    string `json:"code"` // machine-readable, stable
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
@@ -18,6 +18,7 @@ type apiError struct {
 }
 
 type fieldProblem struct {
+	Row    int    `json:"row,omitempty"`
 	Field  string `json:"field"`
 	Reason string `json:"reason"`
 }

@@ -1,0 +1,91 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/quillpost/quillpost/internal/queue"
+	"github.com/quillpost/quillpost/internal/store"
+	"github.com/quillpost/quillpost/internal/webhook"
+)
+
+// RunBackground does the API's work that no request waits for, until ctx ends: the webhook
+// dispatcher, fed by the queue's EVENTS stream, and the scheduler that queues cards whose send
+// date has come. Every API process may run it; both are safe to run several times over one
+// database and queue.
+func RunBackground(ctx context.Context, st store.Store, q *queue.Queue, o webhook.Options, log *slog.Logger) error {
+	if log == nil {
+		log = slog.Default()
+	}
+	var wg sync.WaitGroup
+	errc := make(chan error, 3)
+	run := func(name string, f func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(ctx); err != nil && ctx.Err() == nil {
+				errc <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+	if ws, ok := st.(webhook.Stores); ok {
+		d := webhook.New(ws, o, log.With("component", "webhooks"))
+		run("webhook dispatcher", d.Run)
+		run("webhook events", func(ctx context.Context) error { return d.Consume(ctx, q) })
+	}
+	run("scheduler", func(ctx context.Context) error { return RunScheduler(ctx, st, 15*time.Second, log) })
+	wg.Wait()
+	close(errc)
+	return <-errc
+}
+
+// RunScheduler queues accepted cards whose send date has come (and that wait for no approval)
+// every interval until ctx ends.
+func RunScheduler(ctx context.Context, st store.Store, interval time.Duration, log *slog.Logger) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if _, err := QueueDue(ctx, st, time.Now()); err != nil && ctx.Err() == nil {
+			log.Warn("scheduler: queueing due cards failed; retrying", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// QueueDue queues the due cards once and returns how many it queued.
+func QueueDue(ctx context.Context, st store.Store, now time.Time) (int, error) {
+	n := 0
+	f := store.CardFilter{Statuses: []store.Status{store.StatusAccepted}, DueBy: now, Limit: 500}
+	for {
+		page, err := st.ListCards(ctx, store.AnyAccount, f)
+		if err != nil {
+			return n, err
+		}
+		for _, c := range page.Cards {
+			if c.ApprovalRequired {
+				continue
+			}
+			_, err := st.Transition(ctx, store.Change{CardID: c.ID, AccountID: store.AnyAccount, From: store.StatusAccepted,
+				To: store.StatusQueued, Cause: "schedule.send_date"})
+			if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrInvalidTransition) {
+				continue // another scheduler, or the customer, was quicker
+			}
+			if err != nil {
+				return n, err
+			}
+			n++
+		}
+		if page.Next == "" {
+			return n, nil
+		}
+		f.After = page.Next
+	}
+}

@@ -1,0 +1,62 @@
+package intake
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/quillpost/quillpost/internal/store"
+)
+
+// eraseRecipients is DELETE /v1/recipients?email=…|metadata.KEY=VALUE (GDPR erasure): the names,
+// addresses, messages and metadata of the account's matching cards are wiped; the cards stay as
+// anonymous counts (status, stock, dates). Cards not yet written are cancelled, since they can no
+// longer be written; cards being written right now are reported as skipped (retry once written).
+// An email is matched against the "email" metadata that campaign uploads and cards carry.
+func (s *Server) eraseRecipients(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r.Context())
+	q := r.URL.Query()
+	match := map[string]string{}
+	if e := strings.TrimSpace(q.Get("email")); e != "" {
+		match["email"] = e
+	}
+	for k, vs := range q {
+		if name, ok := strings.CutPrefix(k, "metadata."); ok && name != "" && len(vs) > 0 && vs[0] != "" {
+			match[name] = vs[0]
+		}
+	}
+	if len(match) == 0 {
+		writeError(w, &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "erasure_filter_missing",
+			Message: "Name whose data to erase: ?email=… or ?metadata.KEY=VALUE."})
+		return
+	}
+	if s.ops == nil {
+		writeError(w, unsupported())
+		return
+	}
+	var ids []string
+	f := store.CardFilter{Metadata: match, Limit: 1000}
+	for {
+		page, err := s.store.ListCards(r.Context(), p.Account.ID, f)
+		if err != nil {
+			s.log.Error("erasure: list cards", "err", err)
+			writeError(w, internalError())
+			return
+		}
+		for _, c := range page.Cards {
+			ids = append(ids, c.ID)
+		}
+		if page.Next == "" {
+			break
+		}
+		f.After = page.Next
+	}
+	res, err := s.ops.EraseCards(r.Context(), p.Account.ID, ids, "api.erasure")
+	if err != nil {
+		s.log.Error("erasure", "account", p.Account.ID, "err", err)
+		writeError(w, internalError())
+		return
+	}
+	s.log.Info("recipient data erased", "account", p.Account.ID, "cards", res.Erased, "cancelled", res.Cancelled, "skipped", res.Skipped)
+	writeJSON(w, http.StatusOK, map[string]any{"object": "erasure", "matched": len(ids), "erased": res.Erased,
+		"cancelled": res.Cancelled, "skipped_in_progress": res.Skipped})
+}
