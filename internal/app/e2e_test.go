@@ -121,9 +121,10 @@ var messages = []string{
 
 func (h *harness) submit(i int) string {
 	h.t.Helper()
-	body := fmt.Sprintf(`{"message":%q,"font":%q,"hand":"casual","stock":"a6-white",
+	// Every fourth card is centred: the worker must render it exactly as intake did.
+	body := fmt.Sprintf(`{"message":%q,"font":%q,"hand":"casual","stock":"a6-white","align":%q,
 	  "to":{"name":"Kundin %d","lines":["Hauptstraße %d"],"postal_code":"10115","city":"Berlin","country":"DE"}}`,
-		messages[i%len(messages)], []string{"allure", "script", "felix"}[i%3], i, i+1)
+		messages[i%len(messages)], []string{"allure", "script", "felix"}[i%3], []string{"centre", "left", "left", "left"}[i%4], i, i+1)
 	req, _ := http.NewRequest("POST", h.srv.URL+"/v1/cards", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+h.key)
 	req.Header.Set("Idempotency-Key", fmt.Sprintf("order-%d", i))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/quillpost/quillpost/internal/font"
 	"github.com/quillpost/quillpost/internal/hand"
+	"github.com/quillpost/quillpost/internal/store"
 )
 
 // Spec is everything a card's strokes depend on, by name, as an order stores it.
@@ -53,7 +54,7 @@ func FormatOfStock(stock string) (hand.Format, error) {
 	return f, nil
 }
 
-// WithDefaults fills the empty name fields.
+// WithDefaults fills the empty name fields and spells the alignment as stored.
 func (s Spec) WithDefaults() Spec {
 	if s.Font == "" {
 		s.Font = DefaultFont
@@ -63,6 +64,10 @@ func (s Spec) WithDefaults() Spec {
 	}
 	if s.Stock == "" {
 		s.Stock = DefaultStock
+	}
+	// One spelling per alignment, as the store keeps it ("centre" and "" are accepted on input).
+	if a, err := hand.ParseAlign(s.Align); err == nil {
+		s.Align = a.String()
 	}
 	return s
 }
@@ -95,4 +100,9 @@ func Render(s Spec) (*hand.Card, error) {
 		return nil, fmt.Errorf("render card: %w", err)
 	}
 	return c, nil
+}
+
+// FromCard is the spec a stored card was accepted with: rendering it gives the card's proof again.
+func FromCard(c *store.Card) Spec {
+	return Spec{Message: c.Message, Font: c.Font, Hand: c.Hand, Stock: c.Stock, Align: c.Align, Seed: c.Seed}
 }

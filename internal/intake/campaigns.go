@@ -557,7 +557,7 @@ func (s *Server) buildRow(p *store.Principal, c *store.Campaign, spec *campaignS
 		return nil, prob(me.Field, "variable_missing", me.Reason)
 	}
 	seed := newSeed()
-	cs := cardspec.Spec{Message: msg, Font: spec.Font, Hand: spec.Hand, Stock: spec.Stock, Align: spec.Align, Seed: seed}
+	cs := cardspec.Spec{Message: msg, Font: spec.Font, Hand: spec.Hand, Stock: spec.Stock, Align: spec.Align, Seed: seed}.WithDefaults()
 	card, err := cardspec.Render(cs)
 	if err != nil {
 		aerr := renderError(err)
@@ -577,7 +577,7 @@ func (s *Server) buildRow(p *store.Principal, c *store.Campaign, spec *campaignS
 	to, _ := json.Marshal(address.Normalize(rc.to))
 	nc := store.NewCard{
 		AccountID: p.Account.ID, CampaignID: c.ID, Test: spec.Test || p.Key.Kind == store.KeyTest,
-		Message: msg, Font: spec.Font, Hand: spec.Hand, Stock: spec.Stock, Format: card.Format.Name,
+		Message: msg, Font: spec.Font, Hand: spec.Hand, Stock: spec.Stock, Format: card.Format.Name, Align: cs.Align,
 		Seed: seed, StrokeHash: card.Hash(), To: to, From: from, Metadata: meta,
 		ApprovalRequired: c.State == campaignDraft,
 	}

@@ -326,7 +326,7 @@ func (s *Server) validateCard(p *store.Principal, body []byte) (store.NewCard, *
 	}
 	nc := store.NewCard{
 		AccountID: p.Account.ID, Test: p.Key.Kind == store.KeyTest,
-		Message: msg, Font: spec.Font, Hand: spec.Hand, Stock: spec.Stock, Format: card.Format.Name,
+		Message: msg, Font: spec.Font, Hand: spec.Hand, Stock: spec.Stock, Format: card.Format.Name, Align: spec.Align,
 		Seed: seed, StrokeHash: card.Hash(), To: toJSON, From: from, Metadata: req.Metadata,
 		ApprovalRequired: req.ApprovalRequired, Note: note,
 	}

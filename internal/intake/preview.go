@@ -93,7 +93,7 @@ func (s *Server) previewStoredCard(w http.ResponseWriter, r *http.Request) {
 			Message: "The card's message was erased at the recipient's request; there is nothing to show."})
 		return
 	}
-	s.writeProof(w, r, cardspec.Spec{Message: c.Message, Font: c.Font, Hand: c.Hand, Stock: c.Stock, Seed: c.Seed}, nil)
+	s.writeProof(w, r, cardspec.FromCard(c), nil)
 }
 
 // writeProof renders the spec and answers as JSON, SVG or PNG, following the Accept header.

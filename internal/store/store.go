@@ -149,6 +149,7 @@ type Card struct {
 	Hand       string            `json:"hand"`
 	Stock      string            `json:"stock"`  // loaded card stock, e.g. "a6-white"; selects the queue lane
 	Format     string            `json:"format"` // card format name, e.g. "a6"
+	Align      string            `json:"align"`  // "left" or "center": the strokes depend on it
 	Seed       uint64            `json:"seed"`
 	StrokeHash string            `json:"stroke_hash"` // geom.HashStrokes of the intake render
 	To         json.RawMessage   `json:"to"`          // recipient address JSON (address.Address)
@@ -178,6 +179,7 @@ type NewCard struct {
 	Message          string
 	Font, Hand       string
 	Stock, Format    string
+	Align            string // "left" (default) or "center"
 	Seed             uint64
 	StrokeHash       string
 	To, From         json.RawMessage

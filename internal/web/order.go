@@ -277,11 +277,11 @@ func (s *Server) validate(lang string, f orderForm, v *orderView) (validatedOrde
 	if !f.From.empty() {
 		fromJSON, _ = json.Marshal(address.Normalize(from))
 	}
-	spec := cardspec.Spec{Font: f.Font, Hand: f.Hand, Stock: f.Stock}.WithDefaults()
+	spec := cardspec.Spec{Font: f.Font, Hand: f.Hand, Stock: f.Stock, Align: f.Align}.WithDefaults()
 	return validatedOrder{
 		card: store.NewCard{
 			AccountID: s.account.ID, IdempotencyKey: "web-" + f.Token,
-			Message: f.Message, Font: spec.Font, Hand: spec.Hand, Stock: spec.Stock, Format: card.Format.Name,
+			Message: f.Message, Font: spec.Font, Hand: spec.Hand, Stock: spec.Stock, Format: card.Format.Name, Align: spec.Align,
 			Seed: f.Seed % maxSeed, StrokeHash: card.Hash(), To: toJSON, From: fromJSON,
 			Metadata: map[string]string{"source": "web", "lang": lang},
 			Note:     "ordered on the web page",

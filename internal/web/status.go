@@ -75,7 +75,7 @@ func (s *Server) statusOf(r *http.Request, lang string, withPreview bool) (*stat
 		if json.Unmarshal(c.To, &to) == nil {
 			v.To = address.Format(to, s.cfg.SenderCountry)
 		}
-		hc, err := cardspec.Render(cardspec.Spec{Message: c.Message, Font: c.Font, Hand: c.Hand, Stock: c.Stock, Seed: c.Seed})
+		hc, err := cardspec.Render(cardspec.FromCard(c))
 		if err == nil {
 			v.Preview = previewOf(lang, hc)
 		}

@@ -113,7 +113,7 @@ var errReleased = errors.New("released before writing")
 
 // write renders, checks, compiles and streams one card.
 func (w *Worker) write(ctx context.Context, card *store.Card, log *slog.Logger) (*program.Program, error) {
-	spec := cardspec.Spec{Message: card.Message, Font: card.Font, Hand: card.Hand, Stock: card.Stock, Seed: card.Seed}
+	spec := cardspec.FromCard(card)
 	hc, err := cardspec.Render(spec)
 	if err != nil {
 		return nil, fmt.Errorf("%w: render: %v", errUnplottable, err)

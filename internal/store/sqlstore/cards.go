@@ -14,14 +14,14 @@ import (
 
 const cardCols = `c.id, c.account_id, c.campaign_id, c.idempotency_key, c.test, c.message, c.font, c.hand,
 	c.stock, c.format, c.seed, c.stroke_hash, c.to_address, c.from_address, c.metadata, c.status,
-	c.attempts, c.approval_required, c.send_date, c.created_at, c.updated_at`
+	c.attempts, c.approval_required, c.send_date, c.created_at, c.updated_at, c.align`
 
 // The statements every card takes, prepared once (see txExec).
 const (
 	insertCardSQL = `INSERT INTO cards (id, account_id, campaign_id, idempotency_key, test,
 		message, font, hand, stock, format, seed, stroke_hash, to_address, from_address, metadata, status,
-		attempts, approval_required, send_date, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		attempts, approval_required, send_date, created_at, updated_at, align)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertEventSQL = `INSERT INTO events (id, card_id, account_id, seq, from_status,
 		to_status, attempt, cause, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertOutboxSQL = `INSERT INTO outbox (kind, key, msg_id, payload, created_at)
@@ -44,7 +44,7 @@ func scanCard(sc scanner) (*store.Card, error) {
 	)
 	err := sc.Scan(&c.ID, &c.AccountID, &campaign, &idem, &c.Test, &c.Message, &c.Font, &c.Hand,
 		&c.Stock, &c.Format, &seed, &c.StrokeHash, &to, &from, &meta, &status,
-		&c.Attempts, &c.ApprovalRequired, &sendDate, &created, &updated)
+		&c.Attempts, &c.ApprovalRequired, &sendDate, &created, &updated, &c.Align)
 	if err != nil {
 		return nil, err
 	}
@@ -177,6 +177,13 @@ func validateNewCard(nc *store.NewCard) error {
 			return fmt.Errorf("%w: the card has no %s", store.ErrInvalid, name)
 		}
 	}
+	switch nc.Align {
+	case "":
+		nc.Align = "left"
+	case "left", "center":
+	default:
+		return fmt.Errorf("%w: alignment %q (left or center)", store.ErrInvalid, nc.Align)
+	}
 	for name, raw := range map[string]json.RawMessage{"to": nc.To, "from": nc.From} {
 		if len(raw) > 0 && !json.Valid(raw) {
 			return fmt.Errorf("%w: the %q address is not valid JSON", store.ErrInvalid, name)
@@ -205,7 +212,7 @@ func (s *Store) insertCard(ctx context.Context, tx *sql.Tx, nc *store.NewCard, n
 	c := &store.Card{
 		ID: store.NewID(store.PrefixCard), AccountID: nc.AccountID, CampaignID: nc.CampaignID,
 		IdempotencyKey: nc.IdempotencyKey, Test: nc.Test, Message: nc.Message, Font: nc.Font, Hand: nc.Hand,
-		Stock: nc.Stock, Format: nc.Format, Seed: nc.Seed, StrokeHash: nc.StrokeHash,
+		Stock: nc.Stock, Format: nc.Format, Align: nc.Align, Seed: nc.Seed, StrokeHash: nc.StrokeHash,
 		To: json.RawMessage(rawOrNull(nc.To)), From: json.RawMessage(rawOrNull(nc.From)), Metadata: meta,
 		Status: store.StatusAccepted, ApprovalRequired: nc.ApprovalRequired, SendDate: nc.SendDate.UTC().Truncate(time.Microsecond),
 		CreatedAt: now, UpdatedAt: now,
@@ -220,7 +227,7 @@ func (s *Store) insertCard(ctx context.Context, tx *sql.Tx, nc *store.NewCard, n
 	_, err = s.txExec(ctx, tx, insertCardSQL,
 		c.ID, c.AccountID, nullString(c.CampaignID), nullString(c.IdempotencyKey), c.Test,
 		c.Message, c.Font, c.Hand, c.Stock, c.Format, int64(c.Seed), c.StrokeHash, string(c.To), string(c.From),
-		string(metaJSON), string(c.Status), c.Attempts, c.ApprovalRequired, nullMicros(c.SendDate), micros(now), micros(now))
+		string(metaJSON), string(c.Status), c.Attempts, c.ApprovalRequired, nullMicros(c.SendDate), micros(now), micros(now), c.Align)
 	if err != nil {
 		if s.d.IsUnique(err) {
 			return nil, fmt.Errorf("%w: idempotency key %q was already used for a card", store.ErrDuplicate, nc.IdempotencyKey)
