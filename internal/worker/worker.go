@@ -138,7 +138,8 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer w.shutdown()
 	w.beat(ctx, func(h *queue.Heartbeat) { h.State = queue.StateIdle })
 	backoff := time.Second
-	for i := 0; ctx.Err() == nil; i++ {
+	lane, streak := 0, 0
+	for ctx.Err() == nil {
 		if err := w.ensureController(ctx); err != nil {
 			if ctx.Err() != nil {
 				break
@@ -150,7 +151,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			continue
 		}
 		backoff = time.Second
-		d, err := w.next(ctx, consumers, i)
+		d, err := w.next(ctx, consumers[lane%len(consumers)], len(consumers) > 1)
 		if err != nil {
 			if ctx.Err() == nil {
 				w.log.Warn("fetching a job failed", "err", err)
@@ -158,25 +159,34 @@ func (w *Worker) Run(ctx context.Context) error {
 			}
 			continue
 		}
+		// Stay on a lane while it has work (a poll of an empty lane costs lanePoll), but move on
+		// after a run of jobs so that no lane starves another.
+		if d == nil || streak >= laneStreak {
+			lane, streak = lane+1, 0
+		}
 		if d == nil {
 			w.beat(ctx, nil) // keep the heartbeat fresh while idle
 			continue
 		}
+		streak++
 		w.handle(ctx, d)
 	}
 	return nil
 }
 
-// lanePoll is how long the worker listens on one lane before looking at the next.
-const lanePoll = 2 * time.Second
+// lanePoll is how long the worker listens on an empty lane before looking at the next, and
+// laneStreak how many jobs in a row it takes from one lane while others may be waiting.
+const (
+	lanePoll   = 2 * time.Second
+	laneStreak = 10
+)
 
-// next returns the next job of any lane, or nil when none arrived for a while.
-func (w *Worker) next(ctx context.Context, consumers []*queue.Consumer, round int) (*queue.Delivery, error) {
+// next returns the lane's next job, or nil when none arrived for a while.
+func (w *Worker) next(ctx context.Context, c *queue.Consumer, moreLanes bool) (*queue.Delivery, error) {
 	wait := 10 * time.Second
-	if len(consumers) > 1 {
+	if moreLanes {
 		wait = lanePoll
 	}
-	c := consumers[round%len(consumers)]
 	pctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	d, err := c.Next(pctx)
