@@ -42,27 +42,15 @@ func (s *Store) approve(ctx context.Context, tx *sql.Tx, c *store.Card, cause st
 	if !c.SendDate.IsZero() && c.SendDate.After(now) {
 		return c, nil // the scheduler queues it on its send date
 	}
-	res, err := s.txExec(ctx, tx, updateStatusSQL, string(store.StatusQueued), c.Attempts+1, micros(now), c.ID, string(store.StatusAccepted), c.Attempts)
+	// Queueing goes through the one transition function: it checks the table, compares and sets,
+	// and adds the event and the job to the outbox.
+	q, err := s.TransitionTx(ctx, tx, store.Change{
+		CardID: c.ID, From: store.StatusAccepted, To: store.StatusQueued, Attempt: c.Attempts, Cause: cause,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("queue %s: %w", c.ID, err)
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return nil, fmt.Errorf("card %s changed meanwhile: %w", c.ID, store.ErrConflict)
-	}
-	var seq int
-	if err := tx.QueryRowContext(ctx, s.q(`SELECT COALESCE(MAX(seq), 0) FROM events WHERE card_id = ?`), c.ID).Scan(&seq); err != nil {
-		return nil, fmt.Errorf("event seq: %w", err)
-	}
-	c.Status, c.Attempts = store.StatusQueued, c.Attempts+1
-	e := &store.Event{CardID: c.ID, AccountID: c.AccountID, Seq: seq + 1, From: store.StatusAccepted, To: store.StatusQueued,
-		Attempt: c.Attempts, Cause: cause, CreatedAt: now}
-	if err := s.addEvent(ctx, tx, e); err != nil {
-		return nil, err
-	}
-	if err := s.addJob(ctx, tx, c, now); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return q, nil
 }
 
 // ReleaseCampaign approves a campaign's held cards; see store.CardOps.
@@ -163,22 +151,11 @@ func (s *Store) EraseCards(ctx context.Context, accountID string, cardIDs []stri
 
 // cancelInTx cancels a card that is not being written, with its event.
 func (s *Store) cancelInTx(ctx context.Context, tx *sql.Tx, c *store.Card, cause string) error {
-	now := s.now()
-	res, err := s.txExec(ctx, tx, updateStatusSQL, string(store.StatusCancelled), c.Attempts, micros(now), c.ID, string(c.Status), c.Attempts)
-	if err != nil {
+	if _, err := s.TransitionTx(ctx, tx, store.Change{
+		CardID: c.ID, From: c.Status, To: store.StatusCancelled, Attempt: c.Attempts,
+		Cause: cause, Detail: "erasure of the recipient's data",
+	}); err != nil {
 		return fmt.Errorf("cancel %s: %w", c.ID, err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("card %s changed meanwhile: %w", c.ID, store.ErrConflict)
-	}
-	var seq int
-	if err := tx.QueryRowContext(ctx, s.q(`SELECT COALESCE(MAX(seq), 0) FROM events WHERE card_id = ?`), c.ID).Scan(&seq); err != nil {
-		return fmt.Errorf("event seq: %w", err)
-	}
-	e := &store.Event{CardID: c.ID, AccountID: c.AccountID, Seq: seq + 1, From: c.Status, To: store.StatusCancelled,
-		Attempt: c.Attempts, Cause: cause, Detail: "erasure of the recipient's data", CreatedAt: now}
-	if err := s.addEvent(ctx, tx, e); err != nil {
-		return err
 	}
 	c.Status = store.StatusCancelled
 	return nil
