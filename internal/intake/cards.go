@@ -112,6 +112,10 @@ func newCardResponse(c *store.Card, events []store.Event) cardResponse {
 	return r
 }
 
+// createCard accepts a card in one database transaction. Its idempotency is kept by the card
+// itself (a unique key per account, with the request's hash), not by a separate record: a retry
+// finds the card and is answered from it, and a concurrent duplicate loses the insert and is
+// answered the same way. A rejected request is not recorded: the same body is rejected again.
 func (s *Server) createCard(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
 	body, aerr := s.readBody(w, r)
@@ -119,30 +123,59 @@ func (s *Server) createCard(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
-	s.idempotent(w, r, p, body, func() (int, any) {
-		nc, aerr := s.validateCard(p, body)
-		if aerr != nil {
-			return aerr.Status, map[string]*apiError{"error": aerr}
-		}
-		nc.IdempotencyKey = r.Header.Get("Idempotency-Key")
-		c, err := s.store.CreateCard(r.Context(), nc)
-		if errors.Is(err, store.ErrDuplicate) && c != nil {
-			// The key's record was pruned but the card remains: answer with the original card.
-			err = nil
-		}
-		if err != nil {
-			s.log.Error("create card", "account", p.Account.ID, "err", err)
-			return http.StatusInternalServerError, nil
-		}
-		events, err := s.store.Events(r.Context(), p.Account.ID, c.ID)
-		if err != nil {
-			s.log.Error("card events", "card", c.ID, "err", err)
-			return http.StatusInternalServerError, nil
-		}
+	key, hash, aerr := idempotencyOf(r, body)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	nc, aerr := s.validateCard(p, body)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	nc.IdempotencyKey, nc.RequestHash = key, hash
+	c, err := s.store.CreateCard(r.Context(), nc)
+	replay := errors.Is(err, store.ErrDuplicate) && c != nil
+	if replay && c.RequestHash != hash {
+		writeError(w, errKeyReuse)
+		return
+	}
+	if err != nil && !replay {
+		s.log.Error("create card", "account", p.Account.ID, "err", err)
+		writeError(w, internalError())
+		return
+	}
+	events, err := s.store.Events(r.Context(), p.Account.ID, c.ID)
+	if err != nil {
+		s.log.Error("card events", "card", c.ID, "err", err)
+		writeError(w, internalError())
+		return
+	}
+	if replay {
+		w.Header().Set("Idempotent-Replayed", "true")
+	} else {
 		s.kick()
 		s.log.Info("card accepted", "card", c.ID, "account", p.Account.ID, "status", c.Status, "test", c.Test)
-		return http.StatusCreated, newCardResponse(c, events)
-	})
+	}
+	writeJSON(w, http.StatusCreated, newCardResponse(c, events))
+}
+
+var errKeyReuse = &apiError{Status: http.StatusUnprocessableEntity, Type: "invalid_request", Code: "idempotency_key_reuse",
+	Message: "This Idempotency-Key was already used with a different request; use a new key for a new request."}
+
+// idempotencyOf reads the request's Idempotency-Key and hashes the request it guards.
+func idempotencyOf(r *http.Request, body []byte) (key, hash string, aerr *apiError) {
+	key = r.Header.Get("Idempotency-Key")
+	if key == "" {
+		return "", "", &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "idempotency_key_missing",
+			Message: "The Idempotency-Key header is required, so that a retried request is never carried out twice."}
+	}
+	if len(key) > 255 {
+		return "", "", &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "idempotency_key_invalid",
+			Message: "The Idempotency-Key header is longer than 255 characters."}
+	}
+	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"), body...))
+	return key, hex.EncodeToString(sum[:]), nil
 }
 
 // readBody reads a bounded request body.
@@ -168,19 +201,11 @@ func readLimited(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *
 // the recorded response, the same key with another body is refused. Server errors are not
 // recorded, so that the client's retry is processed afresh.
 func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p *store.Principal, body []byte, process func() (int, any)) {
-	key := r.Header.Get("Idempotency-Key")
-	if key == "" {
-		writeError(w, &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "idempotency_key_missing",
-			Message: "The Idempotency-Key header is required, so that a retried request never creates a second card."})
+	key, hash, aerr := idempotencyOf(r, body)
+	if aerr != nil {
+		writeError(w, aerr)
 		return
 	}
-	if len(key) > 255 {
-		writeError(w, &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "idempotency_key_invalid",
-			Message: "The Idempotency-Key header is longer than 255 characters."})
-		return
-	}
-	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"), body...))
-	hash := hex.EncodeToString(sum[:])
 	rec, fresh, err := s.store.BeginIdempotent(r.Context(), p.Account.ID, key, hash, idempotencyStaleAfter)
 	if err != nil {
 		s.log.Error("begin idempotent", "account", p.Account.ID, "err", err)
@@ -190,8 +215,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p *store.Pri
 	if !fresh {
 		switch {
 		case rec.RequestHash != hash:
-			writeError(w, &apiError{Status: http.StatusUnprocessableEntity, Type: "invalid_request", Code: "idempotency_key_reuse",
-				Message: "This Idempotency-Key was already used with a different request; use a new key for a new request."})
+			writeError(w, errKeyReuse)
 		case rec.Done():
 			w.Header().Set("Idempotent-Replayed", "true")
 			writeRaw(w, rec.StatusCode, bytes.TrimSuffix(rec.Body, []byte("\n")))

@@ -142,6 +142,9 @@ type Card struct {
 	AccountID      string `json:"account_id"`
 	CampaignID     string `json:"campaign_id,omitempty"`     // "" when not part of a campaign
 	IdempotencyKey string `json:"idempotency_key,omitempty"` // the API request key that created it
+	// RequestHash identifies the request that created the card, so that a retry with the same
+	// IdempotencyKey can be told from a different request reusing the key.
+	RequestHash string `json:"-"`
 	// Test cards were made with a test key: they go to the test lane and never reach a real robot.
 	Test       bool              `json:"test"`
 	Message    string            `json:"message"`
@@ -175,6 +178,7 @@ type NewCard struct {
 	AccountID        string
 	CampaignID       string
 	IdempotencyKey   string
+	RequestHash      string // see Card.RequestHash
 	Test             bool
 	Message          string
 	Font, Hand       string

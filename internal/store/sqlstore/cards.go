@@ -14,14 +14,14 @@ import (
 
 const cardCols = `c.id, c.account_id, c.campaign_id, c.idempotency_key, c.test, c.message, c.font, c.hand,
 	c.stock, c.format, c.seed, c.stroke_hash, c.to_address, c.from_address, c.metadata, c.status,
-	c.attempts, c.approval_required, c.send_date, c.created_at, c.updated_at, c.align`
+	c.attempts, c.approval_required, c.send_date, c.created_at, c.updated_at, c.align, c.request_hash`
 
 // The statements every card takes, prepared once (see txExec).
 const (
 	insertCardSQL = `INSERT INTO cards (id, account_id, campaign_id, idempotency_key, test,
 		message, font, hand, stock, format, seed, stroke_hash, to_address, from_address, metadata, status,
-		attempts, approval_required, send_date, created_at, updated_at, align)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		attempts, approval_required, send_date, created_at, updated_at, align, request_hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertEventSQL = `INSERT INTO events (id, card_id, account_id, seq, from_status,
 		to_status, attempt, cause, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertOutboxSQL = `INSERT INTO outbox (kind, key, msg_id, payload, created_at)
@@ -44,7 +44,7 @@ func scanCard(sc scanner) (*store.Card, error) {
 	)
 	err := sc.Scan(&c.ID, &c.AccountID, &campaign, &idem, &c.Test, &c.Message, &c.Font, &c.Hand,
 		&c.Stock, &c.Format, &seed, &c.StrokeHash, &to, &from, &meta, &status,
-		&c.Attempts, &c.ApprovalRequired, &sendDate, &created, &updated, &c.Align)
+		&c.Attempts, &c.ApprovalRequired, &sendDate, &created, &updated, &c.Align, &c.RequestHash)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +211,7 @@ func (s *Store) insertCard(ctx context.Context, tx *sql.Tx, nc *store.NewCard, n
 	}
 	c := &store.Card{
 		ID: store.NewID(store.PrefixCard), AccountID: nc.AccountID, CampaignID: nc.CampaignID,
-		IdempotencyKey: nc.IdempotencyKey, Test: nc.Test, Message: nc.Message, Font: nc.Font, Hand: nc.Hand,
+		IdempotencyKey: nc.IdempotencyKey, RequestHash: nc.RequestHash, Test: nc.Test, Message: nc.Message, Font: nc.Font, Hand: nc.Hand,
 		Stock: nc.Stock, Format: nc.Format, Align: nc.Align, Seed: nc.Seed, StrokeHash: nc.StrokeHash,
 		To: json.RawMessage(rawOrNull(nc.To)), From: json.RawMessage(rawOrNull(nc.From)), Metadata: meta,
 		Status: store.StatusAccepted, ApprovalRequired: nc.ApprovalRequired, SendDate: nc.SendDate.UTC().Truncate(time.Microsecond),
@@ -227,7 +227,7 @@ func (s *Store) insertCard(ctx context.Context, tx *sql.Tx, nc *store.NewCard, n
 	_, err = s.txExec(ctx, tx, insertCardSQL,
 		c.ID, c.AccountID, nullString(c.CampaignID), nullString(c.IdempotencyKey), c.Test,
 		c.Message, c.Font, c.Hand, c.Stock, c.Format, int64(c.Seed), c.StrokeHash, string(c.To), string(c.From),
-		string(metaJSON), string(c.Status), c.Attempts, c.ApprovalRequired, nullMicros(c.SendDate), micros(now), micros(now), c.Align)
+		string(metaJSON), string(c.Status), c.Attempts, c.ApprovalRequired, nullMicros(c.SendDate), micros(now), micros(now), c.Align, c.RequestHash)
 	if err != nil {
 		if s.d.IsUnique(err) {
 			return nil, fmt.Errorf("%w: idempotency key %q was already used for a card", store.ErrDuplicate, nc.IdempotencyKey)
