@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -329,41 +328,14 @@ func sameDrawing(got, want []geom.Stroke, tol float64) error {
 		return fmt.Errorf("%d strokes drawn, %d in the programs", len(got), len(want))
 	}
 	for i := range got {
-		if d := farthest(got[i], want[i]); d > tol {
+		if d := geom.Deviation(got[i], want[i], tol); d > tol {
 			return fmt.Errorf("stroke %d: a drawn point lies %.4f mm from the program's path", i, d)
 		}
-		if d := farthest(want[i], got[i]); d > tol {
+		if d := geom.Deviation(want[i], got[i], tol); d > tol {
 			return fmt.Errorf("stroke %d: a program point lies %.4f mm from the drawn path", i, d)
 		}
 	}
 	return nil
-}
-
-func farthest(a, b geom.Stroke) float64 {
-	worst := 0.0
-	for _, p := range a {
-		best := math.Inf(1)
-		for j := range b {
-			q0 := b[j]
-			q1 := q0
-			if j+1 < len(b) {
-				q1 = b[j+1]
-			}
-			best = math.Min(best, segDist(p, q0, q1))
-		}
-		worst = math.Max(worst, best)
-	}
-	return worst
-}
-
-func segDist(p, a, b geom.Point) float64 {
-	d := b.Sub(a)
-	l2 := d.X*d.X + d.Y*d.Y
-	if l2 == 0 {
-		return p.Dist(a)
-	}
-	t := math.Max(0, math.Min(1, ((p.X-a.X)*d.X+(p.Y-a.Y)*d.Y)/l2))
-	return p.Dist(a.Add(d.Scale(t)))
 }
 
 func runPipeline(t *testing.T, cfg app.Config) {

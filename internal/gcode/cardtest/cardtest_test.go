@@ -114,54 +114,8 @@ func compare(t *testing.T, label string, want, got []geom.Stroke, tol float64) {
 		if g[0].Dist(w[0]) > 0.00075 || g[len(g)-1].Dist(w[len(w)-1]) > 0.00075 {
 			t.Fatalf("%s: stroke %d ends moved", label, i)
 		}
-		if h := math.Max(farthest(w, g, tol), farthest(g, w, tol)); h > tol {
+		if h := math.Max(geom.Deviation(w, g, tol), geom.Deviation(g, w, tol)); h > tol {
 			t.Fatalf("%s: stroke %d deviates %g mm, more than %g", label, i, h, tol)
 		}
 	}
-}
-
-// farthest returns the largest distance from a vertex of a to the polyline b, but stops early:
-// a vertex within tol of b is settled as soon as any segment within tol is found, scanning on
-// from where the previous vertex matched (both strokes run the same way, so this is almost
-// always the next segment or two); only a vertex with no segment within tol costs a full scan.
-func farthest(a, b geom.Stroke, tol float64) float64 {
-	if len(b) == 1 {
-		var worst float64
-		for _, p := range a {
-			worst = math.Max(worst, p.Dist(b[0]))
-		}
-		return worst
-	}
-	var worst float64
-	j := 1
-	for _, p := range a {
-		found := false
-		for k := j; k < len(b); k++ {
-			if distSeg(p, b[k-1], b[k]) <= tol {
-				j, found = k, true
-				break
-			}
-		}
-		if found {
-			continue
-		}
-		best := math.Inf(1)
-		for k := 1; k < len(b); k++ {
-			if d := distSeg(p, b[k-1], b[k]); d < best {
-				best, j = d, k
-			}
-		}
-		worst = math.Max(worst, best)
-	}
-	return worst
-}
-
-func distSeg(p, a, b geom.Point) float64 {
-	d := b.Sub(a)
-	l2 := d.X*d.X + d.Y*d.Y
-	if l2 == 0 {
-		return p.Dist(a)
-	}
-	t := math.Max(0, math.Min(1, ((p.X-a.X)*d.X+(p.Y-a.Y)*d.Y)/l2))
-	return p.Dist(a.Add(d.Scale(t)))
 }
