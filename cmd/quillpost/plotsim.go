@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/quillpost/quillpost/internal/plotsim"
+	"github.com/quillpost/quillpost/internal/profile"
+)
+
+func init() {
+	register("plotsim", "run a virtual plotter on a pseudo-terminal and record what it draws", runPlotsim)
+}
+
+// faultFlags collects --fault, which may be repeated or hold a comma-separated list.
+type faultFlags []plotsim.Fault
+
+func (f *faultFlags) String() string {
+	parts := make([]string, len(*f))
+	for i, x := range *f {
+		parts[i] = x.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+func (f *faultFlags) Set(s string) error {
+	fs, err := plotsim.ParseFaults(s)
+	if err != nil {
+		return err
+	}
+	*f = append(*f, fs...)
+	return nil
+}
+
+func runPlotsim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("plotsim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dialect := fs.String("dialect", "", "controller dialect: grbl, fluidnc, marlin or klipper (default grbl, or the profile's)")
+	speed := fs.Float64("speed", 1, "simulated time: 0 instant, 1 real time, N times faster")
+	rx := fs.Int("rx-buffer", 0, "serial receive buffer in bytes (default 128, or the profile's)")
+	baud := fs.Int("baud", 0, "throttle the link to this baud rate, 10 bits a byte (0: as fast as the terminal)")
+	record := fs.String("record", "", "write the pen-down paths as SVG (machine mm) to this file on exit")
+	prof := fs.String("profile", "", "set the plotter up like this firmware profile: dialect, work area, pen, buffers, feeds")
+	verbose := fs.Bool("v", false, "log what the plotter does to stderr")
+	var faults faultFlags
+	fs.Var(&faults, "fault", "inject faults, kind@line[:n], repeatable or comma-separated;\nkinds: error, drop, corrupt, lose-ok, disconnect, alarm, stall")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: quillpost plotsim [flags]\n\nRuns a virtual GRBL or Marlin plotter and prints its device path as the first line;\nstop it with Ctrl-C to write the recording.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	cfg := plotsim.Config{Speed: *speed, Baud: *baud, Faults: faults}
+	if *prof != "" {
+		p, err := profile.Lookup(*prof)
+		if err != nil {
+			return err
+		}
+		if cfg, err = plotsimConfig(p, cfg); err != nil {
+			return err
+		}
+	}
+	if *dialect != "" {
+		cfg.Dialect = *dialect
+	}
+	if *rx != 0 {
+		cfg.RXBuffer = *rx
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if *record != "" {
+		// Fail now rather than after an hour of plotting.
+		f, err := os.Create(*record)
+		if err != nil {
+			return fmt.Errorf("cannot write the recording: %w", err)
+		}
+		f.Close()
+	}
+	sim, err := plotsim.Start(cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, sim.Path())
+	if f, ok := stdout.(interface{ Sync() error }); ok {
+		f.Sync()
+	}
+	c := sim.Config()
+	fmt.Fprintf(stderr, "virtual %s plotter on %s (rx buffer %d bytes, speed %g, work area %g×%g mm); Ctrl-C stops it\n",
+		c.Dialect, sim.Path(), c.RXBuffer, c.Speed, c.Area.W(), c.Area.H())
+	select {
+	case <-ctx.Done():
+	case <-sim.Done():
+		fmt.Fprintln(stderr, "the plotter disconnected (injected fault)")
+	}
+	sim.Close()
+	st := sim.Stats()
+	strokes := sim.Strokes()
+	fmt.Fprintf(stderr, "received %d lines (%d bytes); answered %d ok, %d errors; %d alarms, %d resets, %d resends; drew %d strokes\n",
+		st.Lines, st.BytesIn, st.OKs, st.Errors, st.Alarms, st.Resets, st.Resends, len(strokes))
+	if err := sim.Err(); err != nil {
+		fmt.Fprintf(stderr, "PROTOCOL VIOLATION: %v\n", err)
+	}
+	if *record != "" {
+		f, err := os.Create(*record)
+		if err != nil {
+			return fmt.Errorf("cannot write the recording: %w", err)
+		}
+		werr := sim.WriteSVG(f)
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return fmt.Errorf("writing the recording to %s: %w", *record, werr)
+		}
+		fmt.Fprintf(stderr, "recording written to %s\n", *record)
+	}
+	return nil
+}
+
+// plotsimConfig sets a virtual plotter up like the machine a firmware profile describes.
+func plotsimConfig(p *profile.Profile, cfg plotsim.Config) (plotsim.Config, error) {
+	pen, err := plotsim.CommandPen(p.PenDown.Commands, p.PenUp.Commands)
+	if err != nil {
+		return cfg, fmt.Errorf("profile %s: %w", p.Name, err)
+	}
+	cfg.Dialect = p.Dialect
+	cfg.Area, cfg.Pen, cfg.RXBuffer = p.WorkArea, pen, p.Protocol.RXBuffer
+	if p.Protocol.QueueDepth > 0 {
+		cfg.QueueDepth = p.Protocol.QueueDepth
+	}
+	cfg.MaxRate, cfg.Accel = p.TravelFeed, p.Accel
+	return cfg, nil
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package serialstream_test
+
+const raceEnabled = false
