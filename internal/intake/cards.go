@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -486,20 +487,13 @@ func (s *Server) listCards(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
 	q := r.URL.Query()
 	f := store.CardFilter{CampaignID: q.Get("campaign"), After: q.Get("after")}
-	for _, st := range q["status"] {
-		for _, one := range strings.Split(st, ",") {
-			f.Statuses = append(f.Statuses, store.Status(one))
-		}
+	f.Statuses = parseStatuses(q)
+	limit, aerr := parseLimit(q)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
 	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 1000 {
-			writeError(w, &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "limit_invalid", Field: "limit",
-				Message: "The limit must be a whole number from 1 to 1000."})
-			return
-		}
-		f.Limit = n
-	}
+	f.Limit = limit
 	for k, vs := range q {
 		if name, ok := strings.CutPrefix(k, "metadata."); ok && len(vs) > 0 {
 			if f.Metadata == nil {
@@ -527,4 +521,30 @@ func (s *Server) listCards(w http.ResponseWriter, r *http.Request) {
 		out.Data = append(out.Data, newCardResponse(c, nil))
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// parseStatuses reads the status filter: status=a,b and repeated status parameters. An unknown or
+// empty status is passed on for the store to refuse.
+func parseStatuses(q url.Values) []store.Status {
+	var out []store.Status
+	for _, st := range q["status"] {
+		for _, one := range strings.Split(st, ",") {
+			out = append(out, store.Status(one))
+		}
+	}
+	return out
+}
+
+// parseLimit reads a list's page size: 0 (the store's default) when absent, else 1 to 1000.
+func parseLimit(q url.Values) (int, *apiError) {
+	l := q.Get("limit")
+	if l == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(l)
+	if err != nil || n < 1 || n > 1000 {
+		return 0, &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "limit_invalid", Field: "limit",
+			Message: "The limit must be a whole number from 1 to 1000."}
+	}
+	return n, nil
 }

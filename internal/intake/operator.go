@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/quillpost/quillpost/internal/store"
 )
@@ -15,20 +13,13 @@ import (
 func (s *Server) operatorCards(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := store.CardFilter{After: q.Get("after"), CampaignID: q.Get("campaign")}
-	for _, one := range strings.Split(q.Get("status"), ",") {
-		if one != "" {
-			f.Statuses = append(f.Statuses, store.Status(one))
-		}
+	f.Statuses = parseStatuses(q)
+	limit, aerr := parseLimit(q)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
 	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 1000 {
-			writeError(w, &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "limit_invalid", Field: "limit",
-				Message: "The limit must be a whole number from 1 to 1000."})
-			return
-		}
-		f.Limit = n
-	}
+	f.Limit = limit
 	page, err := s.store.ListCards(r.Context(), store.AnyAccount, f)
 	if errors.Is(err, store.ErrInvalid) {
 		writeError(w, &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "filter_invalid", Message: "The list filter is not valid: " + err.Error() + "."})

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -180,15 +179,12 @@ func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 			Message: "The status must be pending, succeeded or failed."})
 		return
 	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 1000 {
-			writeError(w, &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "limit_invalid", Field: "limit",
-				Message: "The limit must be a whole number from 1 to 1000."})
-			return
-		}
-		f.Limit = n
+	limit, aerr := parseLimit(q)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
 	}
+	f.Limit = limit
 	ds, next, err := s.hooks.ListDeliveries(r.Context(), p.Account.ID, hook.ID, f)
 	if errors.Is(err, store.ErrInvalid) {
 		writeError(w, &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "filter_invalid", Field: "after",
