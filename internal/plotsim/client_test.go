@@ -3,8 +3,6 @@ package plotsim_test
 import (
 	"bufio"
 	"context"
-	"os"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -12,37 +10,11 @@ import (
 	"go.bug.st/serial"
 
 	"github.com/quillpost/quillpost/internal/plotsim"
+	"github.com/quillpost/quillpost/internal/plotsim/simtest"
 )
 
-// TestMain fails the run when a simulator goroutine outlives the tests.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if leaked := leakedGoroutines(5 * time.Second); leaked != "" {
-			os.Stderr.WriteString("goroutines left running after the tests:\n" + leaked)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-func leakedGoroutines(wait time.Duration) string {
-	deadline := time.Now().Add(wait)
-	for {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		var bad []string
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, "quillpost/internal/plotsim.") {
-				bad = append(bad, g)
-			}
-		}
-		if len(bad) == 0 || time.Now().After(deadline) {
-			return strings.Join(bad, "\n\n")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+// TestMain fails the run when a simulator or sender goroutine outlives the tests.
+func TestMain(m *testing.M) { simtest.RunCheckingLeaks(m, "quillpost/internal/plotsim") }
 
 // client is a bare serial terminal on a simulator: it writes what it is told and collects lines.
 type client struct {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"os"
-	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -16,34 +14,9 @@ import (
 	"github.com/quillpost/quillpost/internal/serialstream"
 )
 
-// TestMain fails the run when a sender or simulator goroutine outlives the tests.
+// TestMain fails the run when a simulator or sender goroutine outlives the tests.
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if leaked := leakedGoroutines(5 * time.Second); leaked != "" {
-			os.Stderr.WriteString("goroutines left running after the tests:\n" + leaked)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-func leakedGoroutines(wait time.Duration) string {
-	deadline := time.Now().Add(wait)
-	for {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		var bad []string
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, "quillpost/internal/plotsim.") || strings.Contains(g, "quillpost/internal/serialstream.") {
-				bad = append(bad, g)
-			}
-		}
-		if len(bad) == 0 || time.Now().After(deadline) {
-			return strings.Join(bad, "\n\n")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	simtest.RunCheckingLeaks(m, "quillpost/internal/plotsim", "quillpost/internal/serialstream")
 }
 
 var verbose = os.Getenv("SERIALSTREAM_LOG") != ""
