@@ -30,8 +30,9 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	profName := fs.String("profile", "", "firmware profile of the robot (see 'quillpost profiles')")
 	stock := fs.String("stock", "a6-white", "card stock loaded in the robot; it takes only jobs for this stock")
 	natsURL := fs.String("nats", "nats://127.0.0.1:4222", "NATS server or cluster URL (serve --nats-listen, or a cluster)")
-	data := fs.String("data", "quillpost-data", "data directory shared with 'quillpost serve' (SQLite) and for address sheets")
-	db := fs.String("db", "", "PostgreSQL URL (postgres://…) instead of SQLite in --data")
+	data := fs.String("data", "", "SQLite data directory of 'quillpost serve' on this machine (default: reach cards through serve over NATS)")
+	db := fs.String("db", "", "PostgreSQL URL (postgres://…) to reach cards directly (default: through serve over NATS)")
+	sheetsDir := fs.String("sheets", "quillpost-sheets", "directory for the robot's address sheets (PDF)")
 	name := fs.String("name", "", "robot name shown to operators (default: derived from the port)")
 	autoFeed := fs.Bool("auto-feed", false, "the robot has a card feeder: do not wait for an operator to confirm each blank card")
 	order := fs.String("order", "optimal", "stroke order: optimal, natural (human writing order) or text")
@@ -62,21 +63,28 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		*name = robotName(*port)
 	}
 	log := newLogger(stderr, *verbose)
-	st, err := app.OpenStore(ctx, *data, *db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	q, err := queue.Connect(ctx, *natsURL, queue.Options{Logger: log})
 	if err != nil {
 		return err
 	}
 	defer q.Close()
+	// Cards are read and changed through 'quillpost serve' over NATS, unless this machine is
+	// given the database itself. A guessed default database would be worse than none: an empty
+	// one knows no card, and every job would be dropped as stale.
+	var cards store.CardStore = q.RemoteCards(0)
+	if *data != "" || *db != "" {
+		st, err := app.OpenStore(ctx, *data, *db)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		cards = st
+	}
 	w, err := worker.New(worker.Config{
-		Name: *name, Profile: p, Lanes: []string{store.Lane(*stock, false)}, Store: st, Queue: q,
+		Name: *name, Profile: p, Lanes: []string{store.Lane(*stock, false)}, Store: cards, Queue: q,
 		OpenPort: func(context.Context) (serialstream.Port, error) { return serialstream.Open(*port, p.Baud) },
 		AutoFeed: *autoFeed, MaxAttempts: *attempts, Order: ord, Logger: log,
-		Sheet: &worker.SheetConfig{Dir: filepath.Join(*data, "sheets"), Layout: *layout},
+		Sheet: &worker.SheetConfig{Dir: *sheetsDir, Layout: *layout},
 	})
 	if err != nil {
 		return err

@@ -231,18 +231,29 @@ func (s *System) Listen() (net.Addr, error) {
 // Run works until ctx ends: the outbox relay, the dead-job watcher, the workers and the HTTP
 // server (if Listen was called). Then it shuts everything down gracefully and returns.
 func (s *System) Run(ctx context.Context) error {
+	// One part failing stops the whole system, so that a supervisor restarts it whole.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	var wg sync.WaitGroup
-	errc := make(chan error, 4+len(s.Workers))
+	// Run reports the first failure; later ones are logged, never left blocking a goroutine.
+	errc := make(chan error, 1)
 	run := func(name string, f func(context.Context) error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			if err := f(ctx); err != nil && ctx.Err() == nil {
-				errc <- fmt.Errorf("%s: %w", name, err)
+				err = fmt.Errorf("%s: %w", name, err)
+				select {
+				case errc <- err:
+				default:
+					s.log.Error("stopped", "err", err)
+				}
 			}
 		}()
 	}
 	run("outbox relay", s.relay.Run)
+	// Workers in other processes read and change cards through this service (queue.RemoteCards).
+	run("card service", func(ctx context.Context) error { return s.Queue.ServeCards(ctx, s.Store) })
 	run("api background", func(ctx context.Context) error {
 		return intake.RunBackground(ctx, s.Store, s.Queue, s.cfg.Webhooks, s.log)
 	})
@@ -257,7 +268,7 @@ func (s *System) Run(ctx context.Context) error {
 		})
 	})
 	// The metrics counters and the web's live view only log their failures: the system works on
-	// without them, and errc has no room reserved for them.
+	// without them.
 	run("metrics", func(ctx context.Context) error {
 		if err := s.metrics.Run(ctx, s.Queue, s.Store); err != nil && ctx.Err() == nil {
 			s.log.Error("metrics counters stopped", "err", err)
@@ -292,6 +303,8 @@ func (s *System) Run(ctx context.Context) error {
 	select {
 	case <-ctx.Done():
 	case first = <-errc:
+		s.log.Error("shutting down", "err", first)
+		stop()
 	}
 	wg.Wait()
 	return first

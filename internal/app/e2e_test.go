@@ -24,6 +24,7 @@ import (
 	"github.com/quillpost/quillpost/internal/profile"
 	"github.com/quillpost/quillpost/internal/program"
 	"github.com/quillpost/quillpost/internal/queue"
+	"github.com/quillpost/quillpost/internal/serialstream"
 	"github.com/quillpost/quillpost/internal/store"
 	"github.com/quillpost/quillpost/internal/worker"
 )
@@ -482,5 +483,46 @@ func TestOperatorConfirmsBlankCard(t *testing.T) {
 	h.checkWrittenOnce(cards)
 	if err := worker.Send(ctx, h.sys.Queue, "no-such-robot", worker.CmdPause); err == nil || !strings.Contains(err.Error(), "not running") {
 		t.Errorf("command to a missing robot: %v", err)
+	}
+}
+
+// TestWorkerWithoutDatabase: a robot on another machine reaches cards only through NATS (the card
+// service that serve runs); its cards are written exactly once, like those of local robots.
+func TestWorkerWithoutDatabase(t *testing.T) {
+	h := start(t, app.Config{})
+	h.run()
+	p, err := profile.Lookup("grbl-servo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pen, err := plotsim.CommandPen(p.PenDown.Commands, p.PenUp.Commands)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := plotsim.Start(plotsim.Config{Area: p.WorkArea, Pen: pen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	w, err := worker.New(worker.Config{
+		Name: "remote-1", Profile: p, Lanes: []string{"a6-white"}, AutoFeed: true,
+		Store: h.sys.Queue.RemoteCards(5 * time.Second), Queue: h.sys.Queue,
+		OpenPort: func(context.Context) (serialstream.Port, error) { return serialstream.Open(sim.Path(), p.Baud) },
+		OnWritten: h.log.record, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	ids := []string{h.submit(0), h.submit(1), h.submit(2)}
+	cards := h.waitAll(ids, time.Minute)
+	if spoiled := h.checkWrittenOnce(cards); spoiled != 0 {
+		t.Errorf("%d cards spoiled", spoiled)
+	}
+	if got := len(h.log.cards["remote-1"]); got != 3 {
+		t.Errorf("the remote robot wrote %d cards, want 3", got)
 	}
 }

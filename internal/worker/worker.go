@@ -28,7 +28,9 @@ type Config struct {
 	// Lanes are the queue lanes the robot takes jobs from: its loaded stock ("a6-white"), and for a
 	// simulated robot also the test lane ("test-a6-white"). A real robot never takes a test lane.
 	Lanes []string
-	Store store.Store
+	// Store reads and changes cards: the database itself, or queue.RemoteCards for a worker on a
+	// machine without database access (served by 'quillpost serve').
+	Store store.CardStore
 	Queue *queue.Queue
 	// OpenPort opens the robot's serial link; it is called again after the link was lost.
 	OpenPort func(ctx context.Context) (serialstream.Port, error)
