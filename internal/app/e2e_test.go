@@ -507,7 +507,7 @@ func TestWorkerWithoutDatabase(t *testing.T) {
 	w, err := worker.New(worker.Config{
 		Name: "remote-1", Profile: p, Lanes: []string{"a6-white"}, AutoFeed: true,
 		Store: h.sys.Queue.RemoteCards(5 * time.Second), Queue: h.sys.Queue,
-		OpenPort: func(context.Context) (serialstream.Port, error) { return serialstream.Open(sim.Path(), p.Baud) },
+		OpenPort:  func(context.Context) (serialstream.Port, error) { return serialstream.Open(sim.Path(), p.Baud) },
 		OnWritten: h.log.record, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
