@@ -49,7 +49,7 @@ func chrome(t *testing.T) context.Context {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 2*patience)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("starting Chromium at %s: %v", path, err)
@@ -126,7 +126,7 @@ func TestBrowserOrderPreviewAndWritten(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#message"), "Dear Sam,\nthank you so much for your order.\nWarmly, Jo")); err != nil {
 		t.Fatal(err)
 	}
-	typed := waitAttr(t, ctx, 10*time.Second, "#preview", "data-hash", func(v string) bool { return v != "" && v != first })
+	typed := waitAttr(t, ctx, patience, "#preview", "data-hash", func(v string) bool { return v != "" && v != first })
 	// A character the lettering lacks is named with its place, and the preview says so.
 	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#message"), " ✈"), chromedp.WaitVisible(chromedp.CSS("#preview-errors li"))); err != nil {
 		t.Fatal(err)
@@ -144,7 +144,7 @@ func TestBrowserOrderPreviewAndWritten(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	waitAttr(t, ctx, 10*time.Second, "#preview", "data-hash", func(v string) bool { return v != "" && v != typed })
+	waitAttr(t, ctx, patience, "#preview", "data-hash", func(v string) bool { return v != "" && v != typed })
 	if err := chromedp.Do(ctx,
 		chromedp.WaitNotPresent(chromedp.CSS("#preview-errors li")),
 		chromedp.SendKeys(chromedp.CSS("[name=to_name]"), "Sam Taylor"),
@@ -172,7 +172,7 @@ func TestBrowserOrderPreviewAndWritten(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	status := waitAttr(t, ctx, 30*time.Second, "#card-status", "data-status", func(v string) bool { return v == "written" })
+	status := waitAttr(t, ctx, patience, "#card-status", "data-status", func(v string) bool { return v == "written" })
 	if status != "written" {
 		t.Fatalf("status %q", status)
 	}
@@ -213,12 +213,12 @@ func TestBrowserDashboardConfirmCard(t *testing.T) {
 	}
 	// The robots take a job each and wait for a blank card: they are on top, needing a human.
 	robot := `article[data-robot="sim-1"]`
-	waitAttr(t, ctx, 20*time.Second, robot, "data-state", func(v string) bool { return v == "waiting-for-card" })
+	waitAttr(t, ctx, patience, robot, "data-state", func(v string) bool { return v == "waiting-for-card" })
 	// Confirm the card; live updates (no reload) show the robot writing, with progress. Should
 	// the simulated plotter fault (the card is spoiled and the robot waits for the next one),
 	// confirm again.
 	now := ""
-	for deadline := time.Now().Add(40 * time.Second); now == ""; {
+	for deadline := time.Now().Add(patience); now == ""; {
 		if time.Now().After(deadline) {
 			t.Fatalf("the robot never showed progress")
 		}
@@ -245,18 +245,18 @@ func TestBrowserDashboardConfirmCard(t *testing.T) {
 	if !strings.Contains(flash, "sim-1: Card is loaded") {
 		t.Errorf("flash %q", flash)
 	}
-	waitAttr(t, ctx, 10*time.Second, robot+" .progress", "aria-valuenow", func(v string) bool { return v != now })
+	waitAttr(t, ctx, patience, robot+" .progress", "aria-valuenow", func(v string) bool { return v != now })
 	screenshot(t, ctx, "operator-dashboard.png")
-	waitAttr(t, ctx, 45*time.Second, robot, "data-state", func(v string) bool { return v == "waiting-for-card" || v == "idle" })
+	waitAttr(t, ctx, patience, robot, "data-state", func(v string) bool { return v == "waiting-for-card" || v == "idle" })
 	// The robot's state comes from its heartbeat at once; its day's count from the store, which
 	// the dashboard reads at most every few seconds: the live view must show it without a reload.
 	today := ""
-	for deadline := time.Now().Add(10 * time.Second); today != "1" && time.Now().Before(deadline); time.Sleep(150 * time.Millisecond) {
+	for deadline := time.Now().Add(patience); today != "1" && time.Now().Before(deadline); time.Sleep(150 * time.Millisecond) {
 		if today, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(robot+" .counters dd"))); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if today != "1" {
-		t.Errorf("cards written today by sim-1: %q after 10 s, want 1", today)
+		t.Errorf("cards written today by sim-1: %q after %v, want 1", today, patience)
 	}
 }

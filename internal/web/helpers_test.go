@@ -83,7 +83,7 @@ type browser struct {
 
 func (s *system) browser() *browser {
 	jar, _ := cookiejar.New(nil)
-	return &browser{t: s.t, s: s, c: &http.Client{Jar: jar, Timeout: 20 * time.Second,
+	return &browser{t: s.t, s: s, c: &http.Client{Jar: jar, Timeout: patience,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
@@ -224,6 +224,11 @@ func formValues(form *html.Node) url.Values {
 func hasAttr(n *html.Node, name string) bool { _, ok := attrOf(n, name); return ok }
 
 // waitFor polls cond until it holds or the timeout passes.
+// patience bounds every wait on the system or the browser. It is generous on purpose: the tests
+// run on busy two-core machines beside other test binaries, and a wait only costs time when it
+// fails.
+const patience = 3 * time.Minute
+
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)

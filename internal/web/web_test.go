@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/quillpost/quillpost/internal/app"
 	"github.com/quillpost/quillpost/internal/store"
@@ -218,7 +217,7 @@ func TestOrderStatusStreamsEvents(t *testing.T) {
 	if loc == "" {
 		t.Fatalf("no order made")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", s.srv.URL+loc+"/events", nil)
 	req.Header.Set("Accept-Language", "en")
@@ -273,7 +272,7 @@ func TestOperatorLoginCommandsAndCSRF(t *testing.T) {
 		t.Fatalf("session cookie %+v", session)
 	}
 	var robot, csrf string
-	waitFor(t, 10*time.Second, "the robot on the dashboard", func() bool {
+	waitFor(t, patience, "the robot on the dashboard", func() bool {
 		_, doc, _ = b.get("/operator")
 		if r := find(doc, "article[data-robot=sim-1]"); len(r) == 1 {
 			robot, _ = attrOf(r[0], "data-state")
@@ -345,7 +344,7 @@ func TestFailedCardRetryAndMetrics(t *testing.T) {
 		raw, _ := io.ReadAll(resp.Body)
 		return string(raw)
 	}
-	waitFor(t, 20*time.Second, "the card counted as written", func() bool {
+	waitFor(t, patience, "the card counted as written", func() bool {
 		return strings.Contains(metrics(), `quillpost_cards_written_total{worker="sim-1"} 1`)
 	})
 	m := metrics()
