@@ -69,6 +69,7 @@ type Card struct {
 	Strokes []geom.Stroke
 	Word    []int   // parallel to Strokes: the word (0-based over the card; a hyphenated part counts as one)
 	Late    []bool  // parallel to Strokes: an i-dot, umlaut, t-bar or accent added after its word
+	Line    []int   // parallel to Strokes: the line (0-based, blank lines counted) the stroke is written on
 	Glyphs  int     // glyphs with ink written (spaces not counted, added hyphens counted)
 	Lines   int     // lines, blank ones included
 	XHeight float64 // the x-height chosen, mm
@@ -156,6 +157,7 @@ func (r *renderer) card(xh float64) (*Card, error) {
 		Strokes: make([]geom.Stroke, len(r.refs)),
 		Word:    make([]int, len(r.refs)),
 		Late:    make([]bool, len(r.refs)),
+		Line:    make([]int, len(r.refs)),
 		Glyphs:  r.glyphs,
 		Lines:   len(r.lines),
 		XHeight: xh,
@@ -168,6 +170,14 @@ func (r *renderer) card(xh float64) (*Card, error) {
 		c.Strokes[i] = geom.Stroke(pts[ref.a:ref.b:ref.b])
 		c.Word[i] = ref.word
 		c.Late[i] = ref.late
+	}
+	// lineRef[li] is the first stroke of line li: a line's strokes are contiguous.
+	li := 0
+	for i := range c.Line {
+		for li+1 < len(r.lineRef) && r.lineRef[li+1] <= i {
+			li++
+		}
+		c.Line[i] = li
 	}
 	return c, nil
 }

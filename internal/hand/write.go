@@ -28,6 +28,7 @@ type renderer struct {
 	varKey   uint64
 	pts      []geom.Point
 	refs     []strokeRef
+	lineRef  []int // per line, the index in refs of its first stroke
 	side     []geom.Point
 	deferred []strokeRef // ranges of side: strokes waiting for the open chain to finish
 	late     []strokeRef // ranges of side: the current word's late strokes
@@ -125,7 +126,9 @@ func (r *renderer) write(xh float64) {
 	space := r.fi.spaceAdvance * h.WordSpacing * r.s
 	drift, tilt := 0.0, 0.0
 	word := 0
+	r.lineRef = r.lineRef[:0]
 	for li, ln := range r.lines {
+		r.lineRef = append(r.lineRef, len(r.refs))
 		lk := child(r.cardKey, levelLine, li)
 		ls := newStream(lk)
 		// The margin drifts smoothly and lines stay roughly parallel: each line keeps most of
