@@ -62,22 +62,17 @@ func lineClearance(c *Card, pen float64) inkReport {
 			if len(segs[i]) == 0 || len(segs[j]) == 0 || top[j] > bot[i]+pen || top[i] > bot[j]+pen {
 				continue
 			}
-			// Only the parts of each line that reach into the other's band can meet.
-			ca, cb = ca[:0], cb[:0]
-			for _, s := range segs[i] {
-				if s.maxY >= top[j]-pen {
-					ca = append(ca, s)
-				}
-			}
-			for _, s := range segs[j] {
-				if s.minY <= bot[i]+pen {
-					cb = append(cb, s)
-				}
-			}
+			// Only the parts of each line that reach into the other's band, mm by mm, can meet.
+			ca = near(ca[:0], segs[i], segs[j], pen, false)
+			cb = near(cb[:0], segs[j], segs[i], pen, true)
 			sort.Slice(cb, func(x, y int) bool { return cb[x].minX < cb[y].minX })
+			wide := 0.0
+			for _, b := range cb {
+				wide = math.Max(wide, b.maxX-b.minX)
+			}
 			for _, a := range ca {
-				// cb is sorted by minX: stop once no later segment can come within pen of a.
-				for _, b := range cb {
+				from := sort.Search(len(cb), func(k int) bool { return cb[k].minX >= a.minX-pen-wide })
+				for _, b := range cb[from:] {
 					if b.minX > a.maxX+pen {
 						break
 					}
@@ -107,6 +102,44 @@ func lineClearance(c *Card, pen float64) inkReport {
 		}
 	}
 	return rep
+}
+
+// near appends the segments of line a that come within pen (vertically) of line b's ink in
+// the same millimetre column or its neighbours: b's top edge when a is the line below, its
+// bottom edge otherwise.
+func near(dst, a, b []seg, pen float64, below bool) []seg {
+	x0 := math.Inf(1)
+	x1 := math.Inf(-1)
+	for _, s := range b {
+		x0, x1 = math.Min(x0, s.minX), math.Max(x1, s.maxX)
+	}
+	n := int(x1-x0) + 3
+	edge := make([]float64, n)
+	for k := range edge {
+		edge[k] = math.Inf(1)
+		if !below {
+			edge[k] = math.Inf(-1)
+		}
+	}
+	for _, s := range b {
+		for k := int(s.minX - x0); k <= int(s.maxX-x0) && k < n; k++ {
+			if below {
+				edge[k] = math.Max(edge[k], s.maxY)
+			} else {
+				edge[k] = math.Min(edge[k], s.minY)
+			}
+		}
+	}
+	for _, s := range a {
+		k0, k1 := int(math.Floor(s.minX-pen-x0)), int(math.Floor(s.maxX+pen-x0))
+		for k := max(k0, 0); k <= k1 && k < n; k++ {
+			if (below && s.minY <= edge[k]+pen) || (!below && s.maxY >= edge[k]-pen) {
+				dst = append(dst, s)
+				break
+			}
+		}
+	}
+	return dst
 }
 
 // segDist is the distance between segments ab and cd, 0 when they cross or touch.

@@ -282,9 +282,9 @@ func TestFitError(t *testing.T) {
 	}
 	t.Log(msg)
 	// A text that overflows A6 fits the larger A5.
-	mid := strings.Repeat("Dank dir, toll. ", 90)
+	mid := strings.Repeat("Dank dir, toll. ", 110)
 	if _, err := Render(Request{Text: mid, Face: f, Format: mustFormat(t, "a6"), Hand: mustHand(t, "neat")}); err == nil {
-		t.Fatal("90 repeats fit A6; make the test text longer")
+		t.Fatal("110 repeats fit A6; make the test text longer")
 	}
 	c := render(t, Request{Text: mid, Face: f, Format: mustFormat(t, "a5"), Hand: mustHand(t, "neat")})
 	checkCard(t, c)
