@@ -87,4 +87,3 @@ func TestLayoutVariesBySeed(t *testing.T) {
 	t.Logf("%d break patterns, %d layouts; left margin sd %.2f mm, spacing sd %.3f x-heights; signature flush %d, indented %d",
 		len(breaks), len(layouts), sd(lefts), sd(pitches), flush, indented)
 }
-
