@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"testing"
+
+	"github.com/quillpost/quillpost/internal/font"
 )
 
 // TestLayoutVariesBySeed: a campaign writes one text on many cards, and no two may share a
@@ -86,4 +88,58 @@ func TestLayoutVariesBySeed(t *testing.T) {
 	}
 	t.Logf("%d break patterns, %d layouts; left margin sd %.2f mm, spacing sd %.3f x-heights; signature flush %d, indented %d",
 		len(breaks), len(layouts), sd(lefts), sd(pitches), flush, indented)
+}
+
+// TestWordsKeepApart: the words of a line are spaced by their ink, so no word runs into the
+// next (as "ours.We" once did, a capital's flourish over the full stop before it) and no gap
+// is a double one: over the corpus, every face and hand, the ink of two neighbouring words is
+// at least 0.5 x-height apart, and no gap is more than 3 times the line's smallest.
+func TestWordsKeepApart(t *testing.T) {
+	texts := corpus(t)
+	a6 := mustFormat(t, "a6")
+	worst, widest := math.Inf(1), 0.0
+	for name, text := range texts {
+		for _, face := range font.Faces() {
+			for _, h := range Hands() {
+				for seed := uint64(1); seed <= 3; seed++ {
+					c := render(t, Request{Text: text, Face: face, Format: a6, Hand: h, Seed: seed})
+					type ext struct {
+						lo, hi float64
+						line   int
+					}
+					words := map[int]*ext{}
+					for i, s := range c.Strokes {
+						e := words[c.Word[i]]
+						if e == nil {
+							e = &ext{math.Inf(1), math.Inf(-1), c.Line[i]}
+							words[c.Word[i]] = e
+						}
+						for _, p := range s {
+							e.lo, e.hi = math.Min(e.lo, p.X), math.Max(e.hi, p.X)
+						}
+					}
+					gaps := map[int][]float64{}
+					for w, e := range words {
+						if n := words[w+1]; n != nil && n.line == e.line {
+							gaps[e.line] = append(gaps[e.line], (n.lo-e.hi)/c.XHeight)
+						}
+					}
+					for l, g := range gaps {
+						lo, hi := math.Inf(1), 0.0
+						for _, x := range g {
+							lo, hi = math.Min(lo, x), math.Max(hi, x)
+						}
+						worst = math.Min(worst, lo)
+						if lo < 0.35 || hi > 3*lo {
+							t.Errorf("%s %s %s seed %d line %d: words %.2f to %.2f x-heights apart", name, face.Name, h.Name, seed, l, lo, hi)
+						}
+						if lo > 0 {
+							widest = math.Max(widest, hi/lo)
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("closest words %.2f x-heights apart; widest gap %.1f times the line's narrowest", worst, widest)
 }

@@ -201,31 +201,113 @@ func (r *renderer) write(xh float64) {
 		lg.k2 = lg.k1 * (2.1 + 0.6*ls.u())
 		lg.p2 = 2 * math.Pi * ls.u()
 
-		x, ink := x0, 0.0
+		x, ink, inkAll := x0, 0.0, 0.0
 		for pi := ln.p0; pi < ln.p1; pi++ {
 			wk := child(lk, levelWord, pi-ln.p0)
 			ws := newStream(wk)
 			p := r.pieces[pi]
 			first := r.fi.glyph(r.t.runes[p.a])
+			gap := 0.0
 			if pi > ln.p0 {
-				x += lineSpace * math.Max(0.75, 1+0.35*h.WordSpacingJitter*ws.g())
-				// A writer spaces by the ink: a leaning d or a long exit stroke pushes the
-				// next word on, and so does a first letter that reaches back to the left.
+				gap = inkSpace * lineSpace * math.Max(0.75, 1+0.35*h.WordSpacingJitter*ws.g())
+				// Where the pen would go by the glyphs' advances; moved below to the gap.
 				lead := 0.0
 				if first != nil {
 					lead = -math.Min(0, first.coreMinX) * r.s
 				}
-				x = math.Max(x, ink+inkGap*space+lead)
+				x = math.Max(x+gap, ink+gap+lead)
 			} else if first != nil {
 				// A line's ink starts at the margin, lead-in stroke included.
 				x -= math.Min(0, first.minX) * r.s
 			}
-			x, ink = r.writeWord(p, wk, &ws, x, &lg, word, scale, slant)
+			wa := len(r.pts)
+			x0w := x
+			x, _ = r.writeWord(p, wk, &ws, x, &lg, word, scale, slant)
+			// A writer spaces by the ink: the gap between the body of the last word (its
+			// x-height band, where the eye measures) and the body of this one is the line's
+			// gap, whatever the letters' side bearings, leaning stems or lead-in strokes.
+			if pi > ln.p0 {
+				l, ok := r.bandEdge(wa, &lg, x0w, false)
+				la, _ := r.inkEdge(wa, false)
+				if ok {
+					// Flourishes, loops and bars outside the band keep a smaller gap.
+					dx := math.Max(ink+gap-l, inkAll+0.6*gap-la)
+					for i := wa; i < len(r.pts); i++ {
+						r.pts[i].X += dx
+					}
+					x += dx
+				}
+			}
+			if e, ok := r.bandEdge(wa, &lg, x0w, true); ok {
+				ink = e
+			} else {
+				ink = math.Max(ink, x)
+			}
+			if e, ok := r.inkEdge(wa, true); ok {
+				inkAll = e
+			}
 			word++
 		}
 		r.linePts = append(r.linePts, [2]int{a, len(r.pts)})
 		r.keepInside(li, x0, right)
 	}
+}
+
+// inkSpace is the gap between two words' ink as a share of the hand's word space, which is
+// an advance (side bearings included).
+const inkSpace = 1.25
+
+// bandEdge returns the leftmost (or, with right, the rightmost) ink of the points from a on
+// within the x-height band of line lg, measured from a baseline straightened at x (the wave
+// is gentle over a word); if none lies in it, the extreme of all the points, and false if
+// there are none.
+func (r *renderer) bandEdge(a int, lg *lineGeom, x float64, right bool) (float64, bool) {
+	if a >= len(r.pts) {
+		return 0, false
+	}
+	y0, dy := lg.y(x)
+	top, bot := -1.0*r.xh, 0.35*r.xh
+	e, all := math.Inf(1), math.Inf(1)
+	if right {
+		e, all = math.Inf(-1), math.Inf(-1)
+	}
+	for _, p := range r.pts[a:] {
+		v := p.Y - (y0 + dy*(p.X-x))
+		in := v >= top && v <= bot
+		if right {
+			if p.X > all {
+				all = p.X
+			}
+			if in && p.X > e {
+				e = p.X
+			}
+		} else {
+			if p.X < all {
+				all = p.X
+			}
+			if in && p.X < e {
+				e = p.X
+			}
+		}
+	}
+	if math.IsInf(e, 0) {
+		return all, true
+	}
+	return e, true
+}
+
+// inkEdge returns the leftmost (or rightmost) point from a on, and false if there is none.
+func (r *renderer) inkEdge(a int, right bool) (float64, bool) {
+	if a >= len(r.pts) {
+		return 0, false
+	}
+	e := r.pts[a].X
+	for _, p := range r.pts[a+1:] {
+		if right == (p.X > e) && p.X != e {
+			e = p.X
+		}
+	}
+	return e, true
 }
 
 // signatureLine is the line holding the signature, or -1: the last line of a text of several
