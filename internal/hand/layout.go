@@ -255,8 +255,8 @@ func (r *renderer) pitch(xh float64) float64 {
 // nearly always end inside the right margin (keepInside squeezes the rare one that does not).
 func (r *renderer) lineWidth() float64 {
 	w := r.f.W - r.f.Margin.Left - r.leftOff - r.f.Margin.Right - r.rightSlack
-	w -= 1.5*r.h.MarginDrift + math.Max(0, r.trend)
-	return w / (r.cardScale * (1 + r.h.WordScaleJitter))
+	w -= r.h.MarginDrift + math.Max(0, r.trend)
+	return w / (r.cardScale * (1 + 0.5*r.h.WordScaleJitter))
 }
 
 // lineMax is the width line n of a paragraph may take, out of maxW: a writer does not fill

@@ -3,6 +3,7 @@ package hand
 import (
 	"fmt"
 	"math"
+	"sort"
 	"testing"
 
 	"github.com/quillpost/quillpost/internal/font"
@@ -142,4 +143,50 @@ func TestWordsKeepApart(t *testing.T) {
 		}
 	}
 	t.Logf("closest words %.2f x-heights apart; widest gap %.1f times the line's narrowest", worst, widest)
+}
+
+// TestLinesUseTheWidth: every hand fills its lines to near the right margin (the hurried hand
+// once stopped 18 mm short while its lines collided), and the lines that would run past it are
+// squeezed by a few per cent at most.
+func TestLinesUseTheWidth(t *testing.T) {
+	texts := corpus(t)
+	a6 := mustFormat(t, "a6")
+	limit := a6.W - a6.Margin.Right
+	for _, h := range Hands() {
+		var rights []float64
+		worst := 1.0
+		for _, text := range texts {
+			for _, face := range font.Faces() {
+				for seed := uint64(1); seed <= 2; seed++ {
+					r, err := prepare(Request{Text: text, Face: face, Format: a6, Hand: h, Seed: seed})
+					if err != nil {
+						t.Fatal(err)
+					}
+					c, err := r.render()
+					if err != nil {
+						t.Fatal(err)
+					}
+					worst = math.Min(worst, r.squeezed)
+					right := map[int]float64{}
+					for i, s := range c.Strokes {
+						for _, p := range s {
+							right[c.Line[i]] = math.Max(right[c.Line[i]], p.X)
+						}
+					}
+					for _, x := range right {
+						rights = append(rights, x)
+					}
+				}
+			}
+		}
+		sort.Float64s(rights)
+		p90 := rights[len(rights)*9/10]
+		if p90 < 0.9*limit || rights[len(rights)-1] > limit+1e-9 {
+			t.Errorf("%s: the longest lines end at %.1f mm (90th percentile), at most %.1f; the margin is at %.1f", h.Name, p90, rights[len(rights)-1], limit)
+		}
+		if worst < 0.9 {
+			t.Errorf("%s: a line was squeezed to %.0f %% of its width", h.Name, 100*worst)
+		}
+		t.Logf("%s: lines end at %.1f mm (90th percentile) of %.1f; strongest squeeze %.3f", h.Name, p90, limit, worst)
+	}
 }

@@ -23,18 +23,19 @@ type renderer struct {
 	lines          []line
 
 	// Writing state.
-	xh, s   float64 // x-height in mm, mm per font unit
-	cardKey uint64
-	varKey  uint64
-	pts     []geom.Point
-	refs    []strokeRef
-	lineRef []int     // per line, the index in refs of its first stroke
-	linePts [][2]int  // per line, its points in pts
-	bases   []float64 // per line, the baseline it was written at (before separate moves it)
-	inks    []lineInk // per line, its ink profile (separate)
-	shifts  []float64 // per line, how far separate moves it down
-	floor   []float64 // separate's running profile of the lowest ink
-	cramped bool      // the lines had to come closer than the clearance
+	xh, s    float64 // x-height in mm, mm per font unit
+	cardKey  uint64
+	varKey   uint64
+	pts      []geom.Point
+	refs     []strokeRef
+	lineRef  []int     // per line, the index in refs of its first stroke
+	linePts  [][2]int  // per line, its points in pts
+	bases    []float64 // per line, the baseline it was written at (before separate moves it)
+	inks     []lineInk // per line, its ink profile (separate)
+	shifts   []float64 // per line, how far separate moves it down
+	floor    []float64 // separate's running profile of the lowest ink
+	cramped  bool      // the lines had to come closer than the clearance
+	squeezed float64   // the strongest squeeze keepInside applied (1: none; tests read it)
 
 	// The card's plan (see plan).
 	cardScale, cardSlope, trend, cardSlant float64
@@ -126,7 +127,7 @@ func (r *renderer) plan() {
 	r.pitchK = 1 + 0.05*cs.g()
 	r.wordK = 1 + 0.4*h.WordSpacingJitter*cs.g()
 	r.topShare = cs.u()
-	r.rag = 0.07
+	r.rag = 0.05
 }
 
 // write places every line, word and letter at x-height xh.
@@ -155,6 +156,7 @@ func (r *renderer) write(xh float64) {
 	space := r.fi.spaceAdvance * h.WordSpacing * r.wordK * r.s
 	drift, tilt := 0.0, 0.0
 	word := 0
+	r.squeezed = 1
 	r.lineRef = r.lineRef[:0]
 	r.linePts = r.linePts[:0]
 	r.bases = r.bases[:0]
@@ -343,6 +345,7 @@ func (r *renderer) keepInside(li int, x0, right float64) {
 		return
 	}
 	k := (right - x0) / (maxX - x0)
+	r.squeezed = math.Min(r.squeezed, k)
 	for i := a; i < b; i++ {
 		r.pts[i].X = x0 + (r.pts[i].X-x0)*k
 	}
