@@ -1,9 +1,12 @@
 package hand
 
 import (
+	"cmp"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -38,6 +41,13 @@ func lineClearance(c *Card, pen float64) inkReport {
 		nl = max(nl, l+1)
 	}
 	segs := make([][]seg, nl)
+	count := make([]int, nl)
+	for si, s := range c.Strokes {
+		count[c.Line[si]] += len(s)
+	}
+	for l := range segs {
+		segs[l] = make([]seg, 0, count[l])
+	}
 	top := make([]float64, nl)
 	bot := make([]float64, nl)
 	for i := range top {
@@ -65,7 +75,7 @@ func lineClearance(c *Card, pen float64) inkReport {
 			// Only the parts of each line that reach into the other's band, mm by mm, can meet.
 			ca = near(ca[:0], segs[i], segs[j], pen, false)
 			cb = near(cb[:0], segs[j], segs[i], pen, true)
-			sort.Slice(cb, func(x, y int) bool { return cb[x].minX < cb[y].minX })
+			slices.SortFunc(cb, func(x, y seg) int { return cmp.Compare(x.minX, y.minX) })
 			wide := 0.0
 			for _, b := range cb {
 				wide = math.Max(wide, b.maxX-b.minX)
@@ -116,8 +126,8 @@ func near(dst, a, b []seg, pen float64, below bool) []seg {
 	n := int(x1-x0) + 3
 	edge := make([]float64, n)
 	for k := range edge {
-		edge[k] = math.Inf(1)
-		if !below {
+		edge[k] = math.Inf(1) // no ink of b in this column: nothing of a is near it
+		if below {
 			edge[k] = math.Inf(-1)
 		}
 	}
@@ -261,4 +271,47 @@ func BenchmarkLineClearance(b *testing.B) {
 	for b.Loop() {
 		lineClearance(c, penWidth)
 	}
+}
+
+// TestFullCardsNeverCross: texts from short to too long, on the faces with the tallest
+// ascenders and descenders. Every card either fits with its lines clear of each other (or, if
+// it had to be cramped, at least not crossing) or is refused with a FitError that says how
+// many lines fit; never written with lines through each other.
+func TestFullCardsNeverCross(t *testing.T) {
+	sentence := "Gregor, Jürgen und Philipp fügen hinzu: Flitterwochen in Portugal (12/03) gab es nie! "
+	a6 := mustFormat(t, "a6")
+	fits, cramped, refused := 0, 0, 0
+	for _, fn := range []string{"script", "allure"} {
+		face := realFace(t, fn)
+		for _, h := range Hands() {
+			for n := 1; n <= 9; n++ {
+				for seed := uint64(1); seed <= 3; seed++ {
+					c, err := Render(Request{Text: strings.Repeat(sentence, n), Face: face, Format: a6, Hand: h, Seed: seed})
+					var fe *FitError
+					if errors.As(err, &fe) {
+						refused++
+						if fe.LinesNeeded <= fe.LinesAvailable || fe.LinesAvailable < 8 {
+							t.Errorf("%s %s %d sentences: %v (%+v)", fn, h.Name, n, err, fe)
+						}
+						continue
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					fits++
+					if c.Cramped {
+						cramped++
+					}
+					rep := lineClearance(c, penWidth)
+					if rep.crossings > 0 || (rep.touches > 0 && !c.Cramped) {
+						t.Errorf("%s %s %d sentences seed %d: %d crossings, %d touches (cramped %v)", fn, h.Name, n, seed, rep.crossings, rep.touches, c.Cramped)
+					}
+				}
+			}
+		}
+	}
+	if refused == 0 || cramped == 0 || fits < refused {
+		t.Errorf("%d cards fitted, %d refused: the texts should span roomy, cramped and too long", fits, refused)
+	}
+	t.Logf("%d fitted (%d cramped), %d refused", fits, cramped, refused)
 }
