@@ -225,30 +225,25 @@ func (r *renderer) write(xh float64) {
 			wa := len(r.pts)
 			x0w := x
 			x, _ = r.writeWord(p, wk, &ws, x, &lg, word, scale, slant)
+			word++
 			// A writer spaces by the ink: the gap between the body of the last word (its
 			// x-height band, where the eye measures) and the body of this one is the line's
 			// gap, whatever the letters' side bearings, leaning stems or lead-in strokes.
+			e, ok := r.wordEdges(wa, &lg, x0w)
+			if !ok {
+				continue
+			}
 			if pi > ln.p0 {
-				l, ok := r.bandEdge(wa, &lg, x0w, false)
-				la, _ := r.inkEdge(wa, false)
-				if ok {
-					// Flourishes, loops and bars outside the band keep a smaller gap.
-					dx := math.Max(ink+gap-l, inkAll+0.6*gap-la)
-					for i := wa; i < len(r.pts); i++ {
-						r.pts[i].X += dx
-					}
-					x += dx
+				// Flourishes, loops and bars outside the band keep a smaller gap.
+				dx := math.Max(ink+gap-e.bandL, inkAll+0.6*gap-e.allL)
+				for i := wa; i < len(r.pts); i++ {
+					r.pts[i].X += dx
 				}
+				x += dx
+				e.bandR += dx
+				e.allR += dx
 			}
-			if e, ok := r.bandEdge(wa, &lg, x0w, true); ok {
-				ink = e
-			} else {
-				ink = math.Max(ink, x)
-			}
-			if e, ok := r.inkEdge(wa, true); ok {
-				inkAll = e
-			}
-			word++
+			ink, inkAll = e.bandR, e.allR
 		}
 		r.linePts = append(r.linePts, [2]int{a, len(r.pts)})
 		r.keepInside(li, x0, right)
@@ -259,55 +254,37 @@ func (r *renderer) write(xh float64) {
 // an advance (side bearings included).
 const inkSpace = 1.25
 
-// bandEdge returns the leftmost (or, with right, the rightmost) ink of the points from a on
-// within the x-height band of line lg, measured from a baseline straightened at x (the wave
-// is gentle over a word); if none lies in it, the extreme of all the points, and false if
-// there are none.
-func (r *renderer) bandEdge(a int, lg *lineGeom, x float64, right bool) (float64, bool) {
+// edges are a written word's ink extremes: in the x-height band and over all its ink.
+type edges struct{ bandL, bandR, allL, allR float64 }
+
+// wordEdges measures the word written from point a on. The band is measured from a baseline
+// straightened at x (the wave is gentle over a word); a word with no ink in the band (an
+// apostrophe, a dash written high) is measured by all its ink. False if it has no points.
+func (r *renderer) wordEdges(a int, lg *lineGeom, x float64) (edges, bool) {
 	if a >= len(r.pts) {
-		return 0, false
+		return edges{}, false
 	}
 	y0, dy := lg.y(x)
 	top, bot := -1.0*r.xh, 0.35*r.xh
-	e, all := math.Inf(1), math.Inf(1)
-	if right {
-		e, all = math.Inf(-1), math.Inf(-1)
-	}
+	e := edges{bandL: math.Inf(1), bandR: math.Inf(-1), allL: math.Inf(1), allR: math.Inf(-1)}
 	for _, p := range r.pts[a:] {
-		v := p.Y - (y0 + dy*(p.X-x))
-		in := v >= top && v <= bot
-		if right {
-			if p.X > all {
-				all = p.X
+		if p.X < e.allL {
+			e.allL = p.X
+		}
+		if p.X > e.allR {
+			e.allR = p.X
+		}
+		if v := p.Y - (y0 + dy*(p.X-x)); v >= top && v <= bot {
+			if p.X < e.bandL {
+				e.bandL = p.X
 			}
-			if in && p.X > e {
-				e = p.X
-			}
-		} else {
-			if p.X < all {
-				all = p.X
-			}
-			if in && p.X < e {
-				e = p.X
+			if p.X > e.bandR {
+				e.bandR = p.X
 			}
 		}
 	}
-	if math.IsInf(e, 0) {
-		return all, true
-	}
-	return e, true
-}
-
-// inkEdge returns the leftmost (or rightmost) point from a on, and false if there is none.
-func (r *renderer) inkEdge(a int, right bool) (float64, bool) {
-	if a >= len(r.pts) {
-		return 0, false
-	}
-	e := r.pts[a].X
-	for _, p := range r.pts[a+1:] {
-		if right == (p.X > e) && p.X != e {
-			e = p.X
-		}
+	if e.bandL > e.bandR {
+		e.bandL, e.bandR = e.allL, e.allR
 	}
 	return e, true
 }
