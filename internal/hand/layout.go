@@ -279,7 +279,7 @@ func (r *renderer) fit(xh float64) (ok bool, lines, cap int) {
 		return false, -1, 0
 	}
 	c, _ := r.capacity(xh)
-	return len(r.lines) <= c, len(r.lines), c
+	return len(r.lines) <= c && r.estimateFits(xh), len(r.lines), c
 }
 
 // chooseSize finds the largest x-height in [lo, hi] at which the text fits, to 0.01 mm, and

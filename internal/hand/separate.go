@@ -185,7 +185,7 @@ func (r *renderer) separate(clr, share float64) separation {
 				}
 			}
 		}
-		s = math.Max(s, need)
+		s = max(s, need)
 		if len(ink.top) == 0 {
 			// A blank line moves with the line above: it has no ink to keep clear.
 			s = prev
@@ -228,12 +228,12 @@ func (r *renderer) place(sep separation) {
 		} else {
 			// The first line starts a little lower on some cards than on others; how much
 			// does not depend on what is written further down, unless the card is full.
-			dy = math.Max(lo, r.topShare*1.5*r.xh)
+			dy = max(lo, r.topShare*1.5*r.xh)
 			if dy > hi {
-				dy = math.Min(math.Max(lo, 0), hi)
+				dy = min(max(lo, 0), hi)
 			}
 		}
-		dy = math.Max(dy, lo)
+		dy = max(dy, lo)
 	}
 	for li := range r.linePts {
 		d := sep.shift[li] + dy
