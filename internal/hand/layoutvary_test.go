@@ -190,3 +190,31 @@ func TestLinesUseTheWidth(t *testing.T) {
 		t.Logf("%s: lines end at %.1f mm (90th percentile) of %.1f; strongest squeeze %.3f", h.Name, p90, limit, worst)
 	}
 }
+
+// TestCenteredLinesAreCentred: with AlignCenter every line's ink is centred on the card, give
+// or take the hand's margin drift and the card's own margin (a few mm), whatever its letters'
+// side bearings and the ink spacing of its words.
+func TestCenteredLinesAreCentred(t *testing.T) {
+	a6 := mustFormat(t, "a6")
+	mid := (a6.Margin.Left + a6.W - a6.Margin.Right) / 2
+	for _, face := range font.Faces() {
+		for seed := uint64(1); seed <= 5; seed++ {
+			c := render(t, Request{Text: "Alles Liebe zum Geburtstag!\nDeine Jutta\n\nbis bald", Face: face, Format: a6, Hand: mustHand(t, "casual"), Seed: seed, Align: AlignCenter})
+			lo, hi := map[int]float64{}, map[int]float64{}
+			for i, s := range c.Strokes {
+				l := c.Line[i]
+				if _, ok := lo[l]; !ok {
+					lo[l], hi[l] = math.Inf(1), math.Inf(-1)
+				}
+				for _, p := range s {
+					lo[l], hi[l] = math.Min(lo[l], p.X), math.Max(hi[l], p.X)
+				}
+			}
+			for l := range lo {
+				if d := (lo[l]+hi[l])/2 - mid; math.Abs(d) > 4 {
+					t.Errorf("%s seed %d line %d: centred %.1f mm off the middle", face.Name, seed, l, d)
+				}
+			}
+		}
+	}
+}

@@ -248,6 +248,15 @@ func (r *renderer) write(xh float64) {
 			ink, inkAll = e.bandR, e.allR
 		}
 		r.linePts = append(r.linePts, [2]int{a, len(r.pts)})
+		if r.align == AlignCenter && a < len(r.pts) {
+			// Centre the ink as written (words are spaced by their ink, not their advances).
+			e, _ := r.wordEdges(a, &lg, x0)
+			dx := (left+right)/2 + drift - (e.allL+e.allR)/2
+			for i := a; i < len(r.pts); i++ {
+				r.pts[i].X += dx
+			}
+			x0 += dx
+		}
 		r.keepInside(li, x0, right)
 	}
 }
