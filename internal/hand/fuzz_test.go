@@ -19,6 +19,8 @@ func FuzzRender(f *testing.F) {
 		"e\u00a0e\u00a0e\u00a0e\u00a0e\u00a0e\u00a0e\u00a0e\u00a0e\u00a0e\u00a0e\u00a0e\u00a0e\u00a0e\u00a0e\u00a0e",
 		"-----------------------------------------------------------------------------------",
 		"..,,!!", "T-e-e", "x\u202ey", "🙂",
+		"Merci ! « Jardin » : oui ; non ?", "a  !\n! « »", "«   ", " ;",
+		"Gg\nJj\nyy\n(12/03)\nTHANKYOU20 off your\nÄÖÜ", "gggggggggggggggggg\nÅÅÅÅÅÅÅÅÅÅÅÅ",
 	} {
 		f.Add(s, uint64(1), false, uint8(0))
 	}
@@ -55,6 +57,10 @@ func FuzzRender(f *testing.F) {
 				return
 			}
 			checkCard(t, c)
+			// Lines may come closer than a pen's width only on a cramped card; they never cross.
+			if rep := lineClearance(c, penWidth); rep.crossings > 0 || (rep.touches > 0 && !c.Cramped) {
+				t.Fatalf("%q: %d crossings and %d touches between lines (cramped %v)", req.Text, rep.crossings, rep.touches, c.Cramped)
+			}
 			if r.clamped > 0 {
 				t.Fatalf("%q: %d points fell off the card and were clamped", req.Text, r.clamped)
 			}

@@ -69,9 +69,13 @@ type Card struct {
 	Strokes []geom.Stroke
 	Word    []int   // parallel to Strokes: the word (0-based over the card; a hyphenated part counts as one)
 	Late    []bool  // parallel to Strokes: an i-dot, umlaut, t-bar or accent added after its word
+	Line    []int   // parallel to Strokes: the line (0-based, blank lines counted) the stroke is written on
 	Glyphs  int     // glyphs with ink written (spaces not counted, added hyphens counted)
 	Lines   int     // lines, blank ones included
 	XHeight float64 // the x-height chosen, mm
+	// Cramped says that the text filled the card so that its lines could be kept apart only by
+	// less than a pen's width: their ink may touch (it never crosses).
+	Cramped bool
 }
 
 // Hash identifies the strokes (to the micrometre): equal hashes mean the same card was written.
@@ -139,12 +143,57 @@ func (r *renderer) release() {
 
 func (r *renderer) render() (*Card, error) {
 	r.measure()
-	xh, err := r.chooseSize(r.h.MinXHeight, r.h.MaxXHeight)
-	if err != nil {
-		return nil, err
+	r.plan()
+	r.cramped = false
+	lo, hi := r.h.MinXHeight, r.h.MaxXHeight
+	availH := r.f.H - r.f.Margin.Top - r.f.Margin.Bottom
+	for {
+		xh, err := r.chooseSize(lo, hi)
+		if err != nil {
+			return nil, err
+		}
+		r.write(xh)
+		sep := r.separate(LineClearance, 1)
+		if sep.overflow <= 0 {
+			r.place(sep)
+			return r.card(xh)
+		}
+		if xh > lo {
+			// The lines, kept apart, are taller than the card: a smaller size. The block's
+			// height goes about with the size, so one or two steps find it. Sizes on a grid
+			// of sizeStep keep a small change of the text from changing the size.
+			next := math.Round(math.Floor(xh*availH/(availH+sep.overflow)/sizeStep)*sizeStep*100) / 100
+			hi = math.Max(lo, math.Min(next, xh-0.01))
+			continue
+		}
+		return r.squeeze(xh, sep)
 	}
-	r.write(xh)
-	return r.card(xh)
+}
+
+// sizeStep is the grid of sizes tried when the lines' ink does not fit, mm.
+const sizeStep = 0.05
+
+// squeeze writes a text that, at the smallest size, is too tall with the hand's line spacing:
+// first the lines come closer than the hand would put them (never closer than their ink
+// allows), then, as a last resort, closer than a pen's width. If even that is too tall, the
+// text does not fit the card.
+func (r *renderer) squeeze(xh float64, sep separation) (*Card, error) {
+	best := sep
+	for _, try := range []struct {
+		clr, share float64
+	}{{LineClearance, minPitchShare}, {PenWidth, minPitchShare}, {0.15, 0.3}} {
+		sep = r.separate(try.clr, try.share)
+		if sep.fitsThrough > best.fitsThrough {
+			best = sep
+		}
+		if sep.overflow <= 0 {
+			r.cramped = try.clr < PenWidth
+			r.place(sep)
+			return r.card(xh)
+		}
+	}
+	need := len(r.lines)
+	return nil, &FitError{Format: r.f.Title, LinesNeeded: need, LinesAvailable: min(best.fitsThrough, need-1), XHeight: xh}
 }
 
 // card packs the written strokes, after guard has checked that they are on the card.
@@ -156,9 +205,11 @@ func (r *renderer) card(xh float64) (*Card, error) {
 		Strokes: make([]geom.Stroke, len(r.refs)),
 		Word:    make([]int, len(r.refs)),
 		Late:    make([]bool, len(r.refs)),
+		Line:    make([]int, len(r.refs)),
 		Glyphs:  r.glyphs,
 		Lines:   len(r.lines),
 		XHeight: xh,
+		Cramped: r.cramped,
 	}
 	r.clamped, r.refits = 0, 0
 	if err := r.guard(pts); err != nil {
@@ -168,6 +219,14 @@ func (r *renderer) card(xh float64) (*Card, error) {
 		c.Strokes[i] = geom.Stroke(pts[ref.a:ref.b:ref.b])
 		c.Word[i] = ref.word
 		c.Late[i] = ref.late
+	}
+	// lineRef[li] is the first stroke of line li: a line's strokes are contiguous.
+	li := 0
+	for i := range c.Line {
+		for li+1 < len(r.lineRef) && r.lineRef[li+1] <= i {
+			li++
+		}
+		c.Line[i] = li
 	}
 	return c, nil
 }

@@ -30,6 +30,8 @@ func (r *renderer) measure() {
 			c := r.t.runes[i]
 			if c == nbsp {
 				r.adv[i] = r.fi.spaceAdvance
+			} else if c == thin {
+				r.adv[i] = thinShare * r.fi.spaceAdvance
 			} else {
 				r.adv[i] = r.fi.glyph(c).g.Advance
 			}
@@ -85,18 +87,21 @@ func (r *renderer) wordBreaks(wi int) []breakAt {
 	return r.breaks[wi]
 }
 
-// wrap lays the words into lines of at most maxW font units, with space units between words,
+// wrap lays the words into lines of at most fullW font units (each line a seeded share less, see
+// lineMax), with space units between words,
 // and reports whether every single letter fitted on a line (false only at absurd sizes).
-func (r *renderer) wrap(maxW, space float64) bool {
+func (r *renderer) wrap(fullW, space float64) bool {
 	r.pieces = r.pieces[:0]
 	r.lines = r.lines[:0]
 	hw := r.hyphenWidth()
 	for _, p := range r.t.paras {
 		cur := line{p0: len(r.pieces), p1: len(r.pieces)}
+		maxW := r.lineMax(len(r.lines), fullW)
 		newLine := func() {
 			cur.p1 = len(r.pieces)
 			r.lines = append(r.lines, cur)
 			cur = line{p0: len(r.pieces), p1: len(r.pieces)}
+			maxW = r.lineMax(len(r.lines), fullW)
 		}
 		for wi := p.a; wi < p.b; wi++ {
 			w := r.t.words[wi]
@@ -108,6 +113,12 @@ func (r *renderer) wrap(maxW, space float64) bool {
 			if cur.width+gap+ww <= maxW {
 				r.pieces = append(r.pieces, piece{a: w.a, b: w.b})
 				cur.width += gap + ww
+				continue
+			}
+			if len(r.pieces) == cur.p0 && ww <= fullW {
+				// A word that fits a full line is not hyphenated for the line's raggedness.
+				r.pieces = append(r.pieces, piece{a: w.a, b: w.b})
+				cur.width = ww
 				continue
 			}
 			if ww <= maxW && len(r.pieces) > cur.p0 {
@@ -203,14 +214,17 @@ func (r *renderer) bestBreak(wi, start int, avail, hw float64) (int, bool) {
 	return best, hy
 }
 
-// forcedBreak splits [a, b) as late as fits, keeping one rune at least.
+// forcedBreak splits [a, b) as late as fits, keeping one rune at least, and never at a thin
+// space or the sign after it.
 func (r *renderer) forcedBreak(a, b int, avail, hw float64) (int, bool) {
 	k := -1
 	for i := a + 1; i < b; i++ {
 		if r.width(a, i)+hw > avail {
 			break
 		}
-		k = i
+		if r.t.runes[i] != thin && r.t.runes[i-1] != thin {
+			k = i
+		}
 	}
 	if k < 0 && b-a == 1 && r.width(a, b) <= avail {
 		return b, false
@@ -221,7 +235,7 @@ func (r *renderer) forcedBreak(a, b int, avail, hw float64) (int, bool) {
 // capacity returns how many lines fit at x-height xh (mm), and the baseline pitch.
 func (r *renderer) capacity(xh float64) (int, float64) {
 	s := xh / r.fi.xh
-	pitch := r.pitch(xh)
+	pitch := r.pitch(xh) * r.pitchK
 	availH := r.f.H - r.f.Margin.Top - r.f.Margin.Bottom - (r.fi.asc+r.fi.desc)*s
 	if availH < 0 {
 		return 0, pitch
@@ -236,11 +250,25 @@ func (r *renderer) pitch(xh float64) float64 {
 	return math.Max(r.h.LineSpacing*xh, 0.85*(r.fi.asc+r.fi.desc)*s)
 }
 
-// lineWidth is the wrapping width in mm: the writable width less room for the drifting margin
-// and the letters' jitter, so that varied lines still end inside the right margin.
+// lineWidth is the wrapping width in mm: from the card's own left margin to its right edge,
+// less room for the drifting margin and the size of the card's words, so that varied lines
+// nearly always end inside the right margin (keepInside squeezes the rare one that does not).
 func (r *renderer) lineWidth() float64 {
-	w := r.f.W - r.f.Margin.Left - r.f.Margin.Right
-	return w*(1-2*r.h.WordScaleJitter) - 2*r.h.MarginDrift - r.h.MarginTrend
+	w := r.f.W - r.f.Margin.Left - r.leftOff - r.f.Margin.Right - r.rightSlack
+	w -= r.h.MarginDrift + math.Max(0, r.trend)
+	return w / (r.cardScale * (1 + 0.5*r.h.WordScaleJitter))
+}
+
+// lineMax is the width line n of a paragraph may take, out of maxW: a writer does not fill
+// every line to the edge, and where the next word would just fit, some break before it. The
+// share is drawn per card and line, so that the same text breaks differently on every card.
+func (r *renderer) lineMax(n int, maxW float64) float64 {
+	if r.rag == 0 {
+		return maxW
+	}
+	s := newStream(child(r.cardKey, levelBreak, n))
+	u := s.u()
+	return maxW * (1 - r.rag*u*u)
 }
 
 // fit wraps at x-height xh and reports whether every line fits the card, and how many lines it
@@ -251,7 +279,7 @@ func (r *renderer) fit(xh float64) (ok bool, lines, cap int) {
 		return false, -1, 0
 	}
 	c, _ := r.capacity(xh)
-	return len(r.lines) <= c, len(r.lines), c
+	return len(r.lines) <= c && r.estimateFits(xh), len(r.lines), c
 }
 
 // chooseSize finds the largest x-height in [lo, hi] at which the text fits, to 0.01 mm, and
@@ -261,12 +289,21 @@ func (r *renderer) chooseSize(lo, hi float64) (float64, error) {
 		return hi, nil
 	}
 	ok, need, c := r.fit(lo)
+	if !ok && need >= 0 && r.rag > 0 {
+		// At the smallest size every line goes to the edge: no ragged early breaks.
+		r.rag = 0
+		ok, need, c = r.fit(lo)
+	}
 	if !ok {
 		if need < 0 {
 			return 0, &FitError{Format: r.f.Title, XHeight: lo,
 				Detail: "a single letter is wider than a line of the " + r.f.Title + " at the smallest size"}
 		}
-		return 0, &FitError{Format: r.f.Title, LinesNeeded: need, LinesAvailable: c, XHeight: lo}
+		if float64(need) > float64(c)/minPitchShare+1 {
+			return 0, &FitError{Format: r.f.Title, LinesNeeded: need, LinesAvailable: c, XHeight: lo}
+		}
+		// Perhaps the lines' ink lets them come closer than the hand's spacing: render tries.
+		return lo, nil
 	}
 	for hi-lo > 0.01 {
 		mid := math.Round((lo+hi)*50) / 100

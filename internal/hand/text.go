@@ -17,6 +17,35 @@ const MaxTextBytes = 16 << 10
 // nbsp marks a no-break space inside a word: it is written as a space but never wrapped.
 const nbsp = '\u00a0'
 
+// thin is a narrow no-break space (U+202F), half a space wide: what French puts before ! ? : ;
+// and inside « ». A space typed there becomes one, so the sign never starts a line alone.
+const thin = '\u202f'
+
+// isSpace reports the characters that separate words.
+func isSpace(r rune) bool {
+	return r == '\t' || r == ' ' || (unicode.Is(unicode.Zs, r) && r != nbsp && r != thin)
+}
+
+// frenchSpaced reports the signs that a space before them binds to the word before: they must
+// not begin a line.
+func frenchSpaced(r rune) bool {
+	switch r {
+	case '!', '?', ':', ';', '»':
+		return true
+	}
+	return false
+}
+
+// nextAfterSpaces returns the first rune of s that is not a space.
+func nextAfterSpaces(s string) rune {
+	for _, r := range s {
+		if !isSpace(r) {
+			return r
+		}
+	}
+	return -1
+}
+
 // text is the scanned input: runes without line breaks, words as ranges into them, paragraphs as
 // ranges of words. A paragraph with no words is a blank line.
 type text struct {
@@ -71,7 +100,17 @@ func scan(s string, face *font.Face, t *text) error {
 			endPara()
 			line, col = line+1, 0
 			continue
-		case r == '\t' || r == ' ' || (unicode.Is(unicode.Zs, r) && r != nbsp && r != '\u202f'):
+		case isSpace(r):
+			if inWord {
+				last := t.runes[len(t.runes)-1]
+				if last == thin {
+					continue // more spaces after a thin space: one is enough
+				}
+				if last == '«' || frenchSpaced(nextAfterSpaces(s[i:])) {
+					t.runes = append(t.runes, thin)
+					continue
+				}
+			}
 			endWord()
 			continue
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029':
@@ -81,10 +120,7 @@ func scan(s string, face *font.Face, t *text) error {
 			probs = append(probs, Problem{Line: line, Column: col, Rune: r, Reason: "invisible formatting character; delete it"})
 			continue
 		}
-		if r == '\u202f' {
-			r = nbsp
-		}
-		if r != nbsp {
+		if r != nbsp && r != thin {
 			if _, ok := face.Glyph(r); !ok {
 				probs = append(probs, Problem{Line: line, Column: col, Rune: r, Reason: "the font " + face.Name + " has no glyph for it"})
 				continue
@@ -109,7 +145,7 @@ func scan(s string, face *font.Face, t *text) error {
 	}
 	ink := false
 	for _, r := range t.runes {
-		if r != nbsp {
+		if r != nbsp && r != thin {
 			ink = true
 			break
 		}

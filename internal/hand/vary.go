@@ -16,6 +16,8 @@ const (
 	levelStroke
 	levelVariant
 	levelJoin
+	levelBreak
+	levelSignature
 )
 
 // mix is the SplitMix64 finaliser: a bijection that spreads every input bit over the output.

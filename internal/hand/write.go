@@ -28,12 +28,27 @@ type renderer struct {
 	varKey   uint64
 	pts      []geom.Point
 	refs     []strokeRef
-	side     []geom.Point
-	deferred []strokeRef // ranges of side: strokes waiting for the open chain to finish
-	late     []strokeRef // ranges of side: the current word's late strokes
-	glyphs   int
-	clamped  int // points the final guard had to move onto the card (tests expect none)
-	refits   int // times guard had to move the writing inside the card
+	lineRef  []int        // per line, the index in refs of its first stroke
+	linePts  [][2]int     // per line, its points in pts
+	bases    []float64    // per line, the baseline it was written at (before separate moves it)
+	inks     []lineInk    // per line, its ink profile (separate)
+	shifts   []float64    // per line, how far separate moves it down
+	floor    []float64    // separate's running profile of the lowest ink
+	estFloor []float64    // estimateFits' running profile
+	estLine  [][2]float64 // estimateFits' profile of one line
+	cramped  bool         // the lines had to come closer than the clearance
+	squeezed float64      // the strongest squeeze keepInside applied (1: none; tests read it)
+
+	// The card's plan (see plan).
+	cardScale, cardSlope, trend, cardSlant float64
+	leftOff, rightSlack                    float64
+	pitchK, wordK, topShare, rag           float64
+	side                                   []geom.Point
+	deferred                               []strokeRef // ranges of side: strokes waiting for the open chain to finish
+	late                                   []strokeRef // ranges of side: the current word's late strokes
+	glyphs                                 int
+	clamped                                int // points the final guard had to move onto the card (tests expect none)
+	refits                                 int // times guard had to move the writing inside the card
 
 	chainOpen   bool
 	chainStart  int
@@ -92,17 +107,38 @@ func (l *lineGeom) y(x float64) (float64, float64) {
 
 const deg = math.Pi / 180
 
+// thinShare is a thin space's width as a share of the face's space.
+const thinShare = 0.5
+
+// plan draws what a writer settles once per card, before the first word: overall size and
+// slant, the slope shared by all lines, how the left margin drifts, where the lines end on the
+// right, how far apart the lines and words are, how far down the writing starts.
+func (r *renderer) plan() {
+	h := &r.h
+	r.cardKey = child(r.seed, levelCard, 0)
+	r.varKey = child(r.cardKey, levelVariant, 0)
+	cs := newStream(r.cardKey)
+	r.cardScale = 1 + 0.5*h.WordScaleJitter*cs.g()
+	r.cardSlope = h.CardSlope * cs.g()
+	r.trend = h.MarginTrend * cs.g()
+	r.cardSlant = h.Slant + 0.3*h.SlantJitter*cs.g()
+	// The left margin a writer keeps is set by eye, a few mm either way of the format's.
+	r.leftOff = math.Max(-0.3, math.Min(0.3, (0.5+h.MarginDrift)*cs.g()/r.f.Margin.Left)) * r.f.Margin.Left
+	// The right edge: some writers fill the line, some stop short.
+	r.rightSlack = 0.25 * r.f.Margin.Right * cs.u()
+	r.pitchK = 1 + 0.05*cs.g()
+	r.wordK = 1 + 0.4*h.WordSpacingJitter*cs.g()
+	r.topShare = cs.u()
+	r.rag = 0.05
+}
+
 // write places every line, word and letter at x-height xh.
 func (r *renderer) write(xh float64) {
 	h := &r.h
 	r.xh, r.s = xh, xh/r.fi.xh
-	r.cardKey = child(r.seed, levelCard, 0)
-	r.varKey = child(r.cardKey, levelVariant, 0)
-	cs := newStream(r.cardKey)
-	cardScale := 1 + 0.5*h.WordScaleJitter*cs.g()
-	cardSlope := h.CardSlope * cs.g()
-	trend := h.MarginTrend * cs.g()
-	cardSlant := h.Slant + 0.3*h.SlantJitter*cs.g()
+	if r.trace != nil {
+		r.trace(-1, nil) // the card is written afresh (at another size): forget what was traced
+	}
 
 	r.pts = r.pts[:0]
 	r.refs = r.refs[:0]
@@ -113,34 +149,52 @@ func (r *renderer) write(xh float64) {
 	r.sigs = r.sigs[:0]
 	r.sigHead = [256]int32{}
 
-	pitch := r.pitch(xh)
+	pitch := r.pitch(xh) * r.pitchK
 	fl := r.f
-	availW := fl.W - fl.Margin.Left - fl.Margin.Right
-	availH := fl.H - fl.Margin.Top - fl.Margin.Bottom
+	left := fl.Margin.Left + r.leftOff
+	right := fl.W - fl.Margin.Right
+	// Lines start at the top margin; separate and place move them down as their ink needs.
 	top := fl.Margin.Top + r.fi.asc*r.s
-	if r.align == AlignCenter {
-		block := (r.fi.asc+r.fi.desc)*r.s + float64(len(r.lines)-1)*pitch
-		top += math.Max(0, (availH-block)/2)
-	}
-	space := r.fi.spaceAdvance * h.WordSpacing * r.s
+	space := r.fi.spaceAdvance * h.WordSpacing * r.wordK * r.s
 	drift, tilt := 0.0, 0.0
 	word := 0
+	r.squeezed = 1
+	r.lineRef = r.lineRef[:0]
+	r.linePts = r.linePts[:0]
+	r.bases = r.bases[:0]
+	sig := r.signatureLine()
 	for li, ln := range r.lines {
+		r.lineRef = append(r.lineRef, len(r.refs))
+		a := len(r.pts)
 		lk := child(r.cardKey, levelLine, li)
 		ls := newStream(lk)
 		// The margin drifts smoothly and lines stay roughly parallel: each line keeps most of
 		// the previous line's offset and tilt (AR(1) processes with the hand's sd).
 		drift = 0.8*drift + 0.6*h.MarginDrift*ls.g()
 		tilt = 0.7*tilt + 0.714*h.LineSlope*ls.g()
-		x0 := fl.Margin.Left + drift + trend*float64(li)/math.Max(8, float64(len(r.lines)-1))
-		if r.align == AlignCenter {
-			x0 = fl.Margin.Left + (availW-ln.width*r.s*cardScale)/2 + drift
+		// Words of one line are spaced alike: the line sets the gap, each word varies it a little.
+		lineSpace := space * math.Max(0.6, 1+0.6*h.WordSpacingJitter*ls.g())
+		scale, slant := r.cardScale, r.cardSlant
+		x0 := left + drift + r.trend*float64(li)/math.Max(8, float64(len(r.lines)-1))
+		if li == sig {
+			// A signature is written with its own gesture: a size, lean and place of its own.
+			ss := newStream(child(r.cardKey, levelSignature, 0))
+			scale *= 1 + 0.05*ss.g()
+			slant += 2.5 * ss.g()
+			if room := right - x0 - ln.width*r.s*scale; room > 0 && ss.u() > 0.35 {
+				x0 += room * 0.6 * ss.u()
+			}
 		}
+		if r.align == AlignCenter {
+			x0 = left + (right-left-ln.width*r.s*scale)/2 + drift
+		}
+		base := top + float64(li)*pitch + h.LineSpacingJitter*xh*ls.g()
+		r.bases = append(r.bases, base)
 		lg := lineGeom{
 			x0:     x0,
 			length: math.Max(ln.width*r.s, xh),
-			base:   top + float64(li)*pitch + h.LineSpacingJitter*xh*ls.g(),
-			slope:  math.Tan((cardSlope + tilt) * deg),
+			base:   base,
+			slope:  math.Tan((r.cardSlope + tilt) * deg),
 			bend:   h.LineBend * xh * ls.g(),
 		}
 		wl := h.WanderWavelength * (0.75 + 0.5*ls.u())
@@ -151,28 +205,137 @@ func (r *renderer) write(xh float64) {
 		lg.k2 = lg.k1 * (2.1 + 0.6*ls.u())
 		lg.p2 = 2 * math.Pi * ls.u()
 
-		x, ink := x0, 0.0
+		x, ink, inkAll := x0, 0.0, 0.0
 		for pi := ln.p0; pi < ln.p1; pi++ {
 			wk := child(lk, levelWord, pi-ln.p0)
 			ws := newStream(wk)
 			p := r.pieces[pi]
 			first := r.fi.glyph(r.t.runes[p.a])
+			gap := 0.0
 			if pi > ln.p0 {
-				x += space * math.Max(0.5, 1+h.WordSpacingJitter*ws.g())
-				// A writer spaces by the ink: a leaning d or a long exit stroke pushes the
-				// next word on, and so does a first letter that reaches back to the left.
+				gap = inkSpace * lineSpace * math.Max(0.75, 1+0.35*h.WordSpacingJitter*ws.g())
+				// Where the pen would go by the glyphs' advances; moved below to the gap.
 				lead := 0.0
 				if first != nil {
 					lead = -math.Min(0, first.coreMinX) * r.s
 				}
-				x = math.Max(x, ink+inkGap*space+lead)
+				x = math.Max(x+gap, ink+gap+lead)
 			} else if first != nil {
 				// A line's ink starts at the margin, lead-in stroke included.
 				x -= math.Min(0, first.minX) * r.s
 			}
-			x, ink = r.writeWord(p, wk, &ws, x, &lg, word, cardScale, cardSlant)
+			wa := len(r.pts)
+			x0w := x
+			x, _ = r.writeWord(p, wk, &ws, x, &lg, word, scale, slant)
 			word++
+			// A writer spaces by the ink: the gap between the body of the last word (its
+			// x-height band, where the eye measures) and the body of this one is the line's
+			// gap, whatever the letters' side bearings, leaning stems or lead-in strokes.
+			e, ok := r.wordEdges(wa, &lg, x0w)
+			if !ok {
+				continue
+			}
+			if pi > ln.p0 {
+				// Flourishes, loops and bars outside the band keep a smaller gap.
+				dx := math.Max(ink+gap-e.bandL, inkAll+0.6*gap-e.allL)
+				for i := wa; i < len(r.pts); i++ {
+					r.pts[i].X += dx
+				}
+				x += dx
+				e.bandR += dx
+				e.allR += dx
+			}
+			ink, inkAll = e.bandR, e.allR
 		}
+		r.linePts = append(r.linePts, [2]int{a, len(r.pts)})
+		if r.align == AlignCenter && a < len(r.pts) {
+			// Centre the ink as written (words are spaced by their ink, not their advances).
+			e, _ := r.wordEdges(a, &lg, x0)
+			dx := (left+right)/2 + drift - (e.allL+e.allR)/2
+			for i := a; i < len(r.pts); i++ {
+				r.pts[i].X += dx
+			}
+			x0 += dx
+		}
+		r.keepInside(li, x0, right)
+	}
+}
+
+// inkSpace is the gap between two words' ink as a share of the hand's word space, which is
+// an advance (side bearings included).
+const inkSpace = 1.25
+
+// edges are a written word's ink extremes: in the x-height band and over all its ink.
+type edges struct{ bandL, bandR, allL, allR float64 }
+
+// wordEdges measures the word written from point a on. The band is measured from a baseline
+// straightened at x (the wave is gentle over a word); a word with no ink in the band (an
+// apostrophe, a dash written high) is measured by all its ink. False if it has no points.
+func (r *renderer) wordEdges(a int, lg *lineGeom, x float64) (edges, bool) {
+	if a >= len(r.pts) {
+		return edges{}, false
+	}
+	y0, dy := lg.y(x)
+	top, bot := -1.0*r.xh, 0.35*r.xh
+	e := edges{bandL: math.Inf(1), bandR: math.Inf(-1), allL: math.Inf(1), allR: math.Inf(-1)}
+	for _, p := range r.pts[a:] {
+		if p.X < e.allL {
+			e.allL = p.X
+		}
+		if p.X > e.allR {
+			e.allR = p.X
+		}
+		if v := p.Y - (y0 + dy*(p.X-x)); v >= top && v <= bot {
+			if p.X < e.bandL {
+				e.bandL = p.X
+			}
+			if p.X > e.bandR {
+				e.bandR = p.X
+			}
+		}
+	}
+	if e.bandL > e.bandR {
+		e.bandL, e.bandR = e.allL, e.allR
+	}
+	return e, true
+}
+
+// signatureLine is the line holding the signature, or -1: the last line of a text of several
+// lines when it is a short paragraph of its own (a name, "Deine Lotte").
+func (r *renderer) signatureLine() int {
+	n := len(r.lines)
+	if n < 3 || r.align == AlignCenter || len(r.t.paras) < 2 {
+		return -1
+	}
+	last := r.t.paras[len(r.t.paras)-1]
+	ln := r.lines[n-1]
+	if ln.p0 == ln.p1 || last.b-last.a > 4 || ln.p1-ln.p0 != last.b-last.a {
+		return -1
+	}
+	if r.pieces[ln.p0].a != r.t.words[last.a].a {
+		return -1 // the paragraph wrapped: more than a signature
+	}
+	return n - 1
+}
+
+// keepInside squeezes line li towards its start x0 when its ink reaches past right: the wrap
+// width leaves room for the usual variation, this catches the rare line that still runs long,
+// the way a writer crowds the last letters of a line.
+func (r *renderer) keepInside(li int, x0, right float64) {
+	a, b := r.linePts[li][0], r.linePts[li][1]
+	maxX := math.Inf(-1)
+	for _, p := range r.pts[a:b] {
+		if p.X > maxX {
+			maxX = p.X
+		}
+	}
+	if maxX <= right || maxX <= x0 {
+		return
+	}
+	k := (right - x0) / (maxX - x0)
+	r.squeezed = math.Min(r.squeezed, k)
+	for i := a; i < b; i++ {
+		r.pts[i].X = x0 + (r.pts[i].X-x0)*k
 	}
 }
 
@@ -208,10 +371,14 @@ func (r *renderer) writeWord(p piece, wk uint64, ws *stream, x float64, lg *line
 			kern = r.fi.face.Kern(prev, c)
 		}
 		prev = c
-		if c == nbsp {
+		if c == nbsp || c == thin {
 			r.closeChain(word)
 			r.chainAtExit = false
-			x += r.fi.spaceAdvance * h.WordSpacing * r.s * wScale
+			if c == thin {
+				x += thinShare * r.fi.spaceAdvance * r.s * wScale
+			} else {
+				x += r.fi.spaceAdvance * h.WordSpacing * r.s * wScale
+			}
 			continue
 		}
 		gi := r.fi.glyph(c)
