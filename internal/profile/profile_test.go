@@ -125,9 +125,13 @@ func TestPlacement(t *testing.T) {
 func TestPenTimes(t *testing.T) {
 	p, _ := Lookup("grbl-servo")
 	up, down := p.PenLiftSeconds()
-	// 63.5 degrees at 400 degrees/s, plus the settle times.
-	if math.Abs(up-(0.03+63.5/400)) > 1e-12 || math.Abs(down-(0.08+63.5/400)) > 1e-12 {
+	// Between strokes the servo swings only from 63.5 to 49.4 degrees at 400 degrees/s, plus
+	// the settle times; the first lift of a card swings from rest (0 degrees) to 49.4.
+	if math.Abs(up-(0.03+14.1/400)) > 1e-12 || math.Abs(down-(0.08+14.1/400)) > 1e-12 {
 		t.Errorf("grbl-servo PenLiftSeconds = %g, %g", up, down)
+	}
+	if first := p.FirstLiftSeconds(); math.Abs(first-(0.03+49.4/400)) > 1e-12 || p.FirstLiftDwellSeconds() != first {
+		t.Errorf("grbl-servo FirstLiftSeconds = %g, dwell %g", first, p.FirstLiftDwellSeconds())
 	}
 	if du, dd := p.PenDwellSeconds(); du != up || dd != down {
 		t.Errorf("a servo's dwell must cover its travel: %g, %g", du, dd)
@@ -140,8 +144,11 @@ func TestPenTimes(t *testing.T) {
 	}
 	z, _ := Lookup("grbl-z")
 	up, down = z.PenLiftSeconds()
-	if math.Abs(up-0.2) > 1e-12 || math.Abs(down-0.25) > 1e-12 {
-		t.Errorf("grbl-z PenLiftSeconds = %g, %g, want 0.2, 0.25", up, down)
+	if math.Abs(up-0.1) > 1e-12 || math.Abs(down-0.15) > 1e-12 {
+		t.Errorf("grbl-z PenLiftSeconds = %g, %g, want 0.1, 0.15", up, down)
+	}
+	if z.HasRest() || z.FirstLiftSeconds() != up || z.FirstLiftDwellSeconds() != 0 {
+		t.Errorf("grbl-z has no rest: first lift %g (dwell %g), want a full lift %g (dwell 0)", z.FirstLiftSeconds(), z.FirstLiftDwellSeconds(), up)
 	}
 	if du, dd := z.PenDwellSeconds(); du != 0 || dd != 0.05 {
 		t.Errorf("a Z pen dwells for its settle only: %g, %g", du, dd)
@@ -154,5 +161,19 @@ func TestDialectFacts(t *testing.T) {
 		if p.DwellMilliseconds() != ms || p.RapidUsesFeed() != ms {
 			t.Errorf("%s: DwellMilliseconds %v RapidUsesFeed %v", p.Name, p.DwellMilliseconds(), p.RapidUsesFeed())
 		}
+	}
+}
+
+// TestSettleDefault: a pen move without settle_seconds settles for DefaultSettleSeconds, not 0,
+// so a profile that forgets it blots no card.
+func TestSettleDefault(t *testing.T) {
+	text := embeddedText(t, "grbl-servo")
+	text = strings.Replace(text, "settle_seconds = 0.08", "", 1)
+	p, err := Parse("grbl-servo.toml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.PenDown.SettleSeconds != DefaultSettleSeconds || p.PenUp.SettleSeconds != 0.03 {
+		t.Errorf("settle = %g up, %g down; want 0.03 as given and the default %g", p.PenUp.SettleSeconds, p.PenDown.SettleSeconds, DefaultSettleSeconds)
 	}
 }
