@@ -38,12 +38,15 @@ func TestEmbeddedProfiles(t *testing.T) {
 	checks := []struct {
 		name, dialect, protocol, actuator string
 		rx, queue                         int
+		tolerance                         float64
 	}{
-		{"grbl-servo", DialectGRBL, ProtocolCharCount, ActuatorServo, 128, 0},
-		{"grbl-z", DialectGRBL, ProtocolCharCount, ActuatorZ, 128, 0},
-		{"marlin-servo", DialectMarlin, ProtocolLineChecksum, ActuatorServo, 0, 4},
-		{"fluidnc", DialectFluidNC, ProtocolCharCount, ActuatorZ, 256, 0},
-		{"klipper", DialectKlipper, ProtocolSendWait, ActuatorZ, 0, 0},
+		// The GRBL profiles simplify finer than the default: GRBL slows for every corner of
+		// the polyline, and a coarser one turns sharper corners.
+		{"grbl-servo", DialectGRBL, ProtocolCharCount, ActuatorServo, 128, 0, 0.01},
+		{"grbl-z", DialectGRBL, ProtocolCharCount, ActuatorZ, 128, 0, 0.01},
+		{"marlin-servo", DialectMarlin, ProtocolLineChecksum, ActuatorServo, 0, 4, DefaultTolerance},
+		{"fluidnc", DialectFluidNC, ProtocolCharCount, ActuatorZ, 256, 0, DefaultTolerance},
+		{"klipper", DialectKlipper, ProtocolSendWait, ActuatorZ, 0, 0, DefaultTolerance},
 	}
 	for _, c := range checks {
 		p := byName[c.name]
@@ -51,8 +54,8 @@ func TestEmbeddedProfiles(t *testing.T) {
 			p.Protocol.RXBuffer != c.rx || p.Protocol.QueueDepth != c.queue {
 			t.Errorf("%s: dialect %s protocol %+v actuator %s", c.name, p.Dialect, p.Protocol, p.Actuator)
 		}
-		if p.MinGap != DefaultMinGap || p.Tolerance != DefaultTolerance || p.Precision != DefaultPrecision {
-			t.Errorf("%s: min_gap %g tolerance %g precision %d, want the defaults", c.name, p.MinGap, p.Tolerance, p.Precision)
+		if p.MinGap != DefaultMinGap || p.Tolerance != c.tolerance || p.Precision != DefaultPrecision {
+			t.Errorf("%s: min_gap %g tolerance %g precision %d, want the defaults (tolerance %g)", c.name, p.MinGap, p.Tolerance, p.Precision, c.tolerance)
 		}
 	}
 	if got := byName["grbl-servo"].PenDown.Commands; !slices.Equal(got, []string{"M3 S90"}) {
