@@ -1,5 +1,10 @@
 package plan
 
+import (
+	"math"
+	"slices"
+)
+
 // Local search over a tour: 2-opt and or-opt moves, each tried only towards the few nearest end
 // points of the point being examined (neighbour lists from the k-d tree), driven by a work queue
 // of points whose surroundings changed ("don't look bits"). This is the standard way to keep 2-opt
@@ -9,8 +14,7 @@ package plan
 // deterministic; the tour is an array, so a move costs O(its span), bounded in total by
 // workPerNode.
 const (
-	neighbours  = 8    // candidate end points per end point
-	maxChain    = 3    // or-opt moves chains of 1..maxChain strokes
+	maxChain    = 3    // or-opt moves chains of 1..maxChain strokes (bestMove's default)
 	minGain     = 1e-7 // mm: smaller "improvements" are rounding noise and could cycle
 	popsPerNode = 12   // queue pops allowed per tour point
 )
@@ -34,7 +38,9 @@ const (
 // a perturbation that did not pay off can be undone exactly.
 type improver struct {
 	t          *tour
-	nb         []int32 // neighbour lists, neighbours per id
+	nb         []int32 // neighbour lists, k per id
+	k          int
+	chain      int
 	queue      []int32
 	head       int
 	inQ        []bool
@@ -50,6 +56,66 @@ type improver struct {
 // (iterated local search). All randomness comes from a fixed-seed generator, so the result is
 // deterministic. The work is bounded by counts proportional to the tour size.
 func (t *tour) improve(kicks int) {
+	n := uint64((len(t.seq) - 1) / 2)
+	t.search(searchConfig{
+		neighbours: 8, chain: maxChain, kicks: kicks,
+		seed: n*0x9e3779b97f4a7c15 + 1, workBudget: workPerNode*len(t.seq) + 1_000_000,
+	})
+}
+
+// bestOfRuns runs the search runs times from copies of t, each with its own generator, and
+// returns the shortest tour.
+func (t *tour) bestOfRuns(runs, kicks int) *tour {
+	n := uint64((len(t.seq) - 1) / 2)
+	var best *tour
+	bestLen := math.Inf(1)
+	for r := range runs {
+		c := &tour{strokes: t.strokes, pts: t.pts, seq: slices.Clone(t.seq), pos: slices.Clone(t.pos)}
+		if r%2 == 1 {
+			c.inGivenOrder()
+		}
+		c.search(searchConfig{
+			neighbours: 10, chain: 5, kicks: kicks, slack: 0.003,
+			seed: n*0x9e3779b97f4a7c15 + uint64(r+1), workBudget: workPerNode*len(t.seq) + 1_000_000,
+		})
+		if l := c.penUp(); l < bestLen {
+			best, bestLen = c, l
+		}
+	}
+	return best
+}
+
+// inGivenOrder rebuilds t as the strokes in their given order (the writing order, line by line),
+// each drawn from its end nearer the pen: a second starting point whose local optima differ
+// from the greedy tour's.
+func (t *tour) inGivenOrder() {
+	n := len(t.strokes)
+	t.seq = t.seq[:1]
+	cur := t.pts[2*n]
+	for i := range n {
+		in, out := int32(2*i), int32(2*i+1)
+		if dist2(cur, t.pts[out]) < dist2(cur, t.pts[in]) {
+			in, out = out, in
+		}
+		t.pos[in], t.pos[out] = int32(len(t.seq)), int32(len(t.seq)+1)
+		t.seq = append(t.seq, in, out)
+		cur = t.pts[out]
+	}
+}
+
+// searchConfig sets the limits of one local search run.
+type searchConfig struct {
+	neighbours int     // candidate end points per end point
+	chain      int     // or-opt moves chains of 1..chain strokes
+	kicks      int     // perturbation rounds
+	seed       uint64  // of the kicks' generator
+	workBudget int     // array elements moved, over the whole run
+	slack      float64 // a kick that leaves the tour at most this fraction longer than the best is kept
+}
+
+// search runs the local search to a local optimum and then cfg.kicks rounds of iterated local
+// search, and leaves the best tour it saw.
+func (t *tour) search(cfg searchConfig) {
 	m := len(t.seq)
 	if m < 5 { // fewer than two strokes: only the single stroke's direction could change
 		if m == 3 && t.d(t.seq[0], t.seq[2]) < t.d(t.seq[0], t.seq[1]) {
@@ -59,18 +125,23 @@ func (t *tour) improve(kicks int) {
 	}
 	im := &improver{
 		t:          t,
-		nb:         t.neighbourLists(),
+		nb:         t.neighbourLists(cfg.neighbours),
+		k:          cfg.neighbours,
+		chain:      cfg.chain,
 		queue:      make([]int32, 0, m),
 		inQ:        make([]bool, m),
-		workBudget: workPerNode*m + 1_000_000,
+		workBudget: cfg.workBudget,
 	}
 	for _, id := range t.seq {
 		im.push(id)
 	}
 	im.search(popsPerNode * m)
 	n := (m - 1) / 2
-	rng := splitmix(uint64(n)*0x9e3779b97f4a7c15 + 1)
-	for range kicks {
+	rng := splitmix(cfg.seed)
+	cost := t.penUp()
+	best := cost
+	bestSeq := append([]int32(nil), t.seq...)
+	for range cfg.kicks {
 		if im.work >= im.workBudget {
 			break
 		}
@@ -85,8 +156,20 @@ func (t *tour) improve(kicks int) {
 		im.journal, im.gain = im.journal[:0], 0
 		im.apply(move{gain: t.orOptGain(l, r, g, rev), kind: moveOrOpt, l: l, r: r, g: g, rev: rev})
 		im.search(kickPops)
-		if im.gain <= minGain {
+		switch next := cost - im.gain; {
+		case next < best-minGain:
+			cost, best = next, next
+			bestSeq = append(bestSeq[:0], t.seq...)
+		case next <= best+cfg.slack*best:
+			cost = next // a sideways step: worse than the best, but may lead out of its basin
+		default:
 			im.undo()
+		}
+	}
+	if cost > best {
+		copy(t.seq, bestSeq)
+		for i, id := range t.seq {
+			t.pos[id] = int32(i)
 		}
 	}
 }
@@ -113,7 +196,7 @@ func (im *improver) search(maxPops int) {
 		p := im.queue[im.head]
 		im.head++
 		im.inQ[p] = false
-		mv := t.bestMove(p, im.nb[int(p)*neighbours:int(p+1)*neighbours])
+		mv := t.bestMove(p, im.nb[int(p)*im.k:int(p+1)*im.k], im.chain)
 		if mv.kind == moveNone || im.work+mv.span() > im.workBudget {
 			continue
 		}
@@ -185,19 +268,19 @@ func (im *improver) undo() {
 }
 
 // neighbourLists returns, for every id (the start included), its nearest end points of other
-// strokes, neighbours per id, padded with -1.
-func (t *tour) neighbourLists() []int32 {
+// strokes, k per id, padded with -1.
+func (t *tour) neighbourLists(k int) []int32 {
 	n2 := len(t.pts) - 1
 	tree := newKDTree(t.pts[:n2])
-	nb := make([]int32, len(t.pts)*neighbours)
+	nb := make([]int32, len(t.pts)*k)
 	var buf []cand
 	for id := range t.pts {
 		skip := int32(id >> 1)
 		if id == n2 {
 			skip = -1
 		}
-		buf = tree.nearestK(t.pts[id], neighbours, skip, buf)
-		row := nb[id*neighbours : (id+1)*neighbours]
+		buf = tree.nearestK(t.pts[id], k, skip, buf)
+		row := nb[id*k : (id+1)*k]
 		for i := range row {
 			row[i] = -1
 			if i < len(buf) {
@@ -213,7 +296,7 @@ func (t *tour) neighbourLists() []int32 {
 // Every move here cuts p's own pen-up link and gives p a new one to c, so a move can only pay when
 // the new link is shorter (the gain criterion of Lin–Kernighan); the neighbours come nearest
 // first, so the scan stops at the first that is not.
-func (t *tour) bestMove(p int32, nb []int32) move {
+func (t *tour) bestMove(p int32, nb []int32, chain int) move {
 	best := move{gain: minGain}
 	x := int(t.pos[p])
 	m := len(t.seq)
@@ -243,7 +326,7 @@ func (t *tour) bestMove(p int32, nb []int32) move {
 			if x == 0 {
 				continue
 			}
-			for L := 1; L <= maxChain; L++ {
+			for L := 1; L <= chain; L++ {
 				l := x - 2*L + 1
 				if l < 1 {
 					break
@@ -265,7 +348,7 @@ func (t *tour) bestMove(p int32, nb []int32) move {
 			}
 		}
 		// or-opt: move the chain of strokes starting at p next to c.
-		for L := 1; L <= maxChain; L++ {
+		for L := 1; L <= chain; L++ {
 			r := x + 2*L - 1
 			if r >= m {
 				break

@@ -58,6 +58,15 @@ func (t *tour) links() []link {
 	return out
 }
 
+// penUp returns the tour's pen-up travel.
+func (t *tour) penUp() float64 {
+	var d float64
+	for x := 0; x+1 < len(t.seq); x += 2 {
+		d += t.after(x)
+	}
+	return d
+}
+
 // d returns the distance between the points with ids a and b.
 func (t *tour) d(a, b int32) float64 { return math.Sqrt(dist2(t.pts[a], t.pts[b])) }
 
@@ -96,6 +105,12 @@ func Greedy(strokes []geom.Stroke, start geom.Point) []geom.Stroke {
 // draws across every pen-up gap shorter than gap (merging the two strokes) instead of lifting.
 // When the two ends coincide exactly, the repeated point is dropped.
 func bridge(strokes []geom.Stroke, order []link, gap float64) []geom.Stroke {
+	return bridgeIf(strokes, order, gap, nil)
+}
+
+// bridgeIf is bridge that draws across a gap only where may(previous stroke, next stroke) says
+// so (always when may is nil).
+func bridgeIf(strokes []geom.Stroke, order []link, gap float64, may func(a, b int32) bool) []geom.Stroke {
 	n := 0
 	for _, l := range order {
 		n += len(strokes[l.stroke])
@@ -104,6 +119,7 @@ func bridge(strokes []geom.Stroke, order []link, gap float64) []geom.Stroke {
 	out := make([]geom.Stroke, 0, len(order))
 	gap2 := gap * gap
 	k := 0 // where the stroke being built begins in buf
+	prev := int32(-1)
 	for _, l := range order {
 		s := strokes[l.stroke]
 		if len(s) == 0 {
@@ -114,7 +130,7 @@ func bridge(strokes []geom.Stroke, order []link, gap float64) []geom.Stroke {
 			first = s[len(s)-1]
 		}
 		skip := 0
-		if len(buf) > k && dist2(buf[len(buf)-1], first) < gap2 {
+		if len(buf) > k && dist2(buf[len(buf)-1], first) < gap2 && (may == nil || may(prev, l.stroke)) {
 			if buf[len(buf)-1] == first {
 				skip = 1
 			}
@@ -129,6 +145,7 @@ func bridge(strokes []geom.Stroke, order []link, gap float64) []geom.Stroke {
 		} else {
 			buf = append(buf, s[skip:]...)
 		}
+		prev = l.stroke
 	}
 	if len(buf) > k {
 		out = append(out, geom.Stroke(buf[k:len(buf):len(buf)]))
