@@ -258,9 +258,9 @@ func TestPenDwells(t *testing.T) {
 	stroke := []geom.Stroke{{{X: 10, Y: 10}, {X: 20, Y: 10}}}
 	cases := map[string][][]string{
 		// Servo: travel time plus settle, GRBL in seconds, Marlin in milliseconds (rounded up).
-		// grbl-servo lifts only to its travel angle between strokes (S70, 14.1° from S90), swings
-		// there from rest (M5, 49.4°) after the start, and parks at rest at the end.
-		"grbl-servo":   {{"G17", "M3 S70", "G4 P0.154"}, {"M3 S90", "G4 P0.116"}, {"M3 S70", "G4 P0.066", "M5", "G0 X0 Y200"}},
+		// grbl-servo lifts only to its travel angle between strokes (S79, 7.74° from S90), swings
+		// there from rest (M5, 55.76°) after the start, and parks at rest at the end.
+		"grbl-servo":   {{"G17", "M3 S79", "G4 P0.17"}, {"M3 S90", "G4 P0.1"}, {"M3 S79", "G4 P0.05", "M5", "G0 X0 Y200"}},
 		"marlin-servo": {{"M400", "M280 P0 S50", "G4 P234"}, {"M400", "M280 P0 S90", "G4 P184"}},
 		// Z axis: the planner waits for the move; only the settle is dwelt.
 		"grbl-z":  {{"G1 Z0 F600", "G4 P0.05"}, {"G0 Z1", "G0 Z10"}},
