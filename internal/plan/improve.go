@@ -69,13 +69,14 @@ func (t *tour) bestOfRuns(runs, kicks int) *tour {
 	n := uint64((len(t.seq) - 1) / 2)
 	var best *tour
 	bestLen := math.Inf(1)
+	nb := t.neighbourLists(10) // the same for every run: the end points do not move
 	for r := range runs {
 		c := &tour{strokes: t.strokes, pts: t.pts, seq: slices.Clone(t.seq), pos: slices.Clone(t.pos)}
 		if r%2 == 1 {
 			c.inGivenOrder()
 		}
 		c.search(searchConfig{
-			neighbours: 10, chain: 5, kicks: kicks, slack: 0.003,
+			neighbours: 10, nb: nb, chain: 5, kicks: kicks, slack: 0.003,
 			seed: n*0x9e3779b97f4a7c15 + uint64(r+1), workBudget: workPerNode*len(t.seq) + 1_000_000,
 		})
 		if l := c.penUp(); l < bestLen {
@@ -106,6 +107,7 @@ func (t *tour) inGivenOrder() {
 // searchConfig sets the limits of one local search run.
 type searchConfig struct {
 	neighbours int     // candidate end points per end point
+	nb         []int32 // the neighbour lists, when already computed for this tour's strokes
 	chain      int     // or-opt moves chains of 1..chain strokes
 	kicks      int     // perturbation rounds
 	seed       uint64  // of the kicks' generator
@@ -123,9 +125,14 @@ func (t *tour) search(cfg searchConfig) {
 		}
 		return
 	}
+	if cfg.nb == nil {
+		cfg.nb = t.neighbourLists(cfg.neighbours)
+	}
+	t.cacheLinks()
+	defer func() { t.up = nil }()
 	im := &improver{
 		t:          t,
-		nb:         t.neighbourLists(cfg.neighbours),
+		nb:         cfg.nb,
 		k:          cfg.neighbours,
 		chain:      cfg.chain,
 		queue:      make([]int32, 0, m),
@@ -171,6 +178,7 @@ func (t *tour) search(cfg searchConfig) {
 		for i, id := range t.seq {
 			t.pos[id] = int32(i)
 		}
+		t.refreshLinks(0, len(t.seq)-1)
 	}
 }
 
@@ -300,8 +308,10 @@ func (t *tour) bestMove(p int32, nb []int32, chain int) move {
 	best := move{gain: minGain}
 	x := int(t.pos[p])
 	m := len(t.seq)
-	link := t.after(x) // p's link: to the next stroke if p is where the pen lifts
-	if x%2 == 1 {
+	var link float64
+	if x%2 == 0 {
+		link = t.after(x) // p's link: to the next stroke if p is where the pen lifts
+	} else {
 		link = t.after(x - 1) // from the previous stroke if p is where it goes down
 	}
 	for _, c := range nb {
@@ -395,6 +405,7 @@ func (t *tour) reverse(l, r int) {
 	for i := l; i <= r; i++ {
 		t.pos[t.seq[i]] = int32(i)
 	}
+	t.refreshLinks(l-1, r)
 }
 
 // moveRun moves seq[l..r] into the gap after seq[g] (g outside [l-1, r]), reversed if rev. It
@@ -419,6 +430,7 @@ func (t *tour) moveRun(l, r, g int, rev bool, scratch []int32) []int32 {
 	for i := lo; i <= hi; i++ {
 		t.pos[t.seq[i]] = int32(i)
 	}
+	t.refreshLinks(lo-1, hi)
 	return run
 }
 

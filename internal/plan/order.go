@@ -2,6 +2,7 @@ package plan
 
 import (
 	"math"
+	"slices"
 
 	"github.com/quillpost/quillpost/internal/geom"
 )
@@ -18,6 +19,29 @@ type tour struct {
 	pts     []geom.Point // by id; pts[2n] is the start
 	seq     []int32
 	pos     []int32 // pos[id] is id's index in seq
+	// up caches the pen-up link lengths during a local search: up[k] is after(2k). The search
+	// reads them far more often than moves change them. nil outside a search.
+	up []float64
+}
+
+// cacheLinks fills up from the current sequence.
+func (t *tour) cacheLinks() {
+	t.up = slices.Grow(t.up[:0], len(t.seq)/2+1)[:len(t.seq)/2+1]
+	t.refreshLinks(0, len(t.seq)-1)
+}
+
+// refreshLinks recomputes the cached pen-up links that leave seq[lo..hi] (after a move changed
+// them); it does nothing when no cache is kept.
+func (t *tour) refreshLinks(lo, hi int) {
+	if t.up == nil {
+		return
+	}
+	for x := max(lo, 0) &^ 1; x <= hi && x < len(t.seq); x += 2 {
+		t.up[x>>1] = 0
+		if x+1 < len(t.seq) {
+			t.up[x>>1] = t.d(t.seq[x], t.seq[x+1])
+		}
+	}
 }
 
 // nearestNeighbour builds the greedy tour: from the current pen position, go to the nearest end
@@ -72,6 +96,9 @@ func (t *tour) d(a, b int32) float64 { return math.Sqrt(dist2(t.pts[a], t.pts[b]
 
 // after returns the pen-up distance from seq[x] to seq[x+1]: zero past the end of the path.
 func (t *tour) after(x int) float64 {
+	if t.up != nil && x&1 == 0 {
+		return t.up[x>>1]
+	}
 	if x+1 >= len(t.seq) {
 		return 0
 	}

@@ -33,6 +33,9 @@ func TestNoJoinOrBridgeAcrossWords(t *testing.T) {
 // strokes (dots, bars, accents) after the word's last other stroke, and bridges nothing across
 // words, while without the labels the optimiser is free to dot an i before its stem.
 func TestMarksAfterTheirWord(t *testing.T) {
+	if raceEnabled {
+		t.Skip("optimises the whole corpus: too slow under the race detector")
+	}
 	early := 0
 	for _, c := range orderingCorpus(t, "casual") {
 		if !strings.Contains(c.name, "/allure/") && !strings.Contains(c.name, "/script/") {
