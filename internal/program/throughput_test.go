@@ -63,6 +63,9 @@ func fullLiftProfile(t testing.TB) *profile.Profile {
 // travel). The densest card must come out at least 25 % faster than it started, and every card
 // faster.
 func TestThroughput(t *testing.T) {
+	if raceEnabled {
+		t.Skip("optimises every card four times: too slow under the race detector")
+	}
 	t.Parallel()
 	grbl, err := profile.Lookup("grbl-servo")
 	if err != nil {
