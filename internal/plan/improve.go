@@ -147,7 +147,12 @@ func (t *tour) search(cfg searchConfig) {
 	rng := splitmix(cfg.seed)
 	cost := t.penUp()
 	best := cost
-	bestSeq := append([]int32(nil), t.seq...)
+	// Without sideways steps the tour never gets longer than the best, so only a search with
+	// slack keeps a copy of the best tour (a page's copies would cost more than its moves).
+	var bestSeq []int32
+	if cfg.slack > 0 {
+		bestSeq = slices.Clone(t.seq)
+	}
 	for range cfg.kicks {
 		if im.work >= im.workBudget {
 			break
@@ -166,14 +171,16 @@ func (t *tour) search(cfg searchConfig) {
 		switch next := cost - im.gain; {
 		case next < best-minGain:
 			cost, best = next, next
-			bestSeq = append(bestSeq[:0], t.seq...)
-		case next <= best+cfg.slack*best:
+			if bestSeq != nil {
+				bestSeq = append(bestSeq[:0], t.seq...)
+			}
+		case cfg.slack > 0 && next <= best+cfg.slack*best:
 			cost = next // a sideways step: worse than the best, but may lead out of its basin
 		default:
 			im.undo()
 		}
 	}
-	if cost > best {
+	if cost > best && bestSeq != nil {
 		copy(t.seq, bestSeq)
 		for i, id := range t.seq {
 			t.pos[id] = int32(i)
