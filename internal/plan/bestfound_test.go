@@ -59,8 +59,8 @@ func orderingCorpus(t testing.TB, hands ...string) []corpusCard {
 
 // bestFound is the slow reference search: 24 runs of iterated local search, half from the
 // greedy tour and half from the writing order, each with its own generator (none of Optimize's
-// seeds), wider neighbour lists (12), longer or-opt chains (5), 40 kicks per stroke, sideways
-// steps up to 0.3 % and no work limit. It returns the shortest pen-up travel any run found for
+// seeds), wider neighbour lists (12), longer or-opt chains (5), 40 kicks per stroke moving runs
+// of up to 32 or 96 strokes, sideways steps up to 0.3 % and no work limit. It returns the shortest pen-up travel any run found for
 // the strokes Optimize orders (joined and simplified), at about 20 times Optimize's work.
 func bestFound(strokes []geom.Stroke, start geom.Point) float64 {
 	simple := simplifyAll(join(nonEmpty(strokes), JoinDistance), DefaultTolerance)
@@ -71,7 +71,7 @@ func bestFound(strokes []geom.Stroke, start geom.Point) float64 {
 			t.inGivenOrder()
 		}
 		t.search(searchConfig{
-			neighbours: 12, chain: 5, kicks: 40 * len(simple), slack: 0.003,
+			neighbours: 12, chain: 5, kicks: 40 * len(simple), kickRun: 32 + 64*(r/2%2), slack: 0.003,
 			seed: uint64(r+1) * 0x2545f4914f6cdd1d, workBudget: math.MaxInt,
 		})
 		best = min(best, t.penUp())
@@ -112,9 +112,7 @@ type bestFoundEntry struct {
 
 // TestOrderingNearBestFound compares Optimize's pen-up travel on every card of the corpus
 // (testdata/texts in every face, in the default casual hand) with the best the reference search found.
-// The goal is 2 % on every card; Optimize comes within 1 % on average and 2 % on all but one
-// card (3.2 % on de-danke/felix, where runs of the same search differ by 10 %): the test holds
-// the mean to 1.5 % and every card to 3.5 % so that a regression shows.
+// Optimize must come within 2 % on every card and 1 % on average.
 func TestOrderingNearBestFound(t *testing.T) {
 	if raceEnabled {
 		t.Skip("optimises the whole corpus: too slow under the race detector")
@@ -145,13 +143,13 @@ func TestOrderingNearBestFound(t *testing.T) {
 			worst, worstName = ratio, c.name
 		}
 		t.Logf("%-32s %4d strokes: ours %7.1f mm, best found %7.1f mm, ×%.4f", c.name, len(c.strokes), ours, e.mm, ratio)
-		if ratio > 1.035 {
+		if ratio > 1.02 {
 			t.Errorf("%s: pen-up travel %.1f mm is %.1f %% above the best found %.1f mm", c.name, ours, 100*(ratio-1), e.mm)
 		}
 	}
 	mean := sum / float64(len(cards))
 	t.Logf("%d cards: mean ×%.4f, worst ×%.4f (%s)", len(cards), mean, worst, worstName)
-	if mean > 1.015 {
+	if mean > 1.01 {
 		t.Errorf("pen-up travel is on average %.1f %% above the best found", 100*(mean-1))
 	}
 	if *update {

@@ -58,7 +58,7 @@ type improver struct {
 func (t *tour) improve(kicks int) {
 	n := uint64((len(t.seq) - 1) / 2)
 	t.search(searchConfig{
-		neighbours: 8, chain: maxChain, kicks: kicks,
+		neighbours: 8, chain: maxChain, kicks: kicks, kickRun: kickRun,
 		seed: n*0x9e3779b97f4a7c15 + 1, workBudget: workPerNode*len(t.seq) + 1_000_000,
 	})
 }
@@ -76,7 +76,7 @@ func (t *tour) bestOfRuns(runs, kicks int) *tour {
 			c.inGivenOrder()
 		}
 		c.search(searchConfig{
-			neighbours: 10, nb: nb, chain: 5, kicks: kicks, slack: 0.003,
+			neighbours: 10, nb: nb, chain: 5, kicks: kicks, kickRun: cardKickRun, slack: 0.003,
 			seed: n*0x9e3779b97f4a7c15 + uint64(r+1), workBudget: workPerNode*len(t.seq) + 1_000_000,
 		})
 		if l := c.penUp(); l < bestLen {
@@ -110,6 +110,7 @@ type searchConfig struct {
 	nb         []int32 // the neighbour lists, when already computed for this tour's strokes
 	chain      int     // or-opt moves chains of 1..chain strokes
 	kicks      int     // perturbation rounds
+	kickRun    int     // longest run of strokes a double bridge moves
 	seed       uint64  // of the kicks' generator
 	workBudget int     // array elements moved, over the whole run
 	slack      float64 // a kick that leaves the tour at most this fraction longer than the best is kept
@@ -161,8 +162,8 @@ func (t *tour) search(cfg searchConfig) {
 		// change 2-opt and or-opt cannot make or undo in one step, so the search that follows
 		// explores a new neighbourhood instead of falling straight back.
 		i := rng.intN(n - 1)
-		la := 1 + rng.intN(min(kickRun, n-1-i))
-		lb := 1 + rng.intN(min(kickRun, n-i-la))
+		la := 1 + rng.intN(min(cfg.kickRun, n-1-i))
+		lb := 1 + rng.intN(min(cfg.kickRun, n-i-la))
 		l, r, g := 2*i+1, 2*(i+la), 2*(i+la+lb)
 		rev := rng.intN(2) == 1
 		im.journal, im.gain = im.journal[:0], 0
@@ -192,8 +193,12 @@ func (t *tour) search(cfg searchConfig) {
 // Limits of the perturbation phase.
 const (
 	workPerNode = 1024 // array elements moved per tour point, over the whole search
-	kickRun     = 16   // longest run of strokes a double bridge moves
-	kickPops    = 64   // queue pops allowed after each kick
+	kickRun     = 16   // longest run of strokes a double bridge moves on a page
+	// cardKickRun is a card's: on the test corpus bigger kicks find better tours (the mean gap to
+	// the reference search falls from 1 % at 16 strokes to 0.2 % at 64), because a card's best
+	// tours differ in how whole lines and words are threaded, not in a few strokes.
+	cardKickRun = 64
+	kickPops    = 64 // queue pops allowed after each kick
 )
 
 func (im *improver) push(id int32) {
