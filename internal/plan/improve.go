@@ -76,7 +76,7 @@ func (t *tour) bestOfRuns(runs, kicks int) *tour {
 			c.inGivenOrder()
 		}
 		c.search(searchConfig{
-			neighbours: 10, nb: nb, chain: 5, kicks: kicks, kickRun: cardKickRun, slack: 0.003,
+			neighbours: 10, nb: nb, chain: 5, kicks: kicks, kickRun: cardKickRun, slack: 0.003, cacheLinks: true,
 			seed: n*0x9e3779b97f4a7c15 + uint64(r+1), workBudget: workPerNode*len(t.seq) + 1_000_000,
 		})
 		if l := c.penUp(); l < bestLen {
@@ -111,6 +111,9 @@ type searchConfig struct {
 	chain      int     // or-opt moves chains of 1..chain strokes
 	kicks      int     // perturbation rounds
 	kickRun    int     // longest run of strokes a double bridge moves
+	// cacheLinks keeps the pen-up link lengths in an array: it pays on a card, whose search
+	// evaluates many moves per move made, not on a page, whose long moves would recompute them.
+	cacheLinks bool
 	seed       uint64  // of the kicks' generator
 	workBudget int     // array elements moved, over the whole run
 	slack      float64 // a kick that leaves the tour at most this fraction longer than the best is kept
@@ -129,8 +132,10 @@ func (t *tour) search(cfg searchConfig) {
 	if cfg.nb == nil {
 		cfg.nb = t.neighbourLists(cfg.neighbours)
 	}
-	t.cacheLinks()
-	defer func() { t.up = nil }()
+	if cfg.cacheLinks {
+		t.cacheLinks()
+		defer func() { t.up = nil }()
+	}
 	im := &improver{
 		t:          t,
 		nb:         cfg.nb,

@@ -72,14 +72,14 @@ const (
 // cardStrokes strokes) gets cardRuns short runs of cardKicksPerStroke rounds each, half from the
 // greedy tour and half from the writing order, with wider neighbour lists, longer or-opt chains,
 // bigger kicks and sideways steps, and keeps the shortest: runs settle in different basins, and
-// on the test corpus the best of eight short runs beats one run eight times as long
+// on the test corpus the best of four short runs beats one run four times as long
 // (TestOrderingNearBestFound compares it with a search about twenty times longer).
 const (
 	kicksPerStroke     = 10
 	maxKicks           = 8000
 	cardStrokes        = 1000
-	cardRuns           = 8
-	cardKicksPerStroke = 6
+	cardRuns           = 4
+	cardKicksPerStroke = 8
 )
 
 // Options controls Optimize.
