@@ -105,7 +105,9 @@ func Emit(strokes []geom.Stroke, p *profile.Profile, o Options) (*Program, error
 		e.command(l)
 	}
 	upDwell, downDwell := p.PenDwellSeconds()
-	e.pen(p.PenUp, upDwell)
+	// The start sequence leaves the pen at rest; from there it goes to its travel height, just
+	// clear of the card, and stays between that and the card until the last stroke is drawn.
+	e.pen(p.PenUp, p.FirstLiftDwellSeconds())
 
 	arcs := o.Arcs && p.Arcs
 	var moves []move
@@ -118,6 +120,10 @@ func Emit(strokes []geom.Stroke, p *profile.Profile, o Options) (*Program, error
 		}
 		e.pen(p.PenUp, upDwell)
 		e.prog.PenLifts++
+	}
+	// Parking the pen at rest needs no dwell: it only moves away from the card.
+	for _, l := range p.PenRest.Commands {
+		e.command(l)
 	}
 	for _, l := range p.End {
 		e.command(l)

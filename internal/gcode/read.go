@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/quillpost/quillpost/internal/gcode/syntax"
@@ -73,7 +74,7 @@ func newReader(p *profile.Profile) *reader {
 	r := &reader{p: p, abs: true, scale: 1, upKeys: map[string]bool{}, downKeys: map[string]bool{}}
 	r.zMid = (p.PenUp.Position + p.PenDown.Position) / 2
 	up, down := map[string]bool{}, map[string]bool{}
-	for _, l := range p.PenUp.Commands {
+	for _, l := range append(slices.Clone(p.PenUp.Commands), p.PenRest.Commands...) {
 		if b, err := syntax.Parse(l); err == nil {
 			up[b.Canonical()] = true
 		}

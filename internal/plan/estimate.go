@@ -19,6 +19,9 @@ type Motion struct {
 	JunctionDeviation float64
 	PenUpSeconds      float64 // lift, settle included
 	PenDownSeconds    float64 // drop, settle included
+	// StartSeconds is spent once before the first move: the pen swinging from where it rests
+	// between cards to its travel height.
+	StartSeconds float64
 	// PlannerBlocks is how many moves the firmware's planner sees ahead when it fixes a corner
 	// speed: it must always be able to stop at the end of what it sees, so on dense curves of tiny
 	// segments a short buffer caps the speed. GRBL 1.1 on an ATmega328 keeps 16 blocks (15
@@ -44,6 +47,7 @@ func (m Motion) Validate() error {
 		pos("draw feed", m.DrawFeed), pos("travel feed", m.TravelFeed), pos("acceleration", m.Accel),
 		nonNeg("junction deviation", m.JunctionDeviation),
 		nonNeg("pen-up time", m.PenUpSeconds), nonNeg("pen-down time", m.PenDownSeconds),
+		nonNeg("start time", m.StartSeconds),
 		func() error {
 			if m.PlannerBlocks < 0 {
 				return fmt.Errorf("motion planner blocks must be zero or more, not %d", m.PlannerBlocks)
@@ -82,6 +86,7 @@ func Estimate(strokes []geom.Stroke, start geom.Point, m Motion) float64 {
 //     every junction; PlannerBlocks limits how far the backward pass looks ahead.
 //   - The machine stops where the pen goes down and where it lifts; a pen-up move is one straight
 //     line from the end of a stroke to the start of the next, from rest to rest, at TravelFeed.
+//   - The pen's first lift, before anything moves, costs StartSeconds.
 //   - Each non-empty stroke costs one drop and one lift. Zero-length segments are skipped, as
 //     GRBL skips zero-length blocks; the move home after the last stroke is not counted.
 //
@@ -90,7 +95,7 @@ func EstimateTimes(strokes []geom.Stroke, start geom.Point, m Motion) Times {
 	if m.Validate() != nil {
 		return Times{}
 	}
-	var t Times
+	t := Times{Pen: m.StartSeconds}
 	p := planner{m: m, vDraw: m.DrawFeed / 60}
 	vTravel := m.TravelFeed / 60
 	cur := start

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"math"
+	"slices"
 
 	"github.com/quillpost/quillpost/internal/geom"
 )
@@ -18,6 +19,29 @@ type tour struct {
 	pts     []geom.Point // by id; pts[2n] is the start
 	seq     []int32
 	pos     []int32 // pos[id] is id's index in seq
+	// up caches the pen-up link lengths during a local search: up[k] is after(2k). The search
+	// reads them far more often than moves change them. nil outside a search.
+	up []float64
+}
+
+// cacheLinks fills up from the current sequence.
+func (t *tour) cacheLinks() {
+	t.up = slices.Grow(t.up[:0], len(t.seq)/2+1)[:len(t.seq)/2+1]
+	t.refreshLinks(0, len(t.seq)-1)
+}
+
+// refreshLinks recomputes the cached pen-up links that leave seq[lo..hi] (after a move changed
+// them); it does nothing when no cache is kept.
+func (t *tour) refreshLinks(lo, hi int) {
+	if t.up == nil {
+		return
+	}
+	for x := max(lo, 0) &^ 1; x <= hi && x < len(t.seq); x += 2 {
+		t.up[x>>1] = 0
+		if x+1 < len(t.seq) {
+			t.up[x>>1] = t.d(t.seq[x], t.seq[x+1])
+		}
+	}
 }
 
 // nearestNeighbour builds the greedy tour: from the current pen position, go to the nearest end
@@ -58,11 +82,23 @@ func (t *tour) links() []link {
 	return out
 }
 
+// penUp returns the tour's pen-up travel.
+func (t *tour) penUp() float64 {
+	var d float64
+	for x := 0; x+1 < len(t.seq); x += 2 {
+		d += t.after(x)
+	}
+	return d
+}
+
 // d returns the distance between the points with ids a and b.
 func (t *tour) d(a, b int32) float64 { return math.Sqrt(dist2(t.pts[a], t.pts[b])) }
 
 // after returns the pen-up distance from seq[x] to seq[x+1]: zero past the end of the path.
 func (t *tour) after(x int) float64 {
+	if t.up != nil && x&1 == 0 {
+		return t.up[x>>1]
+	}
 	if x+1 >= len(t.seq) {
 		return 0
 	}
@@ -96,6 +132,12 @@ func Greedy(strokes []geom.Stroke, start geom.Point) []geom.Stroke {
 // draws across every pen-up gap shorter than gap (merging the two strokes) instead of lifting.
 // When the two ends coincide exactly, the repeated point is dropped.
 func bridge(strokes []geom.Stroke, order []link, gap float64) []geom.Stroke {
+	return bridgeIf(strokes, order, gap, nil)
+}
+
+// bridgeIf is bridge that draws across a gap only where may(previous stroke, next stroke) says
+// so (always when may is nil).
+func bridgeIf(strokes []geom.Stroke, order []link, gap float64, may func(a, b int32) bool) []geom.Stroke {
 	n := 0
 	for _, l := range order {
 		n += len(strokes[l.stroke])
@@ -104,6 +146,7 @@ func bridge(strokes []geom.Stroke, order []link, gap float64) []geom.Stroke {
 	out := make([]geom.Stroke, 0, len(order))
 	gap2 := gap * gap
 	k := 0 // where the stroke being built begins in buf
+	prev := int32(-1)
 	for _, l := range order {
 		s := strokes[l.stroke]
 		if len(s) == 0 {
@@ -114,7 +157,7 @@ func bridge(strokes []geom.Stroke, order []link, gap float64) []geom.Stroke {
 			first = s[len(s)-1]
 		}
 		skip := 0
-		if len(buf) > k && dist2(buf[len(buf)-1], first) < gap2 {
+		if len(buf) > k && dist2(buf[len(buf)-1], first) < gap2 && (may == nil || may(prev, l.stroke)) {
 			if buf[len(buf)-1] == first {
 				skip = 1
 			}
@@ -129,6 +172,7 @@ func bridge(strokes []geom.Stroke, order []link, gap float64) []geom.Stroke {
 		} else {
 			buf = append(buf, s[skip:]...)
 		}
+		prev = l.stroke
 	}
 	if len(buf) > k {
 		out = append(out, geom.Stroke(buf[k:len(buf):len(buf)]))

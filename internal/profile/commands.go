@@ -137,94 +137,121 @@ func parseCommand(dialect, line string) (command, error) {
 	return command{blk: blk, code: code}, nil
 }
 
-// validatePenCommands checks both pen moves and returns the canonical lines found only in the up
-// and only in the down commands: those are what a reader recognises the pen's state by.
+// validatePenCommands checks the pen moves and returns the canonical lines found only in the up
+// (or rest) and only in the down commands: those are what a reader recognises the pen's state by.
 func (p *Profile) validatePenCommands(f fieldError) (upOnly, downOnly map[string]bool, err error) {
-	var sets [2]map[string]bool
-	for i, side := range []struct {
-		name string
-		m    PenMove
-	}{{"pen.up", p.PenUp}, {"pen.down", p.PenDown}} {
-		field := side.name + ".commands"
-		if n := len(side.m.Commands); n == 0 || n > maxPenLines {
-			return nil, nil, f.err(field, "must hold 1 to %d lines, got %d", maxPenLines, n)
-		}
-		sets[i] = map[string]bool{}
-		zMoves, servoCmd, sawM400 := 0, false, false
-		for j, line := range side.m.Commands {
-			c, err := parseCommand(p.Dialect, line)
-			if err != nil {
-				return nil, nil, f.err(field, "line %d %q: %v", j+1, line, err)
-			}
-			if c.blk.Count('X')+c.blk.Count('Y') > 0 {
-				return nil, nil, f.err(field, "line %d %q: pen commands may not move X or Y", j+1, line)
-			}
-			z, hasZ := c.blk.Get('Z')
-			switch p.Actuator {
-			case ActuatorServo:
-				if hasZ {
-					return nil, nil, f.err(field, "line %d %q: Z moves do not belong to a servo pen", j+1, line)
-				}
-				switch c.code {
-				case "M3", "M5":
-					servoCmd = true
-				case "M400":
-					sawM400 = true
-				case "M280":
-					servoCmd = true
-					if !sawM400 {
-						return nil, nil, f.err(field, "line %d %q: Marlin runs M280 as soon as it reads it, while earlier moves still run; put M400 before it", j+1, line)
-					}
-					if s, _ := c.blk.Get('S'); s != side.m.Position {
-						return nil, nil, f.err(side.name+".position", "must equal the angle S%g of %q, got %g", s, line, side.m.Position)
-					}
-				}
-			case ActuatorZ:
-				if !hasZ {
-					break
-				}
-				zMoves++
-				if z != side.m.Position {
-					return nil, nil, f.err(side.name+".position", "must equal the Z%g of %q, got %g", z, line, side.m.Position)
-				}
-				if c.code == "G1" {
-					feed, ok := c.blk.Get('F')
-					if !ok {
-						return nil, nil, f.err(field, "line %d %q: a G1 pen move needs its own F, or it runs at whatever feed came before", j+1, line)
-					}
-					if math.Abs(side.m.Speed-feed/60) > 0.01*side.m.Speed {
-						return nil, nil, f.err(side.name+".speed", "must match F%g of %q (%g mm/s), got %g", feed, line, feed/60, side.m.Speed)
-					}
-				}
-			}
-			sets[i][c.blk.Canonical()] = true
-		}
-		if p.Actuator == ActuatorServo && !servoCmd {
-			want := "M3 S<n> or M5"
-			if p.Dialect == DialectMarlin {
-				want = "M280 P<servo> S<angle>"
-			}
-			return nil, nil, f.err(field, "needs a servo command (%s)", want)
-		}
-		if p.Actuator == ActuatorZ && zMoves != 1 {
-			return nil, nil, f.err(field, "needs exactly one Z move to %s.position, got %d", side.name, zMoves)
-		}
+	up, err := p.penLines(f, "pen.up", p.PenUp)
+	if err != nil {
+		return nil, nil, err
+	}
+	down, err := p.penLines(f, "pen.down", p.PenDown)
+	if err != nil {
+		return nil, nil, err
 	}
 	upOnly, downOnly = map[string]bool{}, map[string]bool{}
-	for k := range sets[0] {
-		if !sets[1][k] {
+	for k := range up {
+		if !down[k] {
 			upOnly[k] = true
 		}
 	}
-	for k := range sets[1] {
-		if !sets[0][k] {
+	for k := range down {
+		if !up[k] {
 			downOnly[k] = true
 		}
 	}
 	if len(upOnly) == 0 || len(downOnly) == 0 {
 		return nil, nil, f.err("pen.down.commands", "must differ from pen.up.commands by at least one line each way, or nobody can tell the pen's state from the program")
 	}
+	if p.HasRest() {
+		if _, err := p.penLines(f, "pen.rest", p.PenRest); err != nil {
+			return nil, nil, err
+		}
+		restOnly := 0
+		for _, line := range p.PenRest.Commands {
+			c, _ := parseCommand(p.Dialect, line) // penLines parsed it
+			k := c.blk.Canonical()
+			if downOnly[k] {
+				return nil, nil, f.err("pen.rest.commands", "%q lowers the pen", line)
+			}
+			if !down[k] {
+				upOnly[k] = true
+				restOnly++
+			}
+		}
+		if restOnly == 0 {
+			return nil, nil, f.err("pen.rest.commands", "must differ from pen.down.commands by at least one line, or nobody can tell the pen's state from the program")
+		}
+	}
 	return upOnly, downOnly, nil
+}
+
+// penLines checks one pen move's commands and returns their canonical lines.
+func (p *Profile) penLines(f fieldError, name string, m PenMove) (map[string]bool, error) {
+	field := name + ".commands"
+	if n := len(m.Commands); n == 0 || n > maxPenLines {
+		return nil, f.err(field, "must hold 1 to %d lines, got %d", maxPenLines, n)
+	}
+	set := map[string]bool{}
+	zMoves, servoCmd, sawM400 := 0, false, false
+	for j, line := range m.Commands {
+		c, err := parseCommand(p.Dialect, line)
+		if err != nil {
+			return nil, f.err(field, "line %d %q: %v", j+1, line, err)
+		}
+		if c.blk.Count('X')+c.blk.Count('Y') > 0 {
+			return nil, f.err(field, "line %d %q: pen commands may not move X or Y", j+1, line)
+		}
+		z, hasZ := c.blk.Get('Z')
+		switch p.Actuator {
+		case ActuatorServo:
+			if hasZ {
+				return nil, f.err(field, "line %d %q: Z moves do not belong to a servo pen", j+1, line)
+			}
+			switch c.code {
+			case "M3", "M5":
+				servoCmd = true
+			case "M400":
+				sawM400 = true
+			case "M280":
+				servoCmd = true
+				if !sawM400 {
+					return nil, f.err(field, "line %d %q: Marlin runs M280 as soon as it reads it, while earlier moves still run; put M400 before it", j+1, line)
+				}
+				if s, _ := c.blk.Get('S'); s != m.Position {
+					return nil, f.err(name+".position", "must equal the angle S%g of %q, got %g", s, line, m.Position)
+				}
+			}
+		case ActuatorZ:
+			if !hasZ {
+				break
+			}
+			zMoves++
+			if z != m.Position {
+				return nil, f.err(name+".position", "must equal the Z%g of %q, got %g", z, line, m.Position)
+			}
+			if c.code == "G1" {
+				feed, ok := c.blk.Get('F')
+				if !ok {
+					return nil, f.err(field, "line %d %q: a G1 pen move needs its own F, or it runs at whatever feed came before", j+1, line)
+				}
+				if math.Abs(m.Speed-feed/60) > 0.01*m.Speed {
+					return nil, f.err(name+".speed", "must match F%g of %q (%g mm/s), got %g", feed, line, feed/60, m.Speed)
+				}
+			}
+		}
+		set[c.blk.Canonical()] = true
+	}
+	if p.Actuator == ActuatorServo && !servoCmd {
+		want := "M3 S<n> or M5"
+		if p.Dialect == DialectMarlin {
+			want = "M280 P<servo> S<angle>"
+		}
+		return nil, f.err(field, "needs a servo command (%s)", want)
+	}
+	if p.Actuator == ActuatorZ && zMoves != 1 {
+		return nil, f.err(field, "needs exactly one Z move to %s.position, got %d", name, zMoves)
+	}
+	return set, nil
 }
 
 // validateSequence checks the start or end lines: allowed commands, no pen-down, moves only in

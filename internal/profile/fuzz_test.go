@@ -29,6 +29,12 @@ func FuzzProfileParse(f *testing.F) {
 		if !(up > 0) || !(down > 0) || math.IsInf(up, 0) || math.IsInf(down, 0) {
 			t.Fatalf("PenLiftSeconds = %g, %g", up, down)
 		}
+		if first := p.FirstLiftSeconds(); !(first >= p.PenUp.SettleSeconds) || math.IsInf(first, 0) {
+			t.Fatalf("FirstLiftSeconds = %g", first)
+		}
+		if p.HasRest() && math.Abs(p.PenRest.Position-p.PenDown.Position) < math.Abs(p.PenUp.Position-p.PenDown.Position) {
+			t.Fatalf("rest %g lies between up %g and down %g", p.PenRest.Position, p.PenUp.Position, p.PenDown.Position)
+		}
 		c := geom.Point{X: 12.5, Y: 7.25}
 		if back := p.ToCard(p.ToMachine(c)); math.Abs(back.X-c.X) > 1e-9 || math.Abs(back.Y-c.Y) > 1e-9 {
 			t.Fatalf("ToCard(ToMachine(%v)) = %v", c, back)

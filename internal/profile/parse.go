@@ -16,6 +16,10 @@ const (
 	DefaultMinGap    = 0.2  // mm; AxiDraw draws across gaps this small instead of lifting
 	DefaultTolerance = 0.05 // mm; well under a fine pen's line width
 	DefaultPrecision = 3    // decimals: a micrometre, finer than any hobby stepper
+	// DefaultSettleSeconds is the settle time of a pen move whose profile does not give one: long
+	// enough for a servo-driven pen to stop bouncing, so a profile that leaves it out writes
+	// slowly rather than blotting.
+	DefaultSettleSeconds = 0.1
 )
 
 // fileProfile mirrors the TOML file; README.md in firmware-profiles documents every key.
@@ -56,6 +60,7 @@ type fileProfile struct {
 		Actuator string  `toml:"actuator"`
 		Up       filePen `toml:"up"`
 		Down     filePen `toml:"down"`
+		Rest     filePen `toml:"rest"`
 	} `toml:"pen"`
 }
 
@@ -134,6 +139,28 @@ func Parse(name string, data []byte) (*Profile, error) {
 		Precision:         DefaultPrecision,
 		Start:             f.Start,
 		End:               f.End,
+	}
+	for _, side := range []struct {
+		key string
+		m   *PenMove
+	}{{"up", &p.PenUp}, {"down", &p.PenDown}} {
+		if !md.IsDefined("pen", side.key, "settle_seconds") {
+			side.m.SettleSeconds = DefaultSettleSeconds
+		}
+	}
+	if md.IsDefined("pen", "rest") {
+		for _, key := range []string{"commands", "position"} {
+			if !md.IsDefined("pen", "rest", key) {
+				return nil, fmt.Errorf("%s: pen.rest.%s: missing", file, key)
+			}
+		}
+		if md.IsDefined("pen", "rest", "settle_seconds") || md.IsDefined("pen", "rest", "speed") {
+			return nil, fmt.Errorf("%s: pen.rest: give only commands and position; the pen leaves its rest at pen.up.speed and settles for pen.up.settle_seconds", file)
+		}
+		p.PenRest = PenMove{Commands: f.Pen.Rest.Commands, Position: f.Pen.Rest.Position}
+		if len(p.PenRest.Commands) == 0 {
+			return nil, fmt.Errorf("%s: pen.rest.commands: must hold 1 to %d lines, got 0", file, maxPenLines)
+		}
 	}
 	if md.IsDefined("min_gap") {
 		p.MinGap = f.MinGap

@@ -56,6 +56,11 @@ type Profile struct {
 
 	Actuator       string // ActuatorServo or ActuatorZ
 	PenUp, PenDown PenMove
+	// PenRest is where the pen parks before the first stroke and after the last (a servo's rest
+	// angle, a high Z), when the profile names one; between strokes the pen only goes to PenUp,
+	// just clear of the card, which makes every lift shorter. Without it (no Commands) the pen
+	// rests at PenUp.
+	PenRest PenMove
 
 	DrawFeed, TravelFeed     float64 // mm/min; TravelFeed is the speed of G0 (GRBL's max rate)
 	Accel, JunctionDeviation float64 // mm/s², mm
@@ -152,6 +157,29 @@ func (p *Profile) PenLiftSeconds() (up, down float64) {
 	return p.PenUp.SettleSeconds + travel/p.PenUp.Speed, p.PenDown.SettleSeconds + travel/p.PenDown.Speed
 }
 
+// HasRest reports whether the profile parks the pen higher than PenUp at the card's start and end.
+func (p *Profile) HasRest() bool { return len(p.PenRest.Commands) > 0 }
+
+// FirstLiftSeconds returns how long the first pen-up of a card takes, settle included: from the
+// rest position (where the start sequence leaves the pen) to PenUp. Without a rest position the
+// pen's state after the start sequence is not known, so it is a full lift from PenDown.
+func (p *Profile) FirstLiftSeconds() float64 {
+	if !p.HasRest() {
+		up, _ := p.PenLiftSeconds()
+		return up
+	}
+	return p.PenUp.SettleSeconds + math.Abs(p.PenRest.Position-p.PenUp.Position)/p.PenUp.Speed
+}
+
+// FirstLiftDwellSeconds is PenDwellSeconds for the first pen-up of a card: a servo's dwell covers
+// its swing (FirstLiftSeconds), a Z axis only settles because the planner waits for the move.
+func (p *Profile) FirstLiftDwellSeconds() float64 {
+	if p.Actuator == ActuatorZ {
+		return p.PenUp.SettleSeconds
+	}
+	return p.FirstLiftSeconds()
+}
+
 // PenDwellSeconds returns the dwell the program must insert after each pen command. The firmware
 // does not know when a servo arrives, so a servo's dwell covers its travel and settle; a Z axis is
 // moved by the motion planner, which already waits for the move, so only the settle remains.
@@ -179,6 +207,7 @@ func (p *Profile) Clone() *Profile {
 	q := *p
 	q.PenUp.Commands = slices.Clone(p.PenUp.Commands)
 	q.PenDown.Commands = slices.Clone(p.PenDown.Commands)
+	q.PenRest.Commands = slices.Clone(p.PenRest.Commands)
 	q.Start = slices.Clone(p.Start)
 	q.End = slices.Clone(p.End)
 	return &q

@@ -38,12 +38,16 @@ func TestEmbeddedProfiles(t *testing.T) {
 	checks := []struct {
 		name, dialect, protocol, actuator string
 		rx, queue                         int
+		minGap, tolerance                 float64
 	}{
-		{"grbl-servo", DialectGRBL, ProtocolCharCount, ActuatorServo, 128, 0},
-		{"grbl-z", DialectGRBL, ProtocolCharCount, ActuatorZ, 128, 0},
-		{"marlin-servo", DialectMarlin, ProtocolLineChecksum, ActuatorServo, 0, 4},
-		{"fluidnc", DialectFluidNC, ProtocolCharCount, ActuatorZ, 256, 0},
-		{"klipper", DialectKlipper, ProtocolSendWait, ActuatorZ, 0, 0},
+		// The GRBL profiles simplify finer than the default: GRBL slows for every corner of
+		// the polyline, and a coarser one turns sharper corners. grbl-servo bridges gaps under
+		// its pen's line width.
+		{"grbl-servo", DialectGRBL, ProtocolCharCount, ActuatorServo, 128, 0, 0.4, 0.01},
+		{"grbl-z", DialectGRBL, ProtocolCharCount, ActuatorZ, 128, 0, DefaultMinGap, 0.01},
+		{"marlin-servo", DialectMarlin, ProtocolLineChecksum, ActuatorServo, 0, 4, DefaultMinGap, DefaultTolerance},
+		{"fluidnc", DialectFluidNC, ProtocolCharCount, ActuatorZ, 256, 0, DefaultMinGap, DefaultTolerance},
+		{"klipper", DialectKlipper, ProtocolSendWait, ActuatorZ, 0, 0, DefaultMinGap, DefaultTolerance},
 	}
 	for _, c := range checks {
 		p := byName[c.name]
@@ -51,8 +55,8 @@ func TestEmbeddedProfiles(t *testing.T) {
 			p.Protocol.RXBuffer != c.rx || p.Protocol.QueueDepth != c.queue {
 			t.Errorf("%s: dialect %s protocol %+v actuator %s", c.name, p.Dialect, p.Protocol, p.Actuator)
 		}
-		if p.MinGap != DefaultMinGap || p.Tolerance != DefaultTolerance || p.Precision != DefaultPrecision {
-			t.Errorf("%s: min_gap %g tolerance %g precision %d, want the defaults", c.name, p.MinGap, p.Tolerance, p.Precision)
+		if p.MinGap != c.minGap || p.Tolerance != c.tolerance || p.Precision != DefaultPrecision {
+			t.Errorf("%s: min_gap %g tolerance %g precision %d, want %g, %g, %d", c.name, p.MinGap, p.Tolerance, p.Precision, c.minGap, c.tolerance, DefaultPrecision)
 		}
 	}
 	if got := byName["grbl-servo"].PenDown.Commands; !slices.Equal(got, []string{"M3 S90"}) {
@@ -125,9 +129,13 @@ func TestPlacement(t *testing.T) {
 func TestPenTimes(t *testing.T) {
 	p, _ := Lookup("grbl-servo")
 	up, down := p.PenLiftSeconds()
-	// 63.5 degrees at 400 degrees/s, plus the settle times.
-	if math.Abs(up-(0.03+63.5/400)) > 1e-12 || math.Abs(down-(0.08+63.5/400)) > 1e-12 {
+	// Between strokes the servo swings only from 63.5 to 55.76 degrees at 400 degrees/s, plus
+	// the settle times; the first lift of a card swings from rest (0 degrees) to 55.76.
+	if math.Abs(up-(0.03+7.74/400)) > 1e-12 || math.Abs(down-(0.08+7.74/400)) > 1e-12 {
 		t.Errorf("grbl-servo PenLiftSeconds = %g, %g", up, down)
+	}
+	if first := p.FirstLiftSeconds(); math.Abs(first-(0.03+55.76/400)) > 1e-12 || p.FirstLiftDwellSeconds() != first {
+		t.Errorf("grbl-servo FirstLiftSeconds = %g, dwell %g", first, p.FirstLiftDwellSeconds())
 	}
 	if du, dd := p.PenDwellSeconds(); du != up || dd != down {
 		t.Errorf("a servo's dwell must cover its travel: %g, %g", du, dd)
@@ -140,8 +148,11 @@ func TestPenTimes(t *testing.T) {
 	}
 	z, _ := Lookup("grbl-z")
 	up, down = z.PenLiftSeconds()
-	if math.Abs(up-0.2) > 1e-12 || math.Abs(down-0.25) > 1e-12 {
-		t.Errorf("grbl-z PenLiftSeconds = %g, %g, want 0.2, 0.25", up, down)
+	if math.Abs(up-0.1) > 1e-12 || math.Abs(down-0.15) > 1e-12 {
+		t.Errorf("grbl-z PenLiftSeconds = %g, %g, want 0.1, 0.15", up, down)
+	}
+	if z.HasRest() || z.FirstLiftSeconds() != up || z.FirstLiftDwellSeconds() != 0 {
+		t.Errorf("grbl-z has no rest: first lift %g (dwell %g), want a full lift %g (dwell 0)", z.FirstLiftSeconds(), z.FirstLiftDwellSeconds(), up)
 	}
 	if du, dd := z.PenDwellSeconds(); du != 0 || dd != 0.05 {
 		t.Errorf("a Z pen dwells for its settle only: %g, %g", du, dd)
@@ -154,5 +165,19 @@ func TestDialectFacts(t *testing.T) {
 		if p.DwellMilliseconds() != ms || p.RapidUsesFeed() != ms {
 			t.Errorf("%s: DwellMilliseconds %v RapidUsesFeed %v", p.Name, p.DwellMilliseconds(), p.RapidUsesFeed())
 		}
+	}
+}
+
+// TestSettleDefault: a pen move without settle_seconds settles for DefaultSettleSeconds, not 0,
+// so a profile that forgets it blots no card.
+func TestSettleDefault(t *testing.T) {
+	text := embeddedText(t, "grbl-servo")
+	text = strings.Replace(text, "settle_seconds = 0.08", "", 1)
+	p, err := Parse("grbl-servo.toml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.PenDown.SettleSeconds != DefaultSettleSeconds || p.PenUp.SettleSeconds != 0.03 {
+		t.Errorf("settle = %g up, %g down; want 0.03 as given and the default %g", p.PenUp.SettleSeconds, p.PenDown.SettleSeconds, DefaultSettleSeconds)
 	}
 }

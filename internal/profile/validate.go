@@ -212,6 +212,11 @@ func (p *Profile) validatePen(f fieldError) error {
 	if p.Actuator == ActuatorZ && p.PenUp.Position < p.PenDown.Position {
 		return f.err("pen.up.position", "Z up must be above Z down (%g), got %g", p.PenDown.Position, p.PenUp.Position)
 	}
+	if p.HasRest() {
+		if err := p.validateRest(f); err != nil {
+			return err
+		}
+	}
 	upOnly, downOnly, err := p.validatePenCommands(f)
 	if err != nil {
 		return err
@@ -220,4 +225,21 @@ func (p *Profile) validatePen(f fieldError) error {
 		return err
 	}
 	return p.validateSequence(f, "end", p.End, downOnly, upOnly, false)
+}
+
+// validateRest checks that the rest position lies beyond pen.up, seen from the card: the pen
+// must never pass through the card on its way from rest to its travel height.
+func (p *Profile) validateRest(f fieldError) error {
+	r, up, down := p.PenRest.Position, p.PenUp.Position, p.PenDown.Position
+	if p.Actuator == ActuatorServo {
+		if err := f.within("pen.rest.position", r, 0, 180); err != nil {
+			return err
+		}
+	} else if err := f.within("pen.rest.position", r, -maxZPosition, maxZPosition); err != nil {
+		return err
+	}
+	if (up > down && r < up) || (up < down && r > up) {
+		return f.err("pen.rest.position", "must lie at or beyond pen.up.position %g, away from pen.down.position %g, got %g", up, down, r)
+	}
+	return nil
 }

@@ -37,7 +37,7 @@ func Motion(p *profile.Profile) plan.Motion {
 	return plan.Motion{
 		DrawFeed: p.DrawFeed, TravelFeed: p.TravelFeed, Accel: p.Accel,
 		JunctionDeviation: p.JunctionDeviation, PenUpSeconds: up, PenDownSeconds: down,
-		PlannerBlocks: blocks,
+		StartSeconds: p.FirstLiftSeconds(), PlannerBlocks: blocks,
 	}
 }
 

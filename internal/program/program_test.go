@@ -2,6 +2,8 @@ package program
 
 import (
 	"math"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/quillpost/quillpost/internal/cardspec"
@@ -38,6 +40,45 @@ func TestBuildDrawsThePlannedStrokes(t *testing.T) {
 			if !(prog.PlotSeconds > 0) || prog.Stats.PenLifts != len(prog.Strokes) {
 				t.Errorf("%s/%v: estimate %.1f s, %d lifts for %d strokes", p.Name, order, prog.PlotSeconds, prog.Stats.PenLifts, len(prog.Strokes))
 			}
+		}
+	}
+}
+
+// TestEstimateCountsTheProgramsPenDwells: on a servo the firmware does not wait for the pen, so
+// the program's G4 dwells are the whole pen time, and the estimate must count exactly those:
+// the first swing from rest, then one short lift and drop per stroke (to within the millisecond
+// each dwell is rounded up to).
+func TestEstimateCountsTheProgramsPenDwells(t *testing.T) {
+	card, err := cardspec.Render(cardspec.Spec{Message: "Viele Grüße,\ndeine Jule", Seed: 3}.WithDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range profile.All() {
+		if p.Actuator != profile.ActuatorServo {
+			continue
+		}
+		prog, err := Build(card, p, plan.OrderOptimal, "card")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dwell float64
+		dwells := 0
+		for _, l := range prog.GCode.Lines {
+			if v, ok := strings.CutPrefix(l, "G4 P"); ok {
+				f, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p.DwellMilliseconds() {
+					f /= 1000
+				}
+				dwell += f
+				dwells++
+			}
+		}
+		pen := plan.EstimateTimes(prog.Strokes, Start(p), Motion(p)).Pen
+		if dwells != 1+2*len(prog.Strokes) || math.Abs(dwell-pen) > 0.001*float64(dwells) {
+			t.Errorf("%s: %d dwells of %.3f s in the program, the estimate counts %.3f s of pen moves for %d strokes", p.Name, dwells, dwell, pen, len(prog.Strokes))
 		}
 	}
 }
