@@ -34,7 +34,7 @@ func (s *Sim) grblByte(c byte) {
 		return
 	case '~':
 		if s.alarm == 0 {
-			s.ex.hold = false
+			s.ex.hold, s.door = false, false
 		}
 		return
 	case 0x18:
@@ -102,6 +102,8 @@ func (s *Sim) grblLine(line string, seq int64, faults []Fault, ovf bool) {
 			s.noOK = true
 		case FaultDisconnect:
 			s.dropAt = true
+		case FaultHold:
+			s.holdNow(f.Code == 1)
 		}
 	}
 	st := stripLine(line)
@@ -213,6 +215,14 @@ func (s *Sim) spindleStop() {
 	s.in.m.spindle = 5
 }
 
+// holdNow is a feed hold from the machine's side: its hold button, or its safety door opening.
+func (s *Sim) holdNow(door bool) {
+	if s.alarm == 0 && !s.sleeping && !s.homing {
+		s.ex.hold, s.door = true, door
+		s.log.Info("feed hold (fault)", "door", door)
+	}
+}
+
 // grblAlarm raises a critical alarm: motion is killed, and nothing but a soft reset is heard.
 func (s *Sim) grblAlarm(code int) {
 	s.ex.interrupt()
@@ -237,7 +247,7 @@ func (s *Sim) grblReset() {
 	s.spindleStop()
 	s.rx, s.lineBuf, s.lineOvf = s.rx[:0], s.lineBuf[:0], false
 	s.pending, s.okDue, s.waitSeq, s.noOK, s.homing = nil, false, false, false, false
-	s.ex.hold, s.check, s.sleeping, s.critical = false, false, false, false
+	s.ex.hold, s.door, s.check, s.sleeping, s.critical = false, false, false, false, false
 	wcs := s.in.m.wcs
 	s.in.m = defaultModal()
 	s.in.m.wcs = wcs

@@ -216,6 +216,7 @@ type device struct {
 	homing   bool
 	check    bool
 	sleeping bool
+	door     bool // the feed hold came from the safety door: reported as Door:0
 
 	// Marlin
 	queue      []marlinCmd
@@ -311,6 +312,14 @@ func (s *Sim) Strokes() []geom.Stroke {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.ex.recording()
+}
+
+// Hold presses the machine's feed-hold button (door: its safety door opens instead), as an
+// operator or a door switch would between or during jobs. A cycle start (~) or a reset ends it.
+func (s *Sim) Hold(door bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.holdNow(door)
 }
 
 // PenDown reports whether the pen is on the paper now.
@@ -727,6 +736,8 @@ func (s *Sim) stateName() string {
 		return "Sleep"
 	case s.homing:
 		return "Home"
+	case s.ex.hold && s.door:
+		return "Door:0"
 	case s.ex.hold:
 		return "Hold:0"
 	case s.check:

@@ -258,7 +258,27 @@ func (t timeStamper) Read(p []byte) (int, error) {
 	}
 }
 
-func (c *Controller) sinceRx() time.Duration { return time.Since(time.Unix(0, c.lastRx.Load())) }
+func (c *Controller) lastRxTime() time.Time { return time.Unix(0, c.lastRx.Load()) }
+
+// statusSilence is how long a status report has been owed without a byte arriving: it counts
+// from the first poll sent after the last byte received, never from before, so a link that sat
+// idle (nothing asked, nothing owed) is not taken for a dead one.
+func (c *Controller) statusSilence(now time.Time) time.Duration {
+	rx := c.lastRxTime()
+	for _, p := range c.polls {
+		if p.After(rx) {
+			return now.Sub(p)
+		}
+	}
+	return 0
+}
+
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
 
 func (c *Controller) write(p []byte) error {
 	c.wmu.Lock()
@@ -281,7 +301,9 @@ func (c *Controller) poll(force bool) error {
 	}
 	c.lastPoll = now
 	c.polls = append(c.polls, now)
-	if len(c.polls) > 16 {
+	// Unanswered polls are kept long enough to time a dead link (64 × 200 ms > any LinkTimeout
+	// in use), while a lost report or two cannot grow the list without bound.
+	if len(c.polls) > 64 {
 		c.polls = c.polls[1:]
 	}
 	return nil

@@ -55,7 +55,11 @@ type jobLine struct {
 	synthetic bool
 }
 
-type flight struct{ idx, n int }
+// flight is a line sent and not yet acknowledged: its index, its bytes, and when it was sent.
+type flight struct {
+	idx, n int
+	sent  time.Time
+}
 
 type streamer struct {
 	c        *Controller
@@ -164,7 +168,9 @@ func (c *Controller) Stream(ctx context.Context, program []string, progress func
 
 func (s *streamer) run(ctx context.Context) (Summary, error) {
 	c := s.c
-	c.drain()
+	if err := c.checkLink(ctx); err != nil {
+		return Summary{}, err
+	}
 	if c.cfg.Protocol == ProtocolLineChecksum {
 		// Number this job's lines from 1. Nothing has been drawn yet, so nothing needs stopping.
 		if err := c.command(ctx, "M110 N0", c.cfg.AckTimeout); err != nil {
@@ -210,6 +216,40 @@ func (s *streamer) run(ctx context.Context) (Summary, error) {
 			return s.summary(), s.fail(ctx, ErrAborted, Reply{}, context.Cause(ctx))
 		}
 	}
+}
+
+// checkLink makes sure the controller still answers before a job's first line is sent: a link
+// that sat idle may have gone stale (a controller that rebooted, a bridge that lost a byte). GRBL
+// must answer a status request and report Idle; otherwise it is soft-reset and woken again (with
+// $H or $X when it comes back in alarm). Marlin and Klipper must answer their greeting, or are
+// greeted again until the wake timeout. Nothing has been drawn, so an error here leaves the card
+// blank.
+func (c *Controller) checkLink(ctx context.Context) error {
+	c.drain()
+	c.polls = nil // reports owed from before the idle time will never come
+	if !c.cfg.grbl() {
+		greet := "M110 N0"
+		if c.cfg.Dialect == DialectKlipper {
+			greet = "M115"
+		}
+		if err := c.command(ctx, greet, c.cfg.AckTimeout); err == nil {
+			return nil
+		} else if ctx.Err() != nil {
+			return &Error{Kind: ErrAborted, Err: context.Cause(ctx)}
+		} else {
+			c.log.Warn("controller did not answer before the job; greeting it again", "err", err)
+		}
+		return c.wakeLineFirmware(ctx)
+	}
+	st, err := c.syncStatus(ctx, c.cfg.LinkTimeout)
+	if err == nil && st.State == "Idle" {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return &Error{Kind: ErrAborted, Err: context.Cause(ctx)}
+	}
+	c.log.Warn("controller not idle before the job; resetting it", "state", st.State, "err", err)
+	return c.wakeGRBL(ctx)
 }
 
 // drain drops lines left over from before the job.
@@ -273,7 +313,7 @@ func (s *streamer) fill() error {
 			break
 		}
 		buf = append(buf, f...)
-		s.inflight = append(s.inflight, flight{s.next, len(f)})
+		s.inflight = append(s.inflight, flight{idx: s.next, n: len(f)})
 		s.inBytes += len(f)
 		s.next++
 	}
@@ -284,6 +324,9 @@ func (s *streamer) fill() error {
 		return err
 	}
 	now := time.Now()
+	for i := len(s.inflight) - 1; i >= 0 && s.inflight[i].sent.IsZero(); i-- {
+		s.inflight[i].sent = now
+	}
 	if !s.started {
 		s.started, s.firstSend = true, now
 	}
@@ -403,11 +446,13 @@ func (s *streamer) housekeeping(ctx context.Context) error {
 		if err := c.poll(false); err != nil {
 			return s.fail(ctx, ErrDisconnected, Reply{}, err)
 		}
-		if silent := c.sinceRx(); silent > s.cfg.LinkTimeout && c.lastPoll.After(now.Add(-silent)) {
+		if silent := c.statusSilence(now); silent > s.cfg.LinkTimeout {
 			return s.fail(ctx, ErrTimeout, Reply{}, fmt.Errorf("no reply to status requests for %v", silent.Round(time.Millisecond)))
 		}
 	} else if len(s.inflight) > 0 {
-		silent := c.sinceRx()
+		// Silence counts from when an answer became owed: the oldest line in flight was sent
+		// after any idle time before the job, which is no sign of a dead link.
+		silent := now.Sub(latest(c.lastRxTime(), s.inflight[0].sent))
 		if silent > s.cfg.AckTimeout && now.Sub(s.lastRecovery) > s.cfg.AckTimeout {
 			if !s.lastRecovery.IsZero() && now.Add(-silent).Before(s.lastRecovery) {
 				return s.fail(ctx, ErrTimeout, Reply{}, fmt.Errorf("nothing heard for %v", silent.Round(time.Millisecond)))
