@@ -58,7 +58,7 @@ type jobLine struct {
 // flight is a line sent and not yet acknowledged: its index, its bytes, and when it was sent.
 type flight struct {
 	idx, n int
-	sent  time.Time
+	sent   time.Time
 }
 
 type streamer struct {
