@@ -64,7 +64,7 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	cfg := serialstream.Config{
 		Dialect: p.Dialect, Protocol: *protocol, RXBuffer: p.Protocol.RXBuffer, QueueDepth: p.Protocol.QueueDepth,
-		PenUp: p.PenUp.Commands, Baud: *baud, Home: *home,
+		PenUp: p.PenUp.Commands, PenDown: p.PenDown.Commands, Baud: *baud, Home: *home,
 		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
 	}
 	sp, err := serialstream.Open(*port, *baud)
@@ -89,8 +89,11 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	bar.done()
 	if err != nil {
 		fmt.Fprintf(stderr, "stopped after %d lines, %d bytes, %v\n", sum.Lines, sum.Bytes, sum.Duration.Round(time.Second))
-		if errors.Is(err, serialstream.ErrInterrupted) {
+		switch {
+		case serialstream.Marked(err):
 			fmt.Fprintln(stderr, "the card was partly written: replace it before plotting again")
+		case errors.Is(err, serialstream.ErrInterrupted):
+			fmt.Fprintln(stderr, "nothing was drawn: the card is still blank")
 		}
 		return err
 	}

@@ -398,6 +398,29 @@ func TestConnectionLostMidCard(t *testing.T) {
 	}
 }
 
+// TestFaultBeforeThePenReleasesTheBlank: the controller raises an alarm on the card's first
+// G-code line, before the pen ever went down. The blank is not spoiled: the job goes back to the
+// queue and the same card is written on the next attempt (issue 16: such cards used to be
+// counted as partly written).
+func TestFaultBeforeThePenReleasesTheBlank(t *testing.T) {
+	h := start(t, app.Config{SimPlotters: 1, SimFaults: [][]plotsim.Fault{{{Kind: plotsim.FaultAlarm, Line: 1, Code: 2}}}})
+	h.run()
+	id := h.submit(0)
+	cards := h.waitAll([]string{id}, 2*time.Minute)
+	if spoiled := h.checkWrittenOnce(cards); spoiled != 0 {
+		t.Errorf("%d cards spoiled by a fault that came before the pen touched the card", spoiled)
+	}
+	events, _ := h.sys.Store.Events(context.Background(), store.AnyAccount, id)
+	var trail []string
+	for _, e := range events {
+		trail = append(trail, string(e.To)+"("+e.Cause+")")
+	}
+	want := "accepted(intake) queued(intake) plotting(worker.claim) queued(worker.released) plotting(worker.claim) written(worker.written)"
+	if got := strings.Join(trail, " "); got != want {
+		t.Errorf("history:\n got %s\nwant %s", got, want)
+	}
+}
+
 // TestWorkerCrashMidCard: a worker process claims a job and dies mid-card (no ack, no heartbeat).
 // JetStream redelivers the job after its ack wait; the next worker marks the abandoned card
 // spoiled, queues a fresh attempt and writes it. The card is written exactly once.

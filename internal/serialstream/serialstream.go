@@ -64,6 +64,10 @@ type Config struct {
 	QueueDepth int
 	// PenUp are the commands that lift the pen, sent after a failure or an abort.
 	PenUp []string
+	// PenDown are the commands that lower it. The sender watches for them to tell whether a
+	// failed job left a mark on the card (Error.Marked); without them any started job counts as
+	// marked.
+	PenDown []string
 	// Baud is the link's rate, for the utilisation figure only (the port is opened by Open).
 	Baud int
 	// Home runs $H when GRBL comes up in alarm; otherwise it is unlocked with $X.

@@ -43,6 +43,8 @@ type Summary struct {
 	Recoveries  int // acknowledgements presumed lost and recovered by the watchdog
 	Resends     int // lines the controller asked for again (Marlin)
 	RXBuffer    int // receive buffer used for flow control, bytes
+	// PenDown: a pen-down command ran, so the card carries a mark (see Error.Marked on failure).
+	PenDown bool
 }
 
 // jobLine is one line of the program that is actually sent.
@@ -53,6 +55,7 @@ type jobLine struct {
 	sys       bool   // a GRBL $ command: sent alone, with the machine idle
 	dwell     float64
 	synthetic bool
+	penDown   bool // one of the pen-down commands: once it has run, the card carries a mark
 }
 
 // flight is a line sent and not yet acknowledged: its index, its bytes, and when it was sent.
@@ -77,6 +80,10 @@ type streamer struct {
 	ctl      chan control
 	progress func(Progress)
 
+	// marked: a pen-down command has run (acknowledged, or presumed run by the watchdog), so
+	// the card may carry a mark. Without known pen-down commands every started job counts.
+	marked, knowsPen bool
+
 	sentBytes                             int64
 	start, firstSend, lastAck, lastWrite  time.Time
 	idleSince, lastRecovery, lastProgress time.Time
@@ -86,6 +93,16 @@ type streamer struct {
 // prepare strips the program to what is sent and checks that every line can be sent.
 func (c *Controller) prepare(program []string) ([]jobLine, error) {
 	var lines []jobLine
+	// The pen-down commands that are not also pen-up commands (Marlin's M400 is both) tell a
+	// lowering pen.
+	downs := map[string]bool{}
+	for _, l := range c.cfg.PenDown {
+		downs[gcode.Strip(l)] = true
+	}
+	for _, l := range c.cfg.PenUp {
+		delete(downs, gcode.Strip(l))
+	}
+	delete(downs, "")
 	for i, raw := range program {
 		d := gcode.Strip(raw)
 		if d == "" {
@@ -111,6 +128,7 @@ func (c *Controller) prepare(program []string) ([]jobLine, error) {
 			return nil, bad(fmt.Sprintf("%d bytes do not fit the controller's %d-byte receive buffer", len(d)+1, c.info.RXBuffer))
 		}
 		l.sys = c.cfg.grbl() && d[0] == '$'
+		l.penDown = downs[d]
 		if b, err := gcode.ParseLine(d); err == nil && b.Has('G', 4) {
 			if p, ok := b.Get('P'); ok {
 				l.dwell = p
@@ -146,7 +164,8 @@ func (c *Controller) Stream(ctx context.Context, program []string, progress func
 		c.ctl = nil
 		c.mu.Unlock()
 	}()
-	s := &streamer{c: c, cfg: &c.cfg, lines: lines, total: len(lines), ctl: ctl, progress: progress, resendAt: -1, start: time.Now()}
+	s := &streamer{c: c, cfg: &c.cfg, lines: lines, total: len(lines), ctl: ctl, progress: progress, resendAt: -1, start: time.Now(),
+		knowsPen: len(c.cfg.PenDown) > 0}
 	if !c.cfg.grbl() {
 		// Marlin and Klipper answer M400 once every move has finished: the end of the job.
 		s.lines = append(s.lines, jobLine{text: "M400", data: "M400", synthetic: true})
@@ -369,6 +388,7 @@ func (s *streamer) handle(ctx context.Context, r Reply) error {
 			c.log.Warn("ok without a line in flight (a late ok after a watchdog recovery?)")
 			return nil
 		}
+		s.done(s.inflight[0])
 		s.inBytes -= s.inflight[0].n
 		s.inflight = s.inflight[1:]
 		s.lastAck, s.idleSince = time.Now(), time.Time{}
@@ -435,6 +455,9 @@ func (s *streamer) watchdog() {
 	n := len(s.inflight)
 	c.log.Warn("acknowledgements lost: controller idle with empty buffers", "lines", n, "first", s.lines[s.inflight[0].idx].src)
 	s.recoveries += n
+	for _, f := range s.inflight {
+		s.done(f)
+	}
 	s.inflight, s.inBytes, s.idleSince = nil, 0, time.Time{}
 	s.lastAck = now
 }
@@ -460,6 +483,7 @@ func (s *streamer) housekeeping(ctx context.Context) error {
 			// No status reports to ask: presume the oldest ok lost, as OctoPrint does, and carry on.
 			// If the controller is dead, the next silence ends the job.
 			c.log.Warn("acknowledgement presumed lost after silence", "line", s.lines[s.inflight[0].idx].src, "silence", silent)
+			s.done(s.inflight[0])
 			s.inBytes -= s.inflight[0].n
 			s.inflight = s.inflight[1:]
 			s.recoveries++
@@ -503,6 +527,31 @@ func (s *streamer) control(ctx context.Context, req control) error {
 	return nil
 }
 
+// done notes a line the controller has run.
+func (s *streamer) done(f flight) {
+	if s.lines[f.idx].penDown {
+		s.marked = true
+	}
+}
+
+// penWasDown says whether the card may carry a mark: a pen-down command ran, or was in flight
+// when the job failed in a way that may have let it run. After an alarm GRBL runs nothing more,
+// and a halted Marlin or Klipper nothing either.
+func (s *streamer) penWasDown(kind error, halted bool) bool {
+	if !s.knowsPen {
+		return s.started
+	}
+	if s.marked || kind == ErrAlarm || halted {
+		return s.marked
+	}
+	for _, f := range s.inflight {
+		if s.lines[f.idx].penDown {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *streamer) acked() int { return min(s.total, s.next-len(s.inflight)) }
 
 func (s *streamer) report(force bool) {
@@ -528,7 +577,7 @@ func (s *streamer) report(force bool) {
 
 func (s *streamer) summary() Summary {
 	sum := Summary{Protocol: s.cfg.Protocol, Lines: s.acked(), Bytes: s.sentBytes, Duration: time.Since(s.start),
-		Recoveries: s.recoveries, Resends: s.resends, RXBuffer: s.c.info.RXBuffer}
+		Recoveries: s.recoveries, Resends: s.resends, RXBuffer: s.c.info.RXBuffer, PenDown: s.marked || (!s.knowsPen && s.started)}
 	if s.started {
 		sum.StreamDuration = s.lastAck.Sub(s.firstSend)
 	}
@@ -548,11 +597,12 @@ func (s *streamer) fail(ctx context.Context, kind error, r Reply, cause error) e
 		}
 	}
 	s.c.log.Error("job failed", "kind", kind, "line", e.Line, "text", e.Text, "reply", r.Text, "cause", cause)
+	// A halted Marlin or a shut-down Klipper answers nothing more for the lines in flight, and
+	// runs none of them; after any other refusal the oks for them still come.
+	haltedNow := (r.Kind == ReplyMarlinError || r.Kind == ReplyKlipperError) && halted(r.Text)
+	e.Marked = s.penWasDown(kind, haltedNow)
 	if kind != ErrDisconnected {
 		owed := len(s.inflight)
-		// A halted Marlin or a shut-down Klipper answers nothing more for the lines in flight;
-		// after any other refusal the oks for them still come.
-		haltedNow := (r.Kind == ReplyMarlinError || r.Kind == ReplyKlipperError) && halted(r.Text)
 		if haltedNow {
 			owed = 0
 		}

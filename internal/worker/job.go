@@ -91,6 +91,21 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery) {
 		log.Error("card cannot be plotted", "err", err)
 		w.beat(rctx, func(h *queue.Heartbeat) { h.State, h.CardID, h.Error = queue.StateIdle, "", "" })
 		w.ack(d, log)
+	case !serialstream.Marked(err):
+		// The pen never touched the card: the blank goes back to stock and the job to the queue.
+		if _, terr := w.cfg.Store.Transition(rctx, store.Change{
+			CardID: card.ID, From: store.StatusPlotting, To: store.StatusQueued, Attempt: d.Job.Attempt,
+			Cause: CauseReleased, Detail: w.cfg.Name + ": " + err.Error() + "; the card is still blank",
+		}); terr != nil {
+			log.Error("releasing the job failed; it comes back after its ack wait", "err", terr)
+			return
+		}
+		log.Warn("card not started; returned to the queue, the blank is unused", "err", err)
+		w.beat(rctx, func(h *queue.Heartbeat) { h.State, h.CardID, h.Error = queue.StateError, "", err.Error() })
+		if !errors.Is(err, serialstream.ErrFirmware) {
+			w.dropController() // the link or controller is in doubt: reconnect before the next job
+		}
+		w.ack(d, log)
 	default:
 		c, serr := store.Spoil(rctx, w.cfg.Store, d.Job, w.jobOptions(), CauseFault, w.cfg.Name+": "+err.Error())
 		if serr != nil {

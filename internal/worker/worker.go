@@ -98,7 +98,7 @@ func New(cfg Config) (*Worker, error) {
 	sc := cfg.Stream
 	sc.Dialect, sc.Protocol = p.Dialect, p.Protocol.Kind
 	sc.RXBuffer, sc.QueueDepth, sc.Baud = p.Protocol.RXBuffer, p.Protocol.QueueDepth, p.Baud
-	sc.PenUp = p.PenUp.Commands
+	sc.PenUp, sc.PenDown = p.PenUp.Commands, p.PenDown.Commands
 	if sc.Logger == nil {
 		sc.Logger = cfg.Logger
 	}
