@@ -17,7 +17,7 @@ func TestFailedJobSaysWhetherThePenWentDown(t *testing.T) {
 	t.Parallel()
 	_, prog := card(3, 30, simtest.SpindlePen, 0)
 	outside := append([]string{"G21", "G90", "M5", "G0 X333.59 Y72.208"}, prog...) // soft limit: ALARM:2
-	homed := append([]string{"G21", "G90", "$H"}, prog...)                            // nothing after $H is sent before it is answered
+	homed := append([]string{"G21", "G90", "$H"}, prog...)                         // nothing after $H is sent before it is answered
 	for _, tc := range []struct {
 		name    string
 		prog    []string
