@@ -66,6 +66,37 @@ type Profile struct {
 	Precision int     // decimals of every emitted coordinate
 
 	Start, End []string // G-code lines sent before the first and after the last stroke
+
+	// Homing is HomingRequired (start homes, the controller must have homing enabled),
+	// HomingOptional (start does not home; the robot is homed at setup when the controller has
+	// homing enabled, otherwise an operator sets the origin) or HomingNone (an operator sets the
+	// origin at setup: "set origin here").
+	Homing     string
+	Controller Controller
+}
+
+// Homing modes.
+const (
+	HomingRequired = "required"
+	HomingOptional = "optional"
+	HomingNone     = "none"
+)
+
+// Controller is what the controller's own settings must say for the profile's programs to run as
+// planned. The firmware handshake reads the settings and refuses jobs while they disagree with
+// these values or with the profile's feeds, acceleration, junction deviation and work area.
+type Controller struct {
+	// WorkOffset is the machine position of work zero (G54), for GRBL and FluidNC machines whose
+	// homing leaves the work area at negative machine coordinates: the handshake sets G54 to it
+	// (G10 L2 P1), so the profile's work area and card stay in positive work coordinates.
+	WorkOffset    geom.Point
+	HasWorkOffset bool
+	// SpindleMin and SpindleMax are GRBL's $31 and $30: the S range a servo's angle is mapped
+	// from. Zero SpindleMax: not checked.
+	SpindleMin, SpindleMax float64
+	// LaserMode is GRBL's $32. It must be off for a pen on the spindle output, or M3/M5 would not
+	// wait for the moves before them.
+	LaserMode bool
 }
 
 // Protocol says how a sender streams lines to the controller.
