@@ -42,7 +42,7 @@ type fileProfile struct {
 		SpindleMax  float64 `toml:"spindle_max"`
 		LaserMode   bool    `toml:"laser_mode"`
 	} `toml:"controller"`
-	Protocol          struct {
+	Protocol struct {
 		Kind       string `toml:"kind"`
 		RXBuffer   int    `toml:"rx_buffer"`
 		QueueDepth int    `toml:"queue_depth"`
