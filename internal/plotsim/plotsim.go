@@ -61,6 +61,17 @@ type Config struct {
 	MaxRate    float64   // G0 and feed ceiling, mm/min (default 6000)
 	Accel      float64   // mm/s² (default 1000)
 
+	// The controller's own settings, as $$ reports them (GRBL, FluidNC). The zero value is a
+	// GRBL that homes ($22=1) and has soft limits on; StockGRBL sets up a board as it ships.
+	HomingOff  bool    // $22=0: $H is refused with error:5
+	NoSwitches bool    // homing is on but no switch is wired: $H ends in ALARM:8
+	SoftOff    bool    // $20=0: targets outside the travel are not checked
+	Junction   float64 // $11, mm (default 0.01)
+	SpindleMax float64 // $30 (default 1000, GRBL's default)
+	SpindleMin float64 // $31
+	LaserMode  bool    // $32
+	ReportInch bool    // $13
+
 	// Pen tells when the pen is down. nil takes the dialect's convention: GRBL SpindlePen,
 	// Marlin ServoPen(50, 90). CommandPen builds one from a firmware profile's commands.
 	Pen PenFunc
@@ -138,6 +149,15 @@ func (c *Config) setDefaults() error {
 	if c.BusyInterval == 0 {
 		c.BusyInterval = 2 * time.Second
 	}
+	if c.Junction == 0 {
+		c.Junction = 0.01
+	}
+	if c.SpindleMax == 0 {
+		c.SpindleMax = 1000
+	}
+	if c.Junction < 0 || c.SpindleMin < 0 || c.SpindleMax <= c.SpindleMin {
+		return fmt.Errorf("junction deviation %g, spindle range %g to %g: want positive, ascending values", c.Junction, c.SpindleMin, c.SpindleMax)
+	}
 	if c.Version == "" {
 		c.Version = "1.1h"
 	}
@@ -145,6 +165,13 @@ func (c *Config) setDefaults() error {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	return nil
+}
+
+// grblSettings are the $ settings a sender may change ($11, $13, $30-$32); Config holds their
+// values at power-on.
+type grblSettings struct {
+	junction, spindleMax, spindleMin float64
+	laser, inch                      bool
 }
 
 // Stats are the simulator's counters.
@@ -216,6 +243,8 @@ type device struct {
 	homing   bool
 	check    bool
 	sleeping bool
+	homingOn bool // $22
+	gs       grblSettings
 	door     bool // the feed hold came from the safety door: reported as Door:0
 
 	// Marlin
@@ -270,12 +299,14 @@ func newSim(cfg Config) (*Sim, error) {
 	}
 	s.device.in = interp{
 		marlin: cfg.Dialect == DialectMarlin || cfg.Dialect == DialectKlipper, klipper: cfg.Dialect == DialectKlipper, m: defaultModal(), penFunc: cfg.Pen, area: cfg.Area,
-		zmin: cfg.ZMin, zmax: cfg.ZMax, maxRate: cfg.MaxRate, accel: cfg.Accel, arcTol: 0.002, softLim: true,
+		zmin: cfg.ZMin, zmax: cfg.ZMax, maxRate: cfg.MaxRate, accel: cfg.Accel, arcTol: 0.002, softLim: !cfg.SoftOff,
 	}
 	if cfg.Baud > 0 {
 		s.byteTime = time.Second * 10 / time.Duration(cfg.Baud)
 	}
 	s.fired = make([]bool, len(cfg.Faults))
+	s.homingOn = !cfg.HomingOff
+	s.gs = grblSettings{junction: cfg.Junction, spindleMax: cfg.SpindleMax, spindleMin: cfg.SpindleMin, laser: cfg.LaserMode, inch: cfg.ReportInch}
 	s.badSeq = map[int64]bool{}
 	s.lastT = time.Now()
 	switch {
