@@ -425,7 +425,7 @@ func (in *interp) marlinM(m float64, b gcode.Block, vals map[byte]float64, out *
 	case m == 115:
 		out.reply = append(out.reply,
 			"FIRMWARE_NAME:Marlin 2.1.2.1 (quillpost plotsim) SOURCE_CODE_URL:github.com/MarlinFirmware/Marlin PROTOCOL_VERSION:1.0 MACHINE_TYPE:plotsim EXTRUDER_COUNT:0",
-			"Cap:SERIAL_XON_XOFF:0", "Cap:EMERGENCY_PARSER:1", "Cap:HOST_ACTION_COMMANDS:0")
+			"Cap:SERIAL_XON_XOFF:0", "Cap:EMERGENCY_PARSER:1", "Cap:HOST_ACTION_COMMANDS:0", "Cap:ARCS:1")
 		return nil, true
 	case m == 105:
 		out.okSuffix = " T:0.00 /0.00 B:0.00 /0.00 @:0 B@:0"
