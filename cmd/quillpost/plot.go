@@ -29,6 +29,7 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	protocol := fs.String("protocol", "", "streaming protocol: char-count, line-checksum or send-wait (default: the profile's)")
 	home := fs.Bool("home", false, "home with $H when GRBL comes up in alarm, instead of unlocking with $X")
 	verbose := fs.Bool("v", false, "log the serial conversation to stderr")
+	noCheck := fs.Bool("no-check", false, "skip the firmware handshake (comparing the controller's settings with the profile)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: quillpost plot --port PATH --profile NAME [flags] card.gcode\n\nStreams a G-code program to a plotter, with a progress bar, and prints a summary.\nCtrl-C stops the plotter and lifts the pen.\n\nFlags:")
 		fs.PrintDefaults()
@@ -84,6 +85,12 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	fmt.Fprintf(stderr, "connected to %s on %s: %s; %s, receive buffer %d bytes (%s)\n",
 		p.Dialect, *port, info.Banner, info.Protocol, info.RXBuffer, rxFrom)
+	if !*noCheck {
+		if _, err := c.Handshake(ctx, p); err != nil {
+			fmt.Fprintln(stderr, "nothing was drawn: the card is still blank")
+			return err
+		}
+	}
 	bar := newProgressBar(stderr)
 	sum, err := c.Stream(ctx, lines, bar.update)
 	bar.done()

@@ -135,15 +135,5 @@ func runPlotsim(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 // plotsimConfig sets a virtual plotter up like the machine a firmware profile describes.
 func plotsimConfig(p *profile.Profile, cfg plotsim.Config) (plotsim.Config, error) {
-	pen, err := plotsim.CommandPen(p.PenDown.Commands, p.PenUp.Commands)
-	if err != nil {
-		return cfg, fmt.Errorf("profile %s: %w", p.Name, err)
-	}
-	cfg.Dialect = p.Dialect
-	cfg.Area, cfg.Pen, cfg.RXBuffer = p.WorkArea, pen, p.Protocol.RXBuffer
-	if p.Protocol.QueueDepth > 0 {
-		cfg.QueueDepth = p.Protocol.QueueDepth
-	}
-	cfg.MaxRate, cfg.Accel = p.TravelFeed, p.Accel
-	return cfg, nil
+	return plotsim.ForProfile(p, cfg)
 }

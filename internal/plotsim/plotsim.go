@@ -353,6 +353,17 @@ func (s *Sim) Hold(door bool) {
 	s.holdNow(door)
 }
 
+// SetSetting changes a GRBL setting as someone at the machine would, on its own console
+// ("$22=1"), while a sender holds the serial port.
+func (s *Sim) SetSetting(cmd string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.setSetting(cmd) {
+		return fmt.Errorf("plotsim: %q is not a setting it knows", cmd)
+	}
+	return nil
+}
+
 // PenDown reports whether the pen is on the paper now.
 func (s *Sim) PenDown() bool {
 	s.mu.Lock()

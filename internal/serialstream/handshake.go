@@ -110,13 +110,13 @@ func (c *Controller) SetOrigin(ctx context.Context) error {
 func (c *Controller) claim() (func(), error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.ctl != nil {
+	if c.ctl != nil || c.setup {
 		return nil, &Error{Kind: ErrBusy}
 	}
-	c.ctl = make(chan control, 1)
+	c.setup = true
 	return func() {
 		c.mu.Lock()
-		c.ctl = nil
+		c.setup = false
 		c.mu.Unlock()
 	}, nil
 }

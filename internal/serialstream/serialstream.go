@@ -173,6 +173,7 @@ type Controller struct {
 
 	mu      sync.Mutex
 	ctl     chan control // the running job's control channel, nil when idle
+	setup   bool         // a handshake or SetOrigin has the controller (Pause and Abort do not apply)
 	closeMu sync.Once
 }
 

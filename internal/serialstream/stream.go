@@ -152,7 +152,7 @@ func (c *Controller) Stream(ctx context.Context, program []string, progress func
 		return Summary{}, err
 	}
 	c.mu.Lock()
-	if c.ctl != nil {
+	if c.ctl != nil || c.setup {
 		c.mu.Unlock()
 		return Summary{}, &Error{Kind: ErrBusy}
 	}

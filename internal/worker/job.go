@@ -136,7 +136,7 @@ func (w *Worker) write(ctx context.Context, card *store.Card, log *slog.Logger) 
 	if card.StrokeHash != "" && hc.Hash() != card.StrokeHash {
 		return nil, fmt.Errorf("%w: the strokes differ from the proof taken at intake (font or hand changed since); refusing to write something the customer did not see", errUnplottable)
 	}
-	prog, err := program.Build(hc, w.cfg.Profile, w.cfg.Order, "card "+card.ID)
+	prog, err := program.Build(hc, w.profile(), w.cfg.Order, "card "+card.ID)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errUnplottable, err)
 	}
