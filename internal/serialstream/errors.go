@@ -16,6 +16,9 @@ var (
 	ErrDisconnected = errors.New("serial link lost")
 	// ErrTimeout: the controller stopped answering.
 	ErrTimeout = errors.New("controller stopped answering")
+	// ErrStalled: the controller still answers status requests but stopped acknowledging lines
+	// for longer than the moves it holds could take (a feed hold, an open door, a stuck planner).
+	ErrStalled = errors.New("controller stopped making progress")
 	// ErrFirmware: the controller refused a line (GRBL error:N, Marlin Error:, Klipper !!).
 	ErrFirmware = errors.New("controller refused a line")
 	// ErrAlarm: the controller raised an alarm (GRBL ALARM:N) and stopped.

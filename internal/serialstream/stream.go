@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/quillpost/quillpost/internal/gcode"
@@ -83,6 +84,10 @@ type streamer struct {
 	// marked: a pen-down command has run (acknowledged, or presumed run by the watchdog), so
 	// the card may carry a mark. Without known pen-down commands every started job counts.
 	marked, knowsPen bool
+
+	secsPrefix []float64 // estimated machine seconds of the lines before each line
+	pauseEnded time.Time // when the operator's last pause ended
+	lastState  string    // the last GRBL state reported to the log
 
 	sentBytes                             int64
 	start, firstSend, lastAck, lastWrite  time.Time
@@ -173,6 +178,10 @@ func (c *Controller) Stream(ctx context.Context, program []string, progress func
 	s.prefix = make([]int64, len(s.lines)+1)
 	for i, l := range s.lines {
 		s.prefix[i+1] = s.prefix[i] + int64(len(l.data)+1)
+	}
+	s.secsPrefix = make([]float64, len(s.lines)+1)
+	for i, t := range c.lineTimes(s.lines) {
+		s.secsPrefix[i+1] = s.secsPrefix[i] + t
 	}
 	// Character counting keeps the bytes in flight within GRBL's receive buffer. Marlin moves a
 	// line out of its receive buffer into the command queue as soon as the queue has room, and
@@ -418,6 +427,14 @@ func (s *streamer) handle(ctx context.Context, r Reply) error {
 		return s.fail(ctx, ErrReset, r, nil)
 	case ReplyStatus:
 		s.watchdog()
+		if st := c.status.State; st != s.lastState {
+			name, _, _ := strings.Cut(st, ":")
+			if name == "Hold" || name == "Door" || name == "Alarm" || name == "Sleep" {
+				c.log.Warn("controller state", "state", st, "meaning", stateMeaning(st))
+			}
+			s.lastState = st
+			s.report(true)
+		}
 	case ReplyMessage, ReplyEcho, ReplyBusy:
 		c.log.Debug("controller says", "line", r.Text)
 	default:
@@ -490,6 +507,9 @@ func (s *streamer) housekeeping(ctx context.Context) error {
 			s.lastRecovery, s.lastAck = now, now
 		}
 	}
+	if err := s.checkProgress(now); err != nil {
+		return s.fail(ctx, ErrStalled, Reply{}, err)
+	}
 	s.report(false)
 	return nil
 }
@@ -514,6 +534,7 @@ func (s *streamer) control(ctx context.Context, req control) error {
 			return nil
 		}
 		s.paused = false
+		s.pauseEnded = time.Now()
 		c.log.Info("resuming")
 		if s.cfg.grbl() {
 			if err := c.write([]byte{'~'}); err != nil {

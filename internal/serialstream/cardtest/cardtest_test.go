@@ -64,7 +64,7 @@ func senderFor(t testing.TB, sim *plotsim.Sim, p *profile.Profile, proto string)
 	defer cancel()
 	c, err := serialstream.Connect(ctx, port, serialstream.Config{
 		Dialect: p.Dialect, Protocol: proto, RXBuffer: p.Protocol.RXBuffer, QueueDepth: p.Protocol.QueueDepth,
-		PenUp: p.PenUp.Commands, PenDown: p.PenDown.Commands, Baud: p.Baud, AckTimeout: 3 * time.Second, LinkTimeout: 4 * time.Second,
+		PenUp: p.PenUp.Commands, PenDown: p.PenDown.Commands, Baud: p.Baud, RapidRate: p.TravelFeed, Accel: p.Accel, AckTimeout: 3 * time.Second, LinkTimeout: 4 * time.Second,
 	})
 	if err != nil {
 		port.Close()
