@@ -76,13 +76,13 @@ type Config struct {
 	// flight should take; without them it assumes a slow machine (500 mm/min, no acceleration term).
 	RapidRate, Accel float64
 
-	WakeTimeout    time.Duration // to recognise the controller (default 5 s)
-	AckTimeout     time.Duration // silence before a missing ok is presumed lost, without status reports (default 5 s)
-	LinkTimeout    time.Duration // silence from a GRBL polled for status before the link is dead (default 3 s)
-	IdleGrace      time.Duration // how long GRBL must sit idle and empty before unacknowledged lines count as done (default 500 ms)
+	WakeTimeout time.Duration // to recognise the controller (default 5 s)
+	AckTimeout  time.Duration // silence before a missing ok is presumed lost, without status reports (default 5 s)
+	LinkTimeout time.Duration // silence from a GRBL polled for status before the link is dead (default 3 s)
+	IdleGrace   time.Duration // how long GRBL must sit idle and empty before unacknowledged lines count as done (default 500 ms)
 	// ProgressGrace is added to the time the moves in the controller should take before a job
 	// that gets no acknowledgement, while the controller still answers, fails (default 10 s).
-	ProgressGrace time.Duration
+	ProgressGrace  time.Duration
 	StatusInterval time.Duration // GRBL status polling period (default and minimum 200 ms)
 	StopTimeout    time.Duration // for stopping and lifting the pen after a failure (default 15 s)
 	HomeTimeout    time.Duration // for $H (default 60 s)
