@@ -150,6 +150,7 @@ func (s *Sim) grblFeed() bool {
 	progress := false
 	for len(s.pending) > 0 && len(s.ex.planner) < s.cfg.Planner-1 {
 		s.ex.planner = append(s.ex.planner, s.pending[0])
+		s.clock.add(s.pending[0])
 		s.pending = s.pending[1:]
 		progress = true
 	}
@@ -297,7 +298,7 @@ func (s *Sim) settings() [][2]string {
 		{"22", b(s.homingOn)}, {"23", strconv.Itoa(dirs)}, {"24", "25.000"}, {"25", "500.000"}, {"26", "250"}, {"27", "1.000"},
 		{"30", f(s.gs.spindleMax)}, {"31", f(s.gs.spindleMin)}, {"32", b(s.gs.laser)},
 		{"100", "80.000"}, {"101", "80.000"}, {"102", "80.000"},
-		{"110", f(s.in.maxRate)}, {"111", f(s.in.maxRate)}, {"112", f(s.in.maxRate)},
+		{"110", f(s.in.maxRate)}, {"111", f(s.in.maxRate)}, {"112", f(zRate(s.in))},
 		{"120", f(s.in.accel)}, {"121", f(s.in.accel)}, {"122", f(s.in.accel)},
 		{"130", f(s.in.area.W())}, {"131", f(s.in.area.H())}, {"132", f(s.in.zmax - s.in.zmin)},
 	}
@@ -465,4 +466,11 @@ func (s *Sim) jog(words string) {
 		s.okDue = true
 		s.grblFeed()
 	}
+}
+
+func zRate(in interp) float64 {
+	if in.zRate > 0 {
+		return in.zRate
+	}
+	return in.maxRate
 }

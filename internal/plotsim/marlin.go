@@ -226,6 +226,7 @@ func (s *Sim) marlinWork(now time.Time) bool {
 		}
 		for len(s.pending) > 0 && len(s.ex.planner) < s.cfg.Planner-1 {
 			s.ex.planner = append(s.ex.planner, s.pending[0])
+			s.clock.add(s.pending[0])
 			s.pending = s.pending[1:]
 			progress = true
 		}

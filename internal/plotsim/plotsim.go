@@ -59,6 +59,7 @@ type Config struct {
 	Area       geom.Rect // XY travel in machine mm (default 0,0 to 300,220)
 	ZMin, ZMax float64   // Z travel in machine mm (default -10 to 10 when both are 0)
 	MaxRate    float64   // G0 and feed ceiling, mm/min (default 6000)
+	ZMaxRate   float64   // Z's own ceiling, mm/min (GRBL $112; default MaxRate)
 	Accel      float64   // mm/s² (default 1000)
 
 	// The controller's own settings, as $$ reports them (GRBL, FluidNC). The zero value is a
@@ -127,6 +128,9 @@ func (c *Config) setDefaults() error {
 	if c.ZMin == 0 && c.ZMax == 0 {
 		c.ZMin, c.ZMax = -10, 10
 	}
+	if c.ZMaxRate < 0 {
+		return fmt.Errorf("z max rate %g: want positive, or 0 for the XY rate", c.ZMaxRate)
+	}
 	if c.ZMin > c.ZMax {
 		return fmt.Errorf("the Z travel %g to %g is upside down", c.ZMin, c.ZMax)
 	}
@@ -190,6 +194,9 @@ type Stats struct {
 	PenDown           bool
 	Stalled           bool
 	Disconnected      bool
+	// MachineSeconds is the firmware's own clock: how long the moves, pen moves and dwells
+	// planned so far take as the firmware's planner runs them (see clock), whatever Speed is.
+	MachineSeconds float64
 }
 
 // Sim is a running virtual plotter. Its methods are safe for concurrent use.
@@ -244,6 +251,7 @@ type device struct {
 	check    bool
 	sleeping bool
 	homingOn bool // $22
+	clock    clock
 	gs       grblSettings
 	door     bool // the feed hold came from the safety door: reported as Door:0
 
@@ -299,13 +307,17 @@ func newSim(cfg Config) (*Sim, error) {
 	}
 	s.device.in = interp{
 		marlin: cfg.Dialect == DialectMarlin || cfg.Dialect == DialectKlipper, klipper: cfg.Dialect == DialectKlipper, m: defaultModal(), penFunc: cfg.Pen, area: cfg.Area,
-		zmin: cfg.ZMin, zmax: cfg.ZMax, maxRate: cfg.MaxRate, accel: cfg.Accel, arcTol: 0.002, softLim: !cfg.SoftOff,
+		zmin: cfg.ZMin, zmax: cfg.ZMax, maxRate: cfg.MaxRate, zRate: cfg.ZMaxRate, accel: cfg.Accel, arcTol: 0.002, softLim: !cfg.SoftOff,
 	}
 	if cfg.Baud > 0 {
 		s.byteTime = time.Second * 10 / time.Duration(cfg.Baud)
 	}
 	s.fired = make([]bool, len(cfg.Faults))
 	s.homingOn = !cfg.HomingOff
+	if cfg.Dialect == DialectGRBL {
+		s.in.dwellStep = 0.05
+	}
+	s.clock = clock{window: cfg.Planner - 1, accel: cfg.Accel, junction: cfg.Junction}
 	s.gs = grblSettings{junction: cfg.Junction, spindleMax: cfg.SpindleMax, spindleMin: cfg.SpindleMin, laser: cfg.LaserMode, inch: cfg.ReportInch}
 	s.badSeq = map[int64]bool{}
 	s.lastT = time.Now()
@@ -382,6 +394,7 @@ func (s *Sim) Stats() Stats {
 	st.Pos, st.Z = geom.Point{X: p[0], Y: p[1]}, p[2]
 	st.PenDown = s.ex.pen
 	st.Stalled, st.Disconnected = s.stalled, s.dead
+	st.MachineSeconds = s.clock.elapsed()
 	return st
 }
 

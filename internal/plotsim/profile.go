@@ -26,6 +26,10 @@ func ForProfile(p *profile.Profile, cfg Config) (Config, error) {
 		cfg.QueueDepth = p.Protocol.QueueDepth
 	}
 	cfg.MaxRate, cfg.Accel, cfg.Junction = p.TravelFeed, p.Accel, p.JunctionDeviation
+	if p.Actuator == profile.ActuatorZ && !p.RapidUsesFeed() {
+		// The pen-up G0 runs at Z's own maximum rate ($112), which the profile's pen speed names.
+		cfg.ZMaxRate = p.PenUp.Speed * 60
+	}
 	if c := p.Controller; c.SpindleMax != 0 {
 		cfg.SpindleMin, cfg.SpindleMax = c.SpindleMin, c.SpindleMax
 	}

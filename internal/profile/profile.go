@@ -193,6 +193,79 @@ func (p *Profile) PenDwellSeconds() (up, down float64) {
 	return p.PenLiftSeconds()
 }
 
+// DwellQuantum is the step in which the firmware runs a G4 dwell: GRBL 1.1 counts dwells in
+// 50 ms steps, rounding up (G4 P0.189 runs 0.200 s); the others run them to the millisecond.
+func (p *Profile) DwellQuantum() float64 {
+	if p.Dialect == DialectGRBL {
+		return 0.05
+	}
+	return 0.001
+}
+
+// FirmwareDwell is how long the firmware dwells for a dwell of secs in a program: rounded up to
+// the millisecond by the emitter, then to the firmware's own step.
+func (p *Profile) FirmwareDwell(secs float64) float64 {
+	if secs <= 0 {
+		return 0
+	}
+	ms := math.Ceil(secs*1000 - 1e-9)
+	q := math.Round(p.DwellQuantum() * 1000)
+	return math.Ceil(ms/q-1e-9) * q / 1000
+}
+
+// PenCycleSeconds returns how long the firmware spends raising and lowering the pen, as it runs
+// the program's pen commands: a servo's dwell (PenDwellSeconds) rounded as the firmware rounds
+// it; for a Z axis the planned Z move (from rest to rest at accel, cruising at the pen speed)
+// plus the settle dwell. This, not PenLiftSeconds, is what a plot-time estimate must add per lift.
+func (p *Profile) PenCycleSeconds() (up, down float64) {
+	upDwell, downDwell := p.PenDwellSeconds()
+	up, down = p.FirmwareDwell(upDwell), p.FirmwareDwell(downDwell)
+	if p.Actuator != ActuatorZ {
+		return up, down
+	}
+	// A Z pen is a planned move at right angles to the moves before and after it. Without a
+	// dwell in between, the planner does not stop there but takes the corner at the junction
+	// speed; the estimate, which times each XY move from rest to rest, gets the time that saves
+	// back here.
+	l := math.Abs(p.PenUp.Position - p.PenDown.Position)
+	a, vDraw, vTravel := p.Accel, p.DrawFeed/60, p.TravelFeed/60
+	corner := func(v1, v2 float64) float64 { // 90°: v² = a·δ·sin45°/(1−sin45°)
+		return math.Min(math.Sqrt(a*p.JunctionDeviation*math.Sqrt2/2/(1-math.Sqrt2/2)), math.Min(v1, v2))
+	}
+	credit := func(v0, vn float64) float64 { // what entering (or leaving) at v0 saves a move cruising at vn
+		return v0/a - v0*v0/(2*a*vn)
+	}
+	vDown, vUp := p.PenDown.Speed, p.PenUp.Speed
+	in := corner(vTravel, vDown) // travel into the pen-down move
+	out := 0.0
+	if downDwell <= 0 {
+		out = corner(vDown, vDraw)
+	}
+	down += zMoveTime(l, in, out, vDown, a) - credit(in, vTravel) - credit(out, vDraw)
+	in = corner(vDraw, vUp) // the stroke's last move into the lift
+	out = 0
+	if upDwell <= 0 {
+		out = corner(vUp, vTravel)
+	}
+	up += zMoveTime(l, in, out, vUp, a) - credit(in, vDraw) - credit(out, vTravel)
+	return up, down
+}
+
+// zMoveTime is the time of a move of length l entering at v0, leaving at v1, cruising at most at
+// v, with acceleration a.
+func zMoveTime(l, v0, v1, v, a float64) float64 {
+	if l <= 0 || v <= 0 {
+		return 0
+	}
+	v0, v1 = math.Min(v0, v), math.Min(v1, v)
+	da, dd := (v*v-v0*v0)/(2*a), (v*v-v1*v1)/(2*a)
+	if da+dd <= l {
+		return (v-v0)/a + (v-v1)/a + (l-da-dd)/v
+	}
+	peak := math.Max(math.Sqrt((2*a*l+v0*v0+v1*v1)/2), math.Max(v0, v1))
+	return (peak-v0)/a + (peak-v1)/a
+}
+
 // RapidUsesFeed reports whether G0 moves at the modal feed rate (Marlin, Klipper) rather than at
 // the machine's maximum rate (GRBL, FluidNC); travel moves must then carry their own F.
 func (p *Profile) RapidUsesFeed() bool {
