@@ -164,3 +164,40 @@ func TestHomingWithoutSwitchesLeavesTheCardBlank(t *testing.T) {
 		t.Fatalf("homing without switches: %v (marked %v), want an alarm on a blank card", err, serialstream.Marked(err))
 	}
 }
+
+// Every profile's handshake passes on a controller set up as the profile expects, and names the
+// setting when one disagrees: GRBL and FluidNC through $$, Marlin through M503, Klipper through
+// SET_VELOCITY_LIMIT.
+func TestHandshakeEveryDialect(t *testing.T) {
+	t.Parallel()
+	wrong := map[string]string{
+		"grbl-servo":   "$120 (X acceleration) is 250 mm/s² but the profile grbl-servo plans with 500: set $120=500",
+		"grbl-z":       "$120 (X acceleration) is 150 mm/s² but the profile grbl-z plans with 300: set $120=300",
+		"fluidnc":      "$120 (X acceleration) is 400 mm/s² but the profile fluidnc plans with 800: set $120=800",
+		"marlin-servo": "M204 P (printing acceleration) is 500 mm/s² but the profile marlin-servo plans with 1000: set M204 P1000",
+		"klipper":      "max_accel is 1000 mm/s² but the profile klipper plans with 2000: set max_accel: 2000 in printer.cfg",
+	}
+	for _, p := range profile.All() {
+		t.Run(p.Name, func(t *testing.T) {
+			t.Parallel()
+			c := senderFor(t, simFor(t, p, 0), p, "")
+			if err := handshake(t, c, p); err != nil {
+				t.Fatalf("handshake with a controller set up as the profile says: %v", err)
+			}
+			cfg, err := plotsim.ForProfile(p, plotsim.Config{BusyInterval: 250 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Accel = p.Accel / 2
+			sim, err := plotsim.Start(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sim.Close()
+			err = handshake(t, senderFor(t, sim, p, ""), p)
+			if want := wrong[p.Name]; err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("half the acceleration: %v\nwant it to say %q", err, want)
+			}
+		})
+	}
+}
