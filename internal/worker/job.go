@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/quillpost/quillpost/internal/cardspec"
@@ -172,6 +173,12 @@ func (w *Worker) write(ctx context.Context, card *store.Card, log *slog.Logger) 
 				h.State = queue.StatePaused
 			} else {
 				h.State = queue.StatePlotting
+			}
+			// A hold the robot did not ask for (its button, its door) or an alarm is the
+			// operator's to see at once; the progress watchdog fails the card if it lasts.
+			h.Error = ""
+			if st, _, _ := strings.Cut(p.State, ":"); !p.Paused && (st == "Hold" || st == "Door" || st == "Alarm") {
+				h.Error = "the controller reports " + p.State
 			}
 		})
 	})
