@@ -132,9 +132,6 @@ func (s *Sim) grblLine(line string, seq int64, faults []Fault, ovf bool) {
 	}
 	if !s.check {
 		s.pending = out.blocks
-		// GRBL answers a dwell, and a spindle command outside laser mode, only once the planner
-		// has run empty (and the dwell has passed): the line after it waits in the serial buffer.
-		s.waitSeq = out.sync && (!s.gs.laser || hasDwell(out.blocks))
 	}
 	s.okDue = true
 	s.grblFeed()
@@ -476,13 +473,4 @@ func zRate(in interp) float64 {
 		return in.zRate
 	}
 	return in.maxRate
-}
-
-func hasDwell(bs []block) bool {
-	for _, b := range bs {
-		if b.kind == blockDwell {
-			return true
-		}
-	}
-	return false
 }

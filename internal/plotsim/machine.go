@@ -263,7 +263,7 @@ func (in *interp) interpret(line string) (outcome, *lineErr) {
 			secs = math.Ceil(secs/in.dwellStep-1e-9) * in.dwellStep
 		}
 		out.blocks = append(out.blocks, block{kind: blockDwell, from: in.pos, to: in.pos, dur: secs})
-		out.sync = true // GRBL's mc_dwell and Marlin's G4 both wait for the moves before them
+		out.sync = in.marlin
 	}
 	if has(90) {
 		in.m.relative = false
@@ -411,8 +411,8 @@ func (in *interp) interpret(line string) (outcome, *lineErr) {
 			out.blocks = append(out.blocks, block{kind: blockPen, from: in.pos, to: in.pos, pen: after, sync: spindle})
 		}
 	}
-	if b.Has('M', 3) || b.Has('M', 4) || b.Has('M', 5) {
-		out.sync = true // spindle commands wait for the planner (GRBL's spindle_sync outside laser mode)
+	if in.marlin && (b.Has('M', 3) || b.Has('M', 4) || b.Has('M', 5)) {
+		out.sync = true // Marlin's spindle/laser commands wait for the planner
 	}
 	return out, nil
 }
