@@ -70,6 +70,7 @@ func TestStaleControllerIsResetBeforeTheCard(t *testing.T) {
 	sim := startSim(t, plotsim.Config{Speed: 50})
 	c := connect(t, sim, fastTimeouts(serialstream.Config{Dialect: "grbl", PenUp: []string{"M5"}}))
 	sim.Hold(true)
+	time.Sleep(1500 * time.Millisecond) // idle: longer than a link counts as just heard from
 	want, prog := card(8, 10, simtest.SpindlePen, 0)
 	within(t, time.Minute, func(ctx context.Context) {
 		if _, err := c.Stream(ctx, prog, nil); err != nil {

@@ -254,6 +254,11 @@ func (s *streamer) run(ctx context.Context) (Summary, error) {
 // blank.
 func (c *Controller) checkLink(ctx context.Context) error {
 	c.drain()
+	// A link heard from a moment ago, reporting Idle (back-to-back cards), needs no check: the
+	// check is for links that sat idle.
+	if fresh := time.Since(c.lastRxTime()) < time.Second && time.Since(c.statusAt) < time.Second; fresh && (!c.cfg.grbl() || c.status.State == "Idle") {
+		return nil
+	}
 	c.polls = nil // reports owed from before the idle time will never come
 	if !c.cfg.grbl() {
 		greet := "M110 N0"
