@@ -224,31 +224,37 @@ func (p *Profile) PenCycleSeconds() (up, down float64) {
 		return up, down
 	}
 	// A Z pen is a planned move at right angles to the moves before and after it. Without a
-	// dwell in between, the planner does not stop there but takes the corner at the junction
-	// speed; the estimate, which times each XY move from rest to rest, gets the time that saves
-	// back here.
+	// dwell in between, the planner does not stop there but takes the corner (PenCorners).
 	l := math.Abs(p.PenUp.Position - p.PenDown.Position)
+	travelIn, travelOut, drawIn, drawOut := p.PenCorners()
+	down += zMoveTime(l, travelOut, drawIn, p.PenDown.Speed, p.Accel)
+	up += zMoveTime(l, drawOut, travelIn, p.PenUp.Speed, p.Accel)
+	return up, down
+}
+
+// PenCorners returns the speeds (mm/s) at which a Z pen's planned moves join the moves around
+// them, at GRBL's junction-deviation corner speed for a right angle (v² = a·δ·sin45°/(1−sin45°)),
+// capped by both moves' speeds; zero where a dwell stops the machine, and for servo pens (the
+// spindle or M400 waits for the moves before it). travelIn: a pen-up travel starts (after the
+// lift); travelOut: it ends (into the drop); drawIn: a stroke starts; drawOut: it ends.
+func (p *Profile) PenCorners() (travelIn, travelOut, drawIn, drawOut float64) {
+	if p.Actuator != ActuatorZ {
+		return 0, 0, 0, 0
+	}
+	upDwell, downDwell := p.PenDwellSeconds()
 	a, vDraw, vTravel := p.Accel, p.DrawFeed/60, p.TravelFeed/60
-	corner := func(v1, v2 float64) float64 { // 90°: v² = a·δ·sin45°/(1−sin45°)
+	corner := func(v1, v2 float64) float64 {
 		return math.Min(math.Sqrt(a*p.JunctionDeviation*math.Sqrt2/2/(1-math.Sqrt2/2)), math.Min(v1, v2))
 	}
-	credit := func(v0, vn float64) float64 { // what entering (or leaving) at v0 saves a move cruising at vn
-		return v0/a - v0*v0/(2*a*vn)
-	}
-	vDown, vUp := p.PenDown.Speed, p.PenUp.Speed
-	in := corner(vTravel, vDown) // travel into the pen-down move
-	out := 0.0
+	travelOut = corner(vTravel, p.PenDown.Speed)
+	drawOut = corner(vDraw, p.PenUp.Speed)
 	if downDwell <= 0 {
-		out = corner(vDown, vDraw)
+		drawIn = corner(p.PenDown.Speed, vDraw)
 	}
-	down += zMoveTime(l, in, out, vDown, a) - credit(in, vTravel) - credit(out, vDraw)
-	in = corner(vDraw, vUp) // the stroke's last move into the lift
-	out = 0
 	if upDwell <= 0 {
-		out = corner(vUp, vTravel)
+		travelIn = corner(p.PenUp.Speed, vTravel)
 	}
-	up += zMoveTime(l, in, out, vUp, a) - credit(in, vDraw) - credit(out, vTravel)
-	return up, down
+	return travelIn, travelOut, drawIn, drawOut
 }
 
 // zMoveTime is the time of a move of length l entering at v0, leaving at v1, cruising at most at

@@ -35,10 +35,12 @@ func Motion(p *profile.Profile) plan.Motion {
 	if p.Dialect == profile.DialectGRBL {
 		blocks = 14 // GRBL 1.1 on an ATmega328: 16 blocks, one executing, one kept empty
 	}
+	travelIn, travelOut, drawIn, drawOut := p.PenCorners()
 	return plan.Motion{
 		DrawFeed: p.DrawFeed, TravelFeed: p.TravelFeed, Accel: p.Accel,
 		JunctionDeviation: p.JunctionDeviation, PenUpSeconds: up, PenDownSeconds: down,
 		PlannerBlocks: blocks,
+		TravelEntry:   travelIn, TravelExit: travelOut, DrawEntry: drawIn, DrawExit: drawOut,
 	}
 }
 

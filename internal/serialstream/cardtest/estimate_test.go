@@ -55,9 +55,11 @@ func TestEstimateMatchesTheFirmwareClock(t *testing.T) {
 			firmware := sim.Stats().MachineSeconds
 			up, _ := p.PenCycleSeconds()
 			est := prog.PlotSeconds + up
-			// The estimate as it was: pen times without the firmware's dwell rounding or Z moves.
+			// The estimate as it was: on the planned strokes, pen times without the firmware's dwell
+			// rounding, Z pens from rest to rest.
 			old := program.Motion(p)
 			old.PenUpSeconds, old.PenDownSeconds = p.PenLiftSeconds()
+			old.TravelEntry, old.TravelExit, old.DrawEntry, old.DrawExit = 0, 0, 0, 0
 			oldUp, _ := p.PenLiftSeconds()
 			before := plan.Estimate(prog.Strokes, program.Start(p), old) + oldUp
 			rel := (est - firmware) / firmware
