@@ -29,6 +29,7 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	protocol := fs.String("protocol", "", "streaming protocol: char-count, line-checksum or send-wait (default: the profile's)")
 	home := fs.Bool("home", false, "home with $H when GRBL comes up in alarm, instead of unlocking with $X")
 	verbose := fs.Bool("v", false, "log the serial conversation to stderr")
+	noCheck := fs.Bool("no-check", false, "skip the firmware handshake (comparing the controller's settings with the profile)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: quillpost plot --port PATH --profile NAME [flags] card.gcode\n\nStreams a G-code program to a plotter, with a progress bar, and prints a summary.\nCtrl-C stops the plotter and lifts the pen.\n\nFlags:")
 		fs.PrintDefaults()
@@ -64,7 +65,8 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	cfg := serialstream.Config{
 		Dialect: p.Dialect, Protocol: *protocol, RXBuffer: p.Protocol.RXBuffer, QueueDepth: p.Protocol.QueueDepth,
-		PenUp: p.PenUp.Commands, Baud: *baud, Home: *home,
+		PenUp: p.PenUp.Commands, PenDown: p.PenDown.Commands, Baud: *baud, Home: *home,
+		RapidRate: p.TravelFeed, Accel: p.Accel,
 		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
 	}
 	sp, err := serialstream.Open(*port, *baud)
@@ -84,13 +86,22 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	fmt.Fprintf(stderr, "connected to %s on %s: %s; %s, receive buffer %d bytes (%s)\n",
 		p.Dialect, *port, info.Banner, info.Protocol, info.RXBuffer, rxFrom)
+	if !*noCheck {
+		if _, err := c.Handshake(ctx, p); err != nil {
+			fmt.Fprintln(stderr, "nothing was drawn: the card is still blank")
+			return err
+		}
+	}
 	bar := newProgressBar(stderr)
 	sum, err := c.Stream(ctx, lines, bar.update)
 	bar.done()
 	if err != nil {
 		fmt.Fprintf(stderr, "stopped after %d lines, %d bytes, %v\n", sum.Lines, sum.Bytes, sum.Duration.Round(time.Second))
-		if errors.Is(err, serialstream.ErrInterrupted) {
+		switch {
+		case serialstream.Marked(err):
 			fmt.Fprintln(stderr, "the card was partly written: replace it before plotting again")
+		case errors.Is(err, serialstream.ErrInterrupted):
+			fmt.Fprintln(stderr, "nothing was drawn: the card is still blank")
 		}
 		return err
 	}

@@ -48,8 +48,10 @@ func runPlotsim(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	record := fs.String("record", "", "write the pen-down paths as SVG (machine mm) to this file on exit")
 	prof := fs.String("profile", "", "set the plotter up like this firmware profile: dialect, work area, pen, buffers, feeds")
 	verbose := fs.Bool("v", false, "log what the plotter does to stderr")
+	stock := fs.Bool("stock-grbl", false, "set the controller up as GRBL 1.1 ships: homing off ($22=0), soft limits on, $30=1000,\nits travel at negative machine coordinates (the work area's size)")
+	noSwitches := fs.Bool("no-switches", false, "homing is on but no limit switch is wired: $H ends in ALARM:8")
 	var faults faultFlags
-	fs.Var(&faults, "fault", "inject faults, kind@line[:n], repeatable or comma-separated;\nkinds: error, drop, corrupt, lose-ok, disconnect, alarm, stall")
+	fs.Var(&faults, "fault", "inject faults, kind@line[:n], repeatable or comma-separated;\nkinds: error, drop, corrupt, lose-ok, disconnect, alarm, stall, hold (hold@N:1 opens the door)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: quillpost plotsim [flags]\n\nRuns a virtual GRBL or Marlin plotter and prints its device path as the first line;\nstop it with Ctrl-C to write the recording.\n\nFlags:")
 		fs.PrintDefaults()
@@ -76,6 +78,14 @@ func runPlotsim(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *dialect != "" {
 		cfg.Dialect = *dialect
 	}
+	if *stock {
+		w, h := 300.0, 220.0
+		if cfg.Area.W() > 0 {
+			w, h = cfg.Area.W(), cfg.Area.H()
+		}
+		cfg = plotsim.StockGRBL(cfg, w, h)
+	}
+	cfg.NoSwitches = *noSwitches
 	if *rx != 0 {
 		cfg.RXBuffer = *rx
 	}
@@ -135,15 +145,5 @@ func runPlotsim(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 // plotsimConfig sets a virtual plotter up like the machine a firmware profile describes.
 func plotsimConfig(p *profile.Profile, cfg plotsim.Config) (plotsim.Config, error) {
-	pen, err := plotsim.CommandPen(p.PenDown.Commands, p.PenUp.Commands)
-	if err != nil {
-		return cfg, fmt.Errorf("profile %s: %w", p.Name, err)
-	}
-	cfg.Dialect = p.Dialect
-	cfg.Area, cfg.Pen, cfg.RXBuffer = p.WorkArea, pen, p.Protocol.RXBuffer
-	if p.Protocol.QueueDepth > 0 {
-		cfg.QueueDepth = p.Protocol.QueueDepth
-	}
-	cfg.MaxRate, cfg.Accel = p.TravelFeed, p.Accel
-	return cfg, nil
+	return plotsim.ForProfile(p, cfg)
 }

@@ -165,17 +165,15 @@ func (s *System) startSimulated() error {
 	if err != nil {
 		return err
 	}
-	pen, err := plotsim.CommandPen(p.PenDown.Commands, p.PenUp.Commands)
+	simCfg, err := plotsim.ForProfile(p, plotsim.Config{Speed: s.cfg.SimSpeed, Logger: s.log.With("component", "plotsim")})
 	if err != nil {
-		return fmt.Errorf("simulated plotter pen for profile %s: %w", p.Name, err)
+		return fmt.Errorf("simulated plotter for profile %s: %w", p.Name, err)
 	}
 	lanes := []string{store.Lane(s.cfg.SimStock, false), store.Lane(s.cfg.SimStock, true)}
 	for i := range s.cfg.SimPlotters {
-		sim, err := plotsim.Start(plotsim.Config{
-			Dialect: p.Dialect, Speed: s.cfg.SimSpeed, RXBuffer: p.Protocol.RXBuffer,
-			Area: p.WorkArea, MaxRate: p.TravelFeed, Accel: p.Accel, Pen: pen,
-			Faults: faultsFor(s.cfg.SimFaults, i), Logger: s.log.With("component", "plotsim"),
-		})
+		cfg := simCfg
+		cfg.Faults = faultsFor(s.cfg.SimFaults, i)
+		sim, err := plotsim.Start(cfg)
 		if err != nil {
 			return err
 		}

@@ -402,6 +402,29 @@ func TestConnectionLostMidCard(t *testing.T) {
 	}
 }
 
+// TestFaultBeforeThePenReleasesTheBlank: the controller raises an alarm on the card's first
+// G-code line, before the pen ever went down. The blank is not spoiled: the job goes back to the
+// queue and the same card is written on the next attempt (issue 16: such cards used to be
+// counted as partly written).
+func TestFaultBeforeThePenReleasesTheBlank(t *testing.T) {
+	h := start(t, app.Config{SimPlotters: 1, SimFaults: [][]plotsim.Fault{{{Kind: plotsim.FaultAlarm, Line: 1, Code: 2}}}})
+	h.run()
+	id := h.submit(0)
+	cards := h.waitAll([]string{id}, 2*time.Minute)
+	if spoiled := h.checkWrittenOnce(cards); spoiled != 0 {
+		t.Errorf("%d cards spoiled by a fault that came before the pen touched the card", spoiled)
+	}
+	events, _ := h.sys.Store.Events(context.Background(), store.AnyAccount, id)
+	var trail []string
+	for _, e := range events {
+		trail = append(trail, string(e.To)+"("+e.Cause+")")
+	}
+	want := "accepted(intake) queued(intake) plotting(worker.claim) queued(worker.released) plotting(worker.claim) written(worker.written)"
+	if got := strings.Join(trail, " "); got != want {
+		t.Errorf("history:\n got %s\nwant %s", got, want)
+	}
+}
+
 // TestWorkerCrashMidCard: a worker process claims a job and dies mid-card (no ack, no heartbeat).
 // JetStream redelivers the job after its ack wait; the next worker marks the abandoned card
 // spoiled, queues a fresh attempt and writes it. The card is written exactly once.
@@ -499,11 +522,11 @@ func TestWorkerWithoutDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pen, err := plotsim.CommandPen(p.PenDown.Commands, p.PenUp.Commands)
+	cfg, err := plotsim.ForProfile(p, plotsim.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim, err := plotsim.Start(plotsim.Config{Area: p.WorkArea, Pen: pen})
+	sim, err := plotsim.Start(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -528,5 +551,72 @@ func TestWorkerWithoutDatabase(t *testing.T) {
 	}
 	if got := len(h.log.cards["remote-1"]); got != 3 {
 		t.Errorf("the remote robot wrote %d cards, want 3", got)
+	}
+}
+
+// TestRobotNeedsSetupBeforeAnyJob: a robot whose controller is a stock GRBL board (homing off,
+// $30=1000) takes no job: it reports "needs a human: setup" naming the setting and the value to
+// set, and the card stays queued with no blank touched. Once the settings are fixed at the
+// machine and the operator asks for a new check, the card is written.
+func TestRobotNeedsSetupBeforeAnyJob(t *testing.T) {
+	h := start(t, app.Config{})
+	h.run()
+	base, err := profile.Lookup("grbl-servo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := base.Clone()
+	p.Controller.WorkOffset, p.Controller.HasWorkOffset = geom.Point{X: -300, Y: -210}, true
+	cfg, err := plotsim.ForProfile(p, plotsim.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := plotsim.Start(plotsim.StockGRBL(cfg, 300, 210))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	w, err := worker.New(worker.Config{
+		Name: "stock-1", Profile: p, Lanes: []string{"a6-white"}, AutoFeed: true, Store: h.sys.Store, Queue: h.sys.Queue,
+		OpenPort:  func(context.Context) (serialstream.Port, error) { return serialstream.Open(sim.Path(), p.Baud) },
+		OnWritten: h.log.record, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	id := h.submit(0)
+	deadline := time.Now().Add(time.Minute)
+	for w.Heartbeat().State != queue.StateSetup && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	hb := w.Heartbeat()
+	if hb.State != queue.StateSetup || !strings.Contains(hb.Error, `$22 (homing) is 0 but the profile grbl-servo needs homing: set $22=1`) {
+		t.Fatalf("heartbeat %s %q, want needs-setup naming $22", hb.State, hb.Error)
+	}
+	time.Sleep(time.Second) // a robot that wrongly pulled jobs would have claimed the card by now
+	if c, err := h.sys.Store.GetCard(context.Background(), store.AnyAccount, id); err != nil || c.Status == store.StatusPlotting || c.Status == store.StatusSpoiled {
+		t.Fatalf("card %v while the robot needs setup: %v", c.Status, err)
+	}
+	if len(sim.Strokes()) != 0 || sim.Stats().Pos != (geom.Point{}) {
+		t.Fatal("the robot moved while it needed setup")
+	}
+	for _, set := range []string{"$22=1", "$30=255"} {
+		if err := sim.SetSetting(set); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := worker.Send(context.Background(), h.sys.Queue, "stock-1", worker.CmdCheckSetup); err != nil {
+		t.Fatal(err)
+	}
+	cards := h.waitAll([]string{id}, time.Minute)
+	if spoiled := h.checkWrittenOnce(cards); spoiled != 0 {
+		t.Errorf("%d cards spoiled", spoiled)
+	}
+	if len(sim.Strokes()) == 0 {
+		t.Error("the stock board drew nothing")
 	}
 }

@@ -125,7 +125,7 @@ var (
 		"Jobs in a lane's queue: pending (not yet taken) and in_flight (held by a robot). Shared state: aggregate with max().",
 		[]string{"lane", "kind"}, nil)
 	workersDesc = prometheus.NewDesc("quillpost_workers",
-		"Robots by state (idle, waiting-for-card, plotting, paused, error, offline). Shared state: aggregate with max().",
+		"Robots by state (idle, waiting-for-card, plotting, paused, error, needs-setup, offline). Shared state: aggregate with max().",
 		[]string{"state"}, nil)
 	workerStateDesc = prometheus.NewDesc("quillpost_worker_state",
 		"1 for each robot's current state. Shared state: aggregate with max().",
@@ -140,7 +140,7 @@ var (
 
 // states lists every robot state, so that a state with no robot reports 0 rather than vanishing.
 var states = []queue.WorkerState{queue.StateIdle, queue.StateWaiting, queue.StatePlotting,
-	queue.StatePaused, queue.StateError, queue.StateOffline}
+	queue.StatePaused, queue.StateError, queue.StateSetup, queue.StateOffline}
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- depthDesc

@@ -27,6 +27,11 @@ type Motion struct {
 	// segments a short buffer caps the speed. GRBL 1.1 on an ATmega328 keeps 16 blocks (15
 	// usable, one executing: use 14); Marlin 16; 0 means unlimited look-ahead.
 	PlannerBlocks int
+	// Corner speeds (mm/s) where a pen move planned by the firmware (a Z axis) joins the moves
+	// around it without a dwell between: a pen-up travel enters and leaves at TravelEntry and
+	// TravelExit, a stroke starts at DrawEntry and ends at DrawExit. Zero (a servo, or a dwell):
+	// from rest, to rest.
+	TravelEntry, TravelExit, DrawEntry, DrawExit float64
 }
 
 // Validate reports the first field Estimate cannot use.
@@ -48,6 +53,8 @@ func (m Motion) Validate() error {
 		nonNeg("junction deviation", m.JunctionDeviation),
 		nonNeg("pen-up time", m.PenUpSeconds), nonNeg("pen-down time", m.PenDownSeconds),
 		nonNeg("start time", m.StartSeconds),
+		nonNeg("travel entry speed", m.TravelEntry), nonNeg("travel exit speed", m.TravelExit),
+		nonNeg("draw entry speed", m.DrawEntry), nonNeg("draw exit speed", m.DrawExit),
 		func() error {
 			if m.PlannerBlocks < 0 {
 				return fmt.Errorf("motion planner blocks must be zero or more, not %d", m.PlannerBlocks)
@@ -104,7 +111,7 @@ func EstimateTimes(strokes []geom.Stroke, start geom.Point, m Motion) Times {
 			continue
 		}
 		if d := cur.Dist(s[0]); d > 0 {
-			t.Travel += trapezoid(d, 0, 0, vTravel, m.Accel)
+			t.Travel += trapezoid(d, sq(m.TravelEntry), sq(m.TravelExit), vTravel, m.Accel)
 		}
 		t.Pen += m.PenDownSeconds + m.PenUpSeconds
 		t.Draw += p.stroke(s)
@@ -141,7 +148,7 @@ func (p *planner) stroke(s geom.Stroke) float64 {
 	a, vn2 := p.m.Accel, sq(p.vDraw)
 	// Caps on each block's entry speed²: the pen just went down before the first block, the
 	// junction limit and the nominal speed elsewhere.
-	p.entry = append(p.entry, 0)
+	p.entry = append(p.entry, min(vn2, sq(p.m.DrawEntry)))
 	for k := 1; k < n; k++ {
 		p.entry = append(p.entry, min(vn2, junctionSpeed2(p.units[k-1], p.units[k], a, p.m.JunctionDeviation)))
 	}
@@ -156,8 +163,9 @@ func (p *planner) stroke(s geom.Stroke) float64 {
 			p.entry[k] = v2
 		}
 	}
-	// Backward pass: the stroke ends at rest.
-	exit := 0.0
+	// Backward pass: the stroke ends at rest (or at the corner into a planned pen lift).
+	end := min(vn2, sq(p.m.DrawExit))
+	exit := end
 	for k := n - 1; k >= 0; k-- {
 		p.entry[k] = min(p.entry[k], exit+2*a*p.lens[k])
 		exit = p.entry[k]
@@ -168,7 +176,7 @@ func (p *planner) stroke(s geom.Stroke) float64 {
 	}
 	var t float64
 	for k := range n {
-		exit := 0.0
+		exit := end
 		if k+1 < n {
 			exit = p.entry[k+1]
 		}

@@ -152,3 +152,28 @@ func TestEstimateOptimisedCard(t *testing.T) {
 		}
 	}
 }
+
+// Corner speeds where a planned pen move joins the moves around it: zero keeps the rest-to-rest
+// model; a travel entered and left at speed u cruising at v saves 2u/a − u²/(a·v).
+func TestEstimateCornerSpeeds(t *testing.T) {
+	m := Motion{DrawFeed: 3000, TravelFeed: 6000, Accel: 500, JunctionDeviation: 0.01}
+	strokes := []geom.Stroke{{{X: 100, Y: 0}, {X: 110, Y: 0}}}
+	rest := EstimateTimes(strokes, geom.Point{}, m)
+	m.TravelEntry, m.TravelExit = 5, 5
+	corner := EstimateTimes(strokes, geom.Point{}, m)
+	want := 2*5.0/500 - 25.0/(500*100)
+	if got := rest.Travel - corner.Travel; math.Abs(got-want) > 1e-9 {
+		t.Errorf("travel saves %g s, want %g", got, want)
+	}
+	if corner.Draw != rest.Draw {
+		t.Errorf("draw time changed with travel corners: %g vs %g", corner.Draw, rest.Draw)
+	}
+	m.DrawEntry, m.DrawExit = 5, 5
+	if d := EstimateTimes(strokes, geom.Point{}, m).Draw; !(d < rest.Draw) {
+		t.Errorf("a stroke entered and left at speed takes %g s, not less than %g from rest", d, rest.Draw)
+	}
+	m.DrawExit = -1
+	if m.Validate() == nil {
+		t.Error("a negative corner speed passed validation")
+	}
+}

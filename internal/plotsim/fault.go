@@ -29,9 +29,13 @@ const (
 	FaultAlarm FaultKind = "alarm"
 	// FaultStall stops answering anything, from the line on; bytes are still read and dropped.
 	FaultStall FaultKind = "stall"
+	// FaultHold puts GRBL into a feed hold when the line arrives, as the machine's hold button
+	// does (Code 1: its safety door opens instead). Motion freezes, the planner fills and the oks
+	// stop, while status reports still come (Hold:0, Door:0) until a cycle start (~).
+	FaultHold FaultKind = "hold"
 )
 
-var faultKinds = []FaultKind{FaultError, FaultDrop, FaultCorrupt, FaultLoseOK, FaultDisconnect, FaultAlarm, FaultStall}
+var faultKinds = []FaultKind{FaultError, FaultDrop, FaultCorrupt, FaultLoseOK, FaultDisconnect, FaultAlarm, FaultStall, FaultHold}
 
 // Fault is one injected fault. Line counts the G-code lines the controller receives, from 1: the
 // Marlin line number when the line carries one, otherwise the count of non-empty lines that are
@@ -56,7 +60,7 @@ func (f Fault) String() string {
 		if f.Offset != 0 {
 			s += ":" + strconv.Itoa(f.Offset)
 		}
-	case FaultError, FaultAlarm:
+	case FaultError, FaultAlarm, FaultHold:
 		if f.Code != 0 {
 			s += ":" + strconv.Itoa(f.Code)
 		}
@@ -93,6 +97,11 @@ func ParseFault(s string) (Fault, error) {
 		switch f.Kind {
 		case FaultDrop, FaultCorrupt:
 			f.Offset = v
+		case FaultHold:
+			if v != 1 {
+				return Fault{}, fmt.Errorf("fault %q: hold takes :1 (the safety door) or nothing", s)
+			}
+			f.Code = v
 		case FaultError, FaultAlarm:
 			if v < 1 || v > 255 {
 				return Fault{}, fmt.Errorf("fault %q: code %d is outside 1..255", s, v)

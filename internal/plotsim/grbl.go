@@ -34,7 +34,7 @@ func (s *Sim) grblByte(c byte) {
 		return
 	case '~':
 		if s.alarm == 0 {
-			s.ex.hold = false
+			s.ex.hold, s.door = false, false
 		}
 		return
 	case 0x18:
@@ -102,6 +102,8 @@ func (s *Sim) grblLine(line string, seq int64, faults []Fault, ovf bool) {
 			s.noOK = true
 		case FaultDisconnect:
 			s.dropAt = true
+		case FaultHold:
+			s.holdNow(f.Code == 1)
 		}
 	}
 	st := stripLine(line)
@@ -148,6 +150,7 @@ func (s *Sim) grblFeed() bool {
 	progress := false
 	for len(s.pending) > 0 && len(s.ex.planner) < s.cfg.Planner-1 {
 		s.ex.planner = append(s.ex.planner, s.pending[0])
+		s.clock.add(s.pending[0])
 		s.pending = s.pending[1:]
 		progress = true
 	}
@@ -213,6 +216,14 @@ func (s *Sim) spindleStop() {
 	s.in.m.spindle = 5
 }
 
+// holdNow is a feed hold from the machine's side: its hold button, or its safety door opening.
+func (s *Sim) holdNow(door bool) {
+	if s.alarm == 0 && !s.sleeping && !s.homing {
+		s.ex.hold, s.door = true, door
+		s.log.Info("feed hold (fault)", "door", door)
+	}
+}
+
 // grblAlarm raises a critical alarm: motion is killed, and nothing but a soft reset is heard.
 func (s *Sim) grblAlarm(code int) {
 	s.ex.interrupt()
@@ -237,7 +248,7 @@ func (s *Sim) grblReset() {
 	s.spindleStop()
 	s.rx, s.lineBuf, s.lineOvf = s.rx[:0], s.lineBuf[:0], false
 	s.pending, s.okDue, s.waitSeq, s.noOK, s.homing = nil, false, false, false, false
-	s.ex.hold, s.check, s.sleeping, s.critical = false, false, false, false
+	s.ex.hold, s.door, s.check, s.sleeping, s.critical = false, false, false, false, false
 	wcs := s.in.m.wcs
 	s.in.m = defaultModal()
 	s.in.m.wcs = wcs
@@ -266,17 +277,28 @@ func (s *Sim) statusReport() string {
 // settings is what $$ prints, in order.
 func (s *Sim) settings() [][2]string {
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) }
-	soft := "1"
-	if !s.in.softLim {
-		soft = "0"
+	b := func(v bool) string {
+		if v {
+			return "1"
+		}
+		return "0"
+	}
+	// Homing goes to the corner nearest machine zero; a bit of $23 is set where that is the
+	// axis's low end, so the travel is 0..$13x rather than GRBL's usual -$13x..0.
+	dirs := 0
+	if s.in.area.Min.X >= 0 {
+		dirs |= 1
+	}
+	if s.in.area.Min.Y >= 0 {
+		dirs |= 2
 	}
 	return [][2]string{
 		{"0", "10"}, {"1", "25"}, {"2", "0"}, {"3", "0"}, {"4", "0"}, {"5", "0"}, {"6", "0"},
-		{"10", "1"}, {"11", "0.010"}, {"12", "0.002"}, {"13", "0"}, {"20", soft}, {"21", "0"},
-		{"22", "1"}, {"23", "0"}, {"24", "25.000"}, {"25", "500.000"}, {"26", "250"}, {"27", "1.000"},
-		{"30", "1000"}, {"31", "0"}, {"32", "0"},
+		{"10", "1"}, {"11", f(s.gs.junction)}, {"12", "0.002"}, {"13", b(s.gs.inch)}, {"20", b(s.in.softLim)}, {"21", "0"},
+		{"22", b(s.homingOn)}, {"23", strconv.Itoa(dirs)}, {"24", "25.000"}, {"25", "500.000"}, {"26", "250"}, {"27", "1.000"},
+		{"30", f(s.gs.spindleMax)}, {"31", f(s.gs.spindleMin)}, {"32", b(s.gs.laser)},
 		{"100", "80.000"}, {"101", "80.000"}, {"102", "80.000"},
-		{"110", f(s.in.maxRate)}, {"111", f(s.in.maxRate)}, {"112", f(s.in.maxRate)},
+		{"110", f(s.in.maxRate)}, {"111", f(s.in.maxRate)}, {"112", f(zRate(s.in))},
 		{"120", f(s.in.accel)}, {"121", f(s.in.accel)}, {"122", f(s.in.accel)},
 		{"130", f(s.in.area.W())}, {"131", f(s.in.area.H())}, {"132", f(s.in.zmax - s.in.zmin)},
 	}
@@ -338,6 +360,12 @@ func (s *Sim) grblSystem(cmd string) {
 		s.emit("[VER:"+s.cfg.Version+".20190825:quillpost plotsim]", fmt.Sprintf("[OPT:V,%d,%d]", s.cfg.Planner-1, s.cfg.RXBuffer))
 	case cmd == "$N":
 		s.emit("$N0=", "$N1=")
+	case cmd == "$H" && !s.homingOn:
+		s.answerErr(5)
+		return
+	case cmd == "$H" && s.cfg.NoSwitches:
+		s.grblAlarm(8)
+		return
 	case cmd == "$H":
 		h := s.in.home()
 		s.pending = []block{s.in.move(h, s.in.maxRate, true)}
@@ -380,6 +408,18 @@ func (s *Sim) setSetting(cmd string) bool {
 	switch n {
 	case 20:
 		s.in.softLim = val != 0
+	case 22:
+		s.homingOn = val != 0
+	case 11:
+		s.gs.junction = val
+	case 13:
+		s.gs.inch = val != 0
+	case 30:
+		s.gs.spindleMax = val
+	case 31:
+		s.gs.spindleMin = val
+	case 32:
+		s.gs.laser = val != 0
 	case 110, 111:
 		if val > 0 {
 			s.in.maxRate = val
@@ -426,4 +466,11 @@ func (s *Sim) jog(words string) {
 		s.okDue = true
 		s.grblFeed()
 	}
+}
+
+func zRate(in interp) float64 {
+	if in.zRate > 0 {
+		return in.zRate
+	}
+	return in.maxRate
 }

@@ -169,3 +169,32 @@ func TestGRBLRecordsPenDownPaths(t *testing.T) {
 		t.Errorf("ended at %v, want (40,40) after the relative move", st.Pos)
 	}
 }
+
+// Like stock GRBL 1.1: homing off refuses $H with error:5, a move into positive machine space
+// raises ALARM:2 with soft limits on, and without switches $H ends in ALARM:8.
+func TestGRBLStockSettings(t *testing.T) {
+	t.Parallel()
+	sim := startSim(t, plotsim.StockGRBL(plotsim.Config{}, 300, 210))
+	c := dial(t, sim)
+	c.reset()
+	settings := c.roundTrip("$$")
+	for _, want := range []string{"$22=0", "$20=1", "$23=0", "$30=1000.000", "$130=300.000", "$131=210.000"} {
+		if !slices.Contains(settings, want) {
+			t.Errorf("$$ lacks %q: %q", want, settings)
+		}
+	}
+	if got := last(c.roundTrip("$H")); got != "error:5" {
+		t.Errorf("$H with homing off answered %q, want error:5", got)
+	}
+	c.send("G0 X33.59 Y72.208\n")
+	if got := c.expectPrefix("ALARM"); got != "ALARM:2" {
+		t.Errorf("a move into positive machine space answered %q, want ALARM:2", got)
+	}
+	sw := startSim(t, plotsim.Config{NoSwitches: true})
+	d := dial(t, sw)
+	d.reset()
+	d.send("$H\n")
+	if got := d.expectPrefix("ALARM"); got != "ALARM:8" {
+		t.Errorf("$H without switches answered %q, want ALARM:8", got)
+	}
+}

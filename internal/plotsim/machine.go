@@ -36,6 +36,7 @@ type block struct {
 	feed     float64 // mm/min, reported in FS:
 	lift     bool    // the line that made this move lifts the pen: it draws nothing
 	pen      bool    // blockPen: the state it sets
+	sync     bool    // blockPen: set by a spindle command, which waits for the moves before it (GRBL spindle_sync)
 }
 
 // modal is the G-code parser state.
@@ -78,19 +79,21 @@ type outcome struct {
 
 // interp turns lines of G-code into planner blocks for one dialect.
 type interp struct {
-	marlin  bool // the Marlin (or Klipper) dialect
-	klipper bool
-	m       modal
-	pos     vec3 // where the planned moves end, machine mm
-	pen     bool // pen state once the planned lines are done
-	penFunc PenFunc
-	area    geom.Rect
-	zmin    float64
-	zmax    float64
-	maxRate float64 // mm/min
-	accel   float64 // mm/s²
-	arcTol  float64
-	softLim bool
+	marlin    bool // the Marlin (or Klipper) dialect
+	klipper   bool
+	m         modal
+	pos       vec3 // where the planned moves end, machine mm
+	pen       bool // pen state once the planned lines are done
+	penFunc   PenFunc
+	area      geom.Rect
+	zmin      float64
+	zmax      float64
+	maxRate   float64 // mm/min
+	zRate     float64 // Z's own maximum rate, mm/min (GRBL $112); 0: maxRate
+	dwellStep float64 // the step dwells are rounded up to, s (GRBL: 0.05); 0: exact
+	accel     float64 // mm/s²
+	arcTol    float64
+	softLim   bool
 }
 
 var grblLetters = "GMXYZFSPIJKRNTL"
@@ -255,6 +258,10 @@ func (in *interp) interpret(line string) (outcome, *lineErr) {
 		if !ok || secs < 0 {
 			return out, fail(28, "G4 needs a P value")
 		}
+		if in.dwellStep > 0 {
+			// GRBL 1.1 dwells in 50 ms steps, rounding up: G4 P0.189 runs 0.200 s.
+			secs = math.Ceil(secs/in.dwellStep-1e-9) * in.dwellStep
+		}
 		out.blocks = append(out.blocks, block{kind: blockDwell, from: in.pos, to: in.pos, dur: secs})
 		out.sync = in.marlin
 	}
@@ -400,7 +407,8 @@ func (in *interp) interpret(line string) (outcome, *lineErr) {
 		if in.marlin && b.Has('M', 280) {
 			out.penNow = &after
 		} else {
-			out.blocks = append(out.blocks, block{kind: blockPen, from: in.pos, to: in.pos, pen: after})
+			spindle := b.Has('M', 3) || b.Has('M', 4) || b.Has('M', 5)
+			out.blocks = append(out.blocks, block{kind: blockPen, from: in.pos, to: in.pos, pen: after, sync: spindle})
 		}
 	}
 	if in.marlin && (b.Has('M', 3) || b.Has('M', 4) || b.Has('M', 5)) {
@@ -425,7 +433,7 @@ func (in *interp) marlinM(m float64, b gcode.Block, vals map[byte]float64, out *
 	case m == 115:
 		out.reply = append(out.reply,
 			"FIRMWARE_NAME:Marlin 2.1.2.1 (quillpost plotsim) SOURCE_CODE_URL:github.com/MarlinFirmware/Marlin PROTOCOL_VERSION:1.0 MACHINE_TYPE:plotsim EXTRUDER_COUNT:0",
-			"Cap:SERIAL_XON_XOFF:0", "Cap:EMERGENCY_PARSER:1", "Cap:HOST_ACTION_COMMANDS:0")
+			"Cap:SERIAL_XON_XOFF:0", "Cap:EMERGENCY_PARSER:1", "Cap:HOST_ACTION_COMMANDS:0", "Cap:ARCS:1")
 		return nil, true
 	case m == 105:
 		out.okSuffix = " T:0.00 /0.00 B:0.00 /0.00 @:0 B@:0"
@@ -492,6 +500,12 @@ func (in *interp) limit(p vec3, out *outcome) *lineErr {
 // move plans a straight move from the parser position to t and advances it.
 func (in *interp) move(t vec3, feed float64, lift bool) block {
 	feed = math.Min(feed, in.maxRate)
+	// Each axis has its maximum rate (GRBL $110-$112): a move is slowed until none exceeds its own.
+	if l := in.pos.dist(t); l > 0 && in.zRate > 0 {
+		if dz := math.Abs(t[2] - in.pos[2]); dz > 0 {
+			feed = math.Min(feed, in.zRate*l/dz)
+		}
+	}
 	b := block{kind: blockMove, from: in.pos, to: t, feed: feed, lift: lift}
 	b.dur = moveTime(in.pos.dist(t), feed/60, in.accel)
 	in.pos = t

@@ -2,6 +2,7 @@ package plotsim
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -225,6 +226,7 @@ func (s *Sim) marlinWork(now time.Time) bool {
 		}
 		for len(s.pending) > 0 && len(s.ex.planner) < s.cfg.Planner-1 {
 			s.ex.planner = append(s.ex.planner, s.pending[0])
+			s.clock.add(s.pending[0])
 			s.pending = s.pending[1:]
 			progress = true
 		}
@@ -290,6 +292,10 @@ func (s *Sim) startCommand(now time.Time) {
 	if cmd.text == "M999" || cmd.text == "M410" || cmd.text == "M108" {
 		return
 	}
+	if r := s.settingsReport(cmd.text); r != nil {
+		s.emit(r...)
+		return
+	}
 	out, err := s.in.interpret(cmd.text)
 	switch {
 	case err != nil:
@@ -348,3 +354,28 @@ func containsWord(line, w string) bool {
 }
 
 func gcodeM5() gcode.Block { return gcode.Block{Words: []gcode.Word{{Letter: 'M', Value: 5}}} }
+
+// settingsReport answers the settings queries a sender's handshake makes: Marlin's M503 and
+// Klipper's SET_VELOCITY_LIMIT without parameters. nil: not such a query.
+func (s *Sim) settingsReport(text string) []string {
+	f := strings.Fields(text)
+	if len(f) != 1 {
+		return nil
+	}
+	rate, accel, jd := s.in.maxRate/60, s.in.accel, s.gs.junction
+	switch {
+	case s.klipper() && f[0] == "SET_VELOCITY_LIMIT":
+		scv := math.Sqrt(jd * accel / (math.Sqrt2 - 1))
+		return []string{fmt.Sprintf("// max_velocity: %.6f", rate), fmt.Sprintf("// max_accel: %.6f", accel),
+			"// minimum_cruise_ratio: 0.500000", fmt.Sprintf("// square_corner_velocity: %.6f", scv)}
+	case !s.klipper() && f[0] == "M503":
+		return []string{
+			"echo:; Linear Units:", "echo:  G21 ; (mm)",
+			"echo:; Max feedrates (units/s):", fmt.Sprintf("echo:  M203 X%.2f Y%.2f Z%.2f", rate, rate, rate),
+			"echo:; Max Acceleration (units/s2):", fmt.Sprintf("echo:  M201 X%.2f Y%.2f Z%.2f", accel, accel, accel),
+			"echo:; Acceleration (units/s2) (P<print-accel> R<retract-accel> T<travel-accel>):", fmt.Sprintf("echo:  M204 P%.2f R%.2f T%.2f", accel, accel, accel),
+			"echo:; Advanced (B<min_segment_time_us> S<min_feedrate> T<min_travel_feedrate> J<junc_dev>):", fmt.Sprintf("echo:  M205 B20000.00 S0.00 T0.00 J%.3f", jd),
+		}
+	}
+	return nil
+}

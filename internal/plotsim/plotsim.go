@@ -59,7 +59,19 @@ type Config struct {
 	Area       geom.Rect // XY travel in machine mm (default 0,0 to 300,220)
 	ZMin, ZMax float64   // Z travel in machine mm (default -10 to 10 when both are 0)
 	MaxRate    float64   // G0 and feed ceiling, mm/min (default 6000)
+	ZMaxRate   float64   // Z's own ceiling, mm/min (GRBL $112; default MaxRate)
 	Accel      float64   // mm/s² (default 1000)
+
+	// The controller's own settings, as $$ reports them (GRBL, FluidNC). The zero value is a
+	// GRBL that homes ($22=1) and has soft limits on; StockGRBL sets up a board as it ships.
+	HomingOff  bool    // $22=0: $H is refused with error:5
+	NoSwitches bool    // homing is on but no switch is wired: $H ends in ALARM:8
+	SoftOff    bool    // $20=0: targets outside the travel are not checked
+	Junction   float64 // $11, mm (default 0.01)
+	SpindleMax float64 // $30 (default 1000, GRBL's default)
+	SpindleMin float64 // $31
+	LaserMode  bool    // $32
+	ReportInch bool    // $13
 
 	// Pen tells when the pen is down. nil takes the dialect's convention: GRBL SpindlePen,
 	// Marlin ServoPen(50, 90). CommandPen builds one from a firmware profile's commands.
@@ -116,6 +128,9 @@ func (c *Config) setDefaults() error {
 	if c.ZMin == 0 && c.ZMax == 0 {
 		c.ZMin, c.ZMax = -10, 10
 	}
+	if c.ZMaxRate < 0 {
+		return fmt.Errorf("z max rate %g: want positive, or 0 for the XY rate", c.ZMaxRate)
+	}
 	if c.ZMin > c.ZMax {
 		return fmt.Errorf("the Z travel %g to %g is upside down", c.ZMin, c.ZMax)
 	}
@@ -138,6 +153,15 @@ func (c *Config) setDefaults() error {
 	if c.BusyInterval == 0 {
 		c.BusyInterval = 2 * time.Second
 	}
+	if c.Junction == 0 {
+		c.Junction = 0.01
+	}
+	if c.SpindleMax == 0 {
+		c.SpindleMax = 1000
+	}
+	if c.Junction < 0 || c.SpindleMin < 0 || c.SpindleMax <= c.SpindleMin {
+		return fmt.Errorf("junction deviation %g, spindle range %g to %g: want positive, ascending values", c.Junction, c.SpindleMin, c.SpindleMax)
+	}
 	if c.Version == "" {
 		c.Version = "1.1h"
 	}
@@ -145,6 +169,13 @@ func (c *Config) setDefaults() error {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	return nil
+}
+
+// grblSettings are the $ settings a sender may change ($11, $13, $30-$32); Config holds their
+// values at power-on.
+type grblSettings struct {
+	junction, spindleMax, spindleMin float64
+	laser, inch                      bool
 }
 
 // Stats are the simulator's counters.
@@ -163,6 +194,9 @@ type Stats struct {
 	PenDown           bool
 	Stalled           bool
 	Disconnected      bool
+	// MachineSeconds is the firmware's own clock: how long the moves, pen moves and dwells
+	// planned so far take as the firmware's planner runs them (see clock), whatever Speed is.
+	MachineSeconds float64
 }
 
 // Sim is a running virtual plotter. Its methods are safe for concurrent use.
@@ -216,6 +250,10 @@ type device struct {
 	homing   bool
 	check    bool
 	sleeping bool
+	homingOn bool // $22
+	clock    clock
+	gs       grblSettings
+	door     bool // the feed hold came from the safety door: reported as Door:0
 
 	// Marlin
 	queue      []marlinCmd
@@ -269,12 +307,18 @@ func newSim(cfg Config) (*Sim, error) {
 	}
 	s.device.in = interp{
 		marlin: cfg.Dialect == DialectMarlin || cfg.Dialect == DialectKlipper, klipper: cfg.Dialect == DialectKlipper, m: defaultModal(), penFunc: cfg.Pen, area: cfg.Area,
-		zmin: cfg.ZMin, zmax: cfg.ZMax, maxRate: cfg.MaxRate, accel: cfg.Accel, arcTol: 0.002, softLim: true,
+		zmin: cfg.ZMin, zmax: cfg.ZMax, maxRate: cfg.MaxRate, zRate: cfg.ZMaxRate, accel: cfg.Accel, arcTol: 0.002, softLim: !cfg.SoftOff,
 	}
 	if cfg.Baud > 0 {
 		s.byteTime = time.Second * 10 / time.Duration(cfg.Baud)
 	}
 	s.fired = make([]bool, len(cfg.Faults))
+	s.homingOn = !cfg.HomingOff
+	if cfg.Dialect == DialectGRBL {
+		s.in.dwellStep = 0.05
+	}
+	s.clock = clock{window: cfg.Planner - 1, accel: cfg.Accel, junction: cfg.Junction}
+	s.gs = grblSettings{junction: cfg.Junction, spindleMax: cfg.SpindleMax, spindleMin: cfg.SpindleMin, laser: cfg.LaserMode, inch: cfg.ReportInch}
 	s.badSeq = map[int64]bool{}
 	s.lastT = time.Now()
 	switch {
@@ -313,6 +357,25 @@ func (s *Sim) Strokes() []geom.Stroke {
 	return s.ex.recording()
 }
 
+// Hold presses the machine's feed-hold button (door: its safety door opens instead), as an
+// operator or a door switch would between or during jobs. A cycle start (~) or a reset ends it.
+func (s *Sim) Hold(door bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.holdNow(door)
+}
+
+// SetSetting changes a GRBL setting as someone at the machine would, on its own console
+// ("$22=1"), while a sender holds the serial port.
+func (s *Sim) SetSetting(cmd string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.setSetting(cmd) {
+		return fmt.Errorf("plotsim: %q is not a setting it knows", cmd)
+	}
+	return nil
+}
+
 // PenDown reports whether the pen is on the paper now.
 func (s *Sim) PenDown() bool {
 	s.mu.Lock()
@@ -331,6 +394,7 @@ func (s *Sim) Stats() Stats {
 	st.Pos, st.Z = geom.Point{X: p[0], Y: p[1]}, p[2]
 	st.PenDown = s.ex.pen
 	st.Stalled, st.Disconnected = s.stalled, s.dead
+	st.MachineSeconds = s.clock.elapsed()
 	return st
 }
 
@@ -727,6 +791,8 @@ func (s *Sim) stateName() string {
 		return "Sleep"
 	case s.homing:
 		return "Home"
+	case s.ex.hold && s.door:
+		return "Door:0"
 	case s.ex.hold:
 		return "Hold:0"
 	case s.check:

@@ -38,7 +38,15 @@ type fileProfile struct {
 	Precision         int      `toml:"precision"`
 	Start             []string `toml:"start"`
 	End               []string `toml:"end"`
-	Protocol          struct {
+	Homing            string   `toml:"homing"`
+	Controller        struct {
+		WorkOffsetX float64 `toml:"work_offset_x"`
+		WorkOffsetY float64 `toml:"work_offset_y"`
+		SpindleMin  float64 `toml:"spindle_min"`
+		SpindleMax  float64 `toml:"spindle_max"`
+		LaserMode   bool    `toml:"laser_mode"`
+	} `toml:"controller"`
+	Protocol struct {
 		Kind       string `toml:"kind"`
 		RXBuffer   int    `toml:"rx_buffer"`
 		QueueDepth int    `toml:"queue_depth"`
@@ -162,6 +170,21 @@ func Parse(name string, data []byte) (*Profile, error) {
 			return nil, fmt.Errorf("%s: pen.rest.commands: must hold 1 to %d lines, got 0", file, maxPenLines)
 		}
 	}
+	p.Homing = f.Homing
+	if !md.IsDefined("homing") {
+		p.Homing = HomingNone
+		if homes(p.Start) {
+			p.Homing = HomingRequired
+		}
+	}
+	c := f.Controller
+	p.Controller = Controller{SpindleMin: c.SpindleMin, SpindleMax: c.SpindleMax, LaserMode: c.LaserMode,
+		WorkOffset: geom.Point{X: c.WorkOffsetX, Y: c.WorkOffsetY}}
+	hasX, hasY := md.IsDefined("controller", "work_offset_x"), md.IsDefined("controller", "work_offset_y")
+	if hasX != hasY {
+		return nil, fmt.Errorf("%s: controller.work_offset_%s: missing (work_offset_x and work_offset_y go together)", file, map[bool]string{true: "y", false: "x"}[hasX])
+	}
+	p.Controller.HasWorkOffset = hasX
 	if md.IsDefined("min_gap") {
 		p.MinGap = f.MinGap
 	}

@@ -71,6 +71,37 @@ type Profile struct {
 	Precision int     // decimals of every emitted coordinate
 
 	Start, End []string // G-code lines sent before the first and after the last stroke
+
+	// Homing is HomingRequired (start homes, the controller must have homing enabled),
+	// HomingOptional (start does not home; the robot is homed at setup when the controller has
+	// homing enabled, otherwise an operator sets the origin) or HomingNone (an operator sets the
+	// origin at setup: "set origin here").
+	Homing     string
+	Controller Controller
+}
+
+// Homing modes.
+const (
+	HomingRequired = "required"
+	HomingOptional = "optional"
+	HomingNone     = "none"
+)
+
+// Controller is what the controller's own settings must say for the profile's programs to run as
+// planned. The firmware handshake reads the settings and refuses jobs while they disagree with
+// these values or with the profile's feeds, acceleration, junction deviation and work area.
+type Controller struct {
+	// WorkOffset is the machine position of work zero (G54), for GRBL and FluidNC machines whose
+	// homing leaves the work area at negative machine coordinates: the handshake sets G54 to it
+	// (G10 L2 P1), so the profile's work area and card stay in positive work coordinates.
+	WorkOffset    geom.Point
+	HasWorkOffset bool
+	// SpindleMin and SpindleMax are GRBL's $31 and $30: the S range a servo's angle is mapped
+	// from. Zero SpindleMax: not checked.
+	SpindleMin, SpindleMax float64
+	// LaserMode is GRBL's $32. It must be off for a pen on the spindle output, or M3/M5 would not
+	// wait for the moves before them.
+	LaserMode bool
 }
 
 // Protocol says how a sender streams lines to the controller.
@@ -188,6 +219,85 @@ func (p *Profile) PenDwellSeconds() (up, down float64) {
 		return p.PenUp.SettleSeconds, p.PenDown.SettleSeconds
 	}
 	return p.PenLiftSeconds()
+}
+
+// DwellQuantum is the step in which the firmware runs a G4 dwell: GRBL 1.1 counts dwells in
+// 50 ms steps, rounding up (G4 P0.189 runs 0.200 s); the others run them to the millisecond.
+func (p *Profile) DwellQuantum() float64 {
+	if p.Dialect == DialectGRBL {
+		return 0.05
+	}
+	return 0.001
+}
+
+// FirmwareDwell is how long the firmware dwells for a dwell of secs in a program: rounded up to
+// the millisecond by the emitter, then to the firmware's own step.
+func (p *Profile) FirmwareDwell(secs float64) float64 {
+	if secs <= 0 {
+		return 0
+	}
+	ms := math.Ceil(secs*1000 - 1e-9)
+	q := math.Round(p.DwellQuantum() * 1000)
+	return math.Ceil(ms/q-1e-9) * q / 1000
+}
+
+// PenCycleSeconds returns how long the firmware spends raising and lowering the pen, as it runs
+// the program's pen commands: a servo's dwell (PenDwellSeconds) rounded as the firmware rounds
+// it; for a Z axis the planned Z move (from rest to rest at accel, cruising at the pen speed)
+// plus the settle dwell. This, not PenLiftSeconds, is what a plot-time estimate must add per lift.
+func (p *Profile) PenCycleSeconds() (up, down float64) {
+	upDwell, downDwell := p.PenDwellSeconds()
+	up, down = p.FirmwareDwell(upDwell), p.FirmwareDwell(downDwell)
+	if p.Actuator != ActuatorZ {
+		return up, down
+	}
+	// A Z pen is a planned move at right angles to the moves before and after it. Without a
+	// dwell in between, the planner does not stop there but takes the corner (PenCorners).
+	l := math.Abs(p.PenUp.Position - p.PenDown.Position)
+	travelIn, travelOut, drawIn, drawOut := p.PenCorners()
+	down += zMoveTime(l, travelOut, drawIn, p.PenDown.Speed, p.Accel)
+	up += zMoveTime(l, drawOut, travelIn, p.PenUp.Speed, p.Accel)
+	return up, down
+}
+
+// PenCorners returns the speeds (mm/s) at which a Z pen's planned moves join the moves around
+// them, at GRBL's junction-deviation corner speed for a right angle (v² = a·δ·sin45°/(1−sin45°)),
+// capped by both moves' speeds; zero where a dwell stops the machine, and for servo pens (the
+// spindle or M400 waits for the moves before it). travelIn: a pen-up travel starts (after the
+// lift); travelOut: it ends (into the drop); drawIn: a stroke starts; drawOut: it ends.
+func (p *Profile) PenCorners() (travelIn, travelOut, drawIn, drawOut float64) {
+	if p.Actuator != ActuatorZ {
+		return 0, 0, 0, 0
+	}
+	upDwell, downDwell := p.PenDwellSeconds()
+	a, vDraw, vTravel := p.Accel, p.DrawFeed/60, p.TravelFeed/60
+	corner := func(v1, v2 float64) float64 {
+		return math.Min(math.Sqrt(a*p.JunctionDeviation*math.Sqrt2/2/(1-math.Sqrt2/2)), math.Min(v1, v2))
+	}
+	travelOut = corner(vTravel, p.PenDown.Speed)
+	drawOut = corner(vDraw, p.PenUp.Speed)
+	if downDwell <= 0 {
+		drawIn = corner(p.PenDown.Speed, vDraw)
+	}
+	if upDwell <= 0 {
+		travelIn = corner(p.PenUp.Speed, vTravel)
+	}
+	return travelIn, travelOut, drawIn, drawOut
+}
+
+// zMoveTime is the time of a move of length l entering at v0, leaving at v1, cruising at most at
+// v, with acceleration a.
+func zMoveTime(l, v0, v1, v, a float64) float64 {
+	if l <= 0 || v <= 0 {
+		return 0
+	}
+	v0, v1 = math.Min(v0, v), math.Min(v1, v)
+	da, dd := (v*v-v0*v0)/(2*a), (v*v-v1*v1)/(2*a)
+	if da+dd <= l {
+		return (v-v0)/a + (v-v1)/a + (l-da-dd)/v
+	}
+	peak := math.Max(math.Sqrt((2*a*l+v0*v0+v1*v1)/2), math.Max(v0, v1))
+	return (peak-v0)/a + (peak-v1)/a
 }
 
 // RapidUsesFeed reports whether G0 moves at the modal feed rate (Marlin, Klipper) rather than at

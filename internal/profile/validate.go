@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Limits outside which a value is a typo rather than a machine.
@@ -115,7 +116,65 @@ func (p *Profile) validate(file string) error {
 	if grid := math.Pow(10, -float64(p.Precision)); grid > p.Tolerance/4 {
 		return f.err("precision", "%d decimals round by up to %g mm, too coarse for tolerance %g", p.Precision, grid/2, p.Tolerance)
 	}
-	return p.validatePen(f)
+	if err := p.validatePen(f); err != nil {
+		return err
+	}
+	return p.validateController(f)
+}
+
+// homes says whether a sequence runs a homing cycle.
+func homes(seq []string) bool {
+	for _, l := range seq {
+		if w := strings.Fields(strings.ToUpper(l)); len(w) > 0 && (w[0] == "$H" || w[0] == "G28") {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Profile) validateController(f fieldError) error {
+	switch p.Homing {
+	case HomingRequired:
+		if !homes(p.Start) {
+			return f.err("homing", "required, but start has no homing line ($H or G28); add one or set homing = \"none\"")
+		}
+	case HomingOptional, HomingNone:
+		if homes(p.Start) {
+			return f.err("homing", "%s, but start homes; remove the homing line from start or set homing = \"required\"", p.Homing)
+		}
+	default:
+		return f.err("homing", "must be required, optional or none, got %q", p.Homing)
+	}
+	c := p.Controller
+	grbl := p.Dialect == DialectGRBL || p.Dialect == DialectFluidNC
+	if c.HasWorkOffset {
+		if !grbl {
+			return f.err("controller.work_offset_x", "only GRBL and FluidNC machines set work offsets (G54); %s is %s", p.Name, p.Dialect)
+		}
+		if err := f.within("controller.work_offset_x", c.WorkOffset.X, -maxArea, maxArea); err != nil {
+			return err
+		}
+		if err := f.within("controller.work_offset_y", c.WorkOffset.Y, -maxArea, maxArea); err != nil {
+			return err
+		}
+	}
+	if c.SpindleMax != 0 || c.SpindleMin != 0 || c.LaserMode {
+		if !grbl {
+			return f.err("controller.spindle_max", "spindle settings are GRBL's and FluidNC's; %s is %s", p.Name, p.Dialect)
+		}
+	}
+	if err := f.within("controller.spindle_min", c.SpindleMin, 0, 100000); err != nil {
+		return err
+	}
+	if c.SpindleMax != 0 || c.SpindleMin != 0 {
+		if err := f.within("controller.spindle_max", c.SpindleMax, c.SpindleMin+1, 100000); err != nil {
+			return err
+		}
+	}
+	if c.LaserMode && p.Actuator == ActuatorServo {
+		return f.err("controller.laser_mode", "must be false for a pen on the spindle output: in laser mode M3/M5 do not wait for the moves before them")
+	}
+	return nil
 }
 
 func (p *Profile) validateProtocol(f fieldError) error {

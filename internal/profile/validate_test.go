@@ -39,7 +39,7 @@ func TestValidationErrors(t *testing.T) {
 		{"grbl-servo", "[pen.down]\n", "[pen.down]\nangle = 3\n", "grbl-servo.toml: pen.down.angle: unknown field"},
 		{"grbl-servo", "accel = 500 ", "", "grbl-servo.toml: accel: missing"},
 		{"grbl-servo", "flip_y = true", "", "grbl-servo.toml: card.flip_y: missing"},
-		{"grbl-servo", "max_x = 300.0", "max_x = 300.0\nmax_x = 301.0", "grbl-servo.toml: line 38: work_area.max_x: Key 'work_area.max_x' has already been defined."},
+		{"grbl-servo", "max_x = 300.0", "max_x = 300.0\nmax_x = 301.0", "grbl-servo.toml: line 46: work_area.max_x: Key 'work_area.max_x' has already been defined."},
 		{"grbl-servo", `kind = "char-count"`, `kind = "line-checksum"`, `grbl-servo.toml: protocol.kind: grbl speaks [char-count send-wait], got "line-checksum"`},
 		{"grbl-servo", "rx_buffer = 128 ", "rx_buffer = 16 ", "grbl-servo.toml: protocol.rx_buffer: char-count needs the controller's serial receive buffer in bytes (GRBL: 128), between 96 and 65536, got 16"},
 		{"grbl-servo", "rx_buffer = 128 ", "rx_buffer = 128\nqueue_depth = 4", "grbl-servo.toml: protocol.queue_depth: only line-checksum uses it, got 4 with char-count"},
@@ -96,6 +96,15 @@ func TestValidationErrors(t *testing.T) {
 		{"klipper", `actuator = "z"`, `actuator = "servo"`, `klipper.toml: pen.actuator: klipper profiles lift the pen on Z: Klipper's SET_SERVO is not plain G-code`},
 		{"klipper", `commands = ["G1 Z0 F1200"]`, `commands = ["SET_SERVO SERVO=pen ANGLE=40"]`, `klipper.toml: pen.down.commands: line 1 "SET_SERVO SERVO=pen ANGLE=40": character '_' is not allowed`},
 		{"fluidnc", `title = "FluidNC A3 belt plotter, pen servo as an RC-servo Z axis"`, `title = ""`, "fluidnc.toml: title: must be 1 to 100 characters, got 0"},
+		{"grbl-servo", `homing = "required"`, `homing = "sometimes"`, `grbl-servo.toml: homing: must be required, optional or none, got "sometimes"`},
+		{"grbl-servo", `homing = "required"`, `homing = "none"`, `grbl-servo.toml: homing: none, but start homes; remove the homing line from start or set homing = "required"`},
+		{"grbl-servo", `start = ["$H", "G21", "G90", "G94", "G17"]`, `start = ["G21", "G90"]`, `grbl-servo.toml: homing: required, but start has no homing line ($H or G28); add one or set homing = "none"`},
+		{"grbl-servo", `spindle_max = 255 `, `spindle_max = -1 `, `grbl-servo.toml: controller.spindle_max: must be between 1 and 100000, got -1`},
+		{"grbl-servo", `laser_mode = false`, `laser_mode = true`, `grbl-servo.toml: controller.laser_mode: must be false for a pen on the spindle output`},
+		{"grbl-servo", `spindle_min = 0 `, `spindle_min = 0 ` + "\nwork_offset_x = -300.0", `grbl-servo.toml: controller.work_offset_y: missing (work_offset_x and work_offset_y go together)`},
+		{"grbl-servo", `spindle_min = 0 `, `spindle_min = 0 ` + "\nwork_offset_x = -300.0\nwork_offset_y = 1e6", `grbl-servo.toml: controller.work_offset_y: must be between -10000 and 10000, got 1e+06`},
+		{"grbl-servo", `spindle_min = 0 `, `spindle_min = 0 ` + "\nwork_ofset_x = 1", `grbl-servo.toml: controller.work_ofset_x: unknown field`},
+		{"marlin-servo", `[protocol]`, "[controller]\nwork_offset_x = 0.0\nwork_offset_y = 0.0\n[protocol]", `marlin-servo.toml: controller.work_offset_x: only GRBL and FluidNC machines set work offsets (G54); marlin-servo is marlin`},
 	}
 	for _, c := range cases {
 		text := embeddedText(t, c.profile)

@@ -29,15 +29,18 @@ func Start(p *profile.Profile) geom.Point { return p.ToCard(geom.Point{}) }
 
 // Motion is the profile's motion model for plan.Estimate.
 func Motion(p *profile.Profile) plan.Motion {
-	up, down := p.PenLiftSeconds()
+	// The firmware's own pen times: GRBL rounds each dwell up to 50 ms, a Z pen is a planned move.
+	up, down := p.PenCycleSeconds()
 	blocks := 16
 	if p.Dialect == profile.DialectGRBL {
 		blocks = 14 // GRBL 1.1 on an ATmega328: 16 blocks, one executing, one kept empty
 	}
+	travelIn, travelOut, drawIn, drawOut := p.PenCorners()
 	return plan.Motion{
 		DrawFeed: p.DrawFeed, TravelFeed: p.TravelFeed, Accel: p.Accel,
 		JunctionDeviation: p.JunctionDeviation, PenUpSeconds: up, PenDownSeconds: down,
 		StartSeconds: p.FirstLiftSeconds(), PlannerBlocks: blocks,
+		TravelEntry: travelIn, TravelExit: travelOut, DrawEntry: drawIn, DrawExit: drawOut,
 	}
 }
 
@@ -52,10 +55,17 @@ func Build(c *hand.Card, p *profile.Profile, order plan.Order, title string) (*P
 	if err != nil {
 		return nil, fmt.Errorf("emit %s for profile %s: %w", title, p.Name, err)
 	}
+	// The estimate runs on the program as the firmware will see it, read back from the G-code:
+	// simplified, gaps bridged, on the machine grid, and arcs split into chords as GRBL splits
+	// them ($12 = 0.002 mm), whose gentle corners the machine takes at speed.
+	paths, err := gcode.Read(g.Lines, p)
+	if err != nil {
+		return nil, fmt.Errorf("read back %s for profile %s: %w", title, p.Name, err)
+	}
 	return &Program{
 		Strokes:     strokes,
 		GCode:       g,
 		Stats:       plan.Measure(strokes, start),
-		PlotSeconds: plan.Estimate(strokes, start, Motion(p)),
+		PlotSeconds: plan.Estimate(paths, geom.Point{}, Motion(p)),
 	}, nil
 }

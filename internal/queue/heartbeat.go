@@ -20,7 +20,11 @@ const (
 	StatePlotting WorkerState = "plotting"         // writing; Progress says how far
 	StatePaused   WorkerState = "paused"           // stopped by the operator
 	StateError    WorkerState = "error"            // needs attention; Error says why
-	StateOffline  WorkerState = "offline"          // shut down (or its heartbeat was deleted)
+	// StateSetup: needs a human to set the robot up. The controller's settings disagree with the
+	// firmware profile (Error names each setting and the value to set), or its origin is not set;
+	// the robot takes no job and touches no blank until the firmware handshake passes.
+	StateSetup   WorkerState = "needs-setup"
+	StateOffline WorkerState = "offline" // shut down (or its heartbeat was deleted)
 )
 
 // Heartbeat is a worker's latest report in the workers bucket, keyed by worker name.

@@ -16,6 +16,9 @@ var (
 	ErrDisconnected = errors.New("serial link lost")
 	// ErrTimeout: the controller stopped answering.
 	ErrTimeout = errors.New("controller stopped answering")
+	// ErrStalled: the controller still answers status requests but stopped acknowledging lines
+	// for longer than the moves it holds could take (a feed hold, an open door, a stuck planner).
+	ErrStalled = errors.New("controller stopped making progress")
 	// ErrFirmware: the controller refused a line (GRBL error:N, Marlin Error:, Klipper !!).
 	ErrFirmware = errors.New("controller refused a line")
 	// ErrAlarm: the controller raised an alarm (GRBL ALARM:N) and stopped.
@@ -42,7 +45,10 @@ type Error struct {
 	Text    string // that line as written in the program
 	Code    int    // GRBL error or alarm number, 0 when none
 	Reply   string // what the controller said
-	Started bool   // program lines had been sent: the card carries a partial drawing
+	Started bool   // program lines had been sent: the job cannot be resumed
+	// Marked: a pen-down command ran (or may have run) before the job stopped, so the card may
+	// carry a mark and is spoiled. A started job that never lowered the pen leaves the card blank.
+	Marked bool
 	// PenLifted reports whether the pen-up commands were acknowledged after the failure. A
 	// stalled or disconnected controller cannot lift its pen.
 	PenLifted bool
@@ -65,7 +71,9 @@ func (e *Error) Error() string {
 	if e.Err != nil {
 		fmt.Fprintf(&b, ": %v", e.Err)
 	}
-	if e.Started {
+	if e.Started && !e.Marked {
+		b.WriteString("; the pen never touched the card")
+	} else if e.Started {
 		if e.PenLifted {
 			b.WriteString("; the job is interrupted and the pen was lifted")
 		} else {
@@ -85,6 +93,14 @@ func (e *Error) Unwrap() []error {
 		errs = append(errs, e.Err)
 	}
 	return errs
+}
+
+// Marked says whether err ended a job after the pen may have touched the card. Errors from
+// before the first pen-down (a refused setup, a dead link, a program that cannot be sent) leave
+// the card blank and return false.
+func Marked(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Marked
 }
 
 func describe(kind error, code int) string {

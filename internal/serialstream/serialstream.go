@@ -64,15 +64,25 @@ type Config struct {
 	QueueDepth int
 	// PenUp are the commands that lift the pen, sent after a failure or an abort.
 	PenUp []string
+	// PenDown are the commands that lower it. The sender watches for them to tell whether a
+	// failed job left a mark on the card (Error.Marked); without them any started job counts as
+	// marked.
+	PenDown []string
 	// Baud is the link's rate, for the utilisation figure only (the port is opened by Open).
 	Baud int
 	// Home runs $H when GRBL comes up in alarm; otherwise it is unlocked with $X.
 	Home bool
+	// RapidRate (mm/min) and Accel (mm/s²) let the progress watchdog know how long the moves in
+	// flight should take; without them it assumes a slow machine (500 mm/min, no acceleration term).
+	RapidRate, Accel float64
 
-	WakeTimeout    time.Duration // to recognise the controller (default 5 s)
-	AckTimeout     time.Duration // silence before a missing ok is presumed lost, without status reports (default 5 s)
-	LinkTimeout    time.Duration // silence from a GRBL polled for status before the link is dead (default 3 s)
-	IdleGrace      time.Duration // how long GRBL must sit idle and empty before unacknowledged lines count as done (default 500 ms)
+	WakeTimeout time.Duration // to recognise the controller (default 5 s)
+	AckTimeout  time.Duration // silence before a missing ok is presumed lost, without status reports (default 5 s)
+	LinkTimeout time.Duration // silence from a GRBL polled for status before the link is dead (default 3 s)
+	IdleGrace   time.Duration // how long GRBL must sit idle and empty before unacknowledged lines count as done (default 500 ms)
+	// ProgressGrace is added to the time the moves in the controller should take before a job
+	// that gets no acknowledgement, while the controller still answers, fails (default 10 s).
+	ProgressGrace  time.Duration
 	StatusInterval time.Duration // GRBL status polling period (default and minimum 200 ms)
 	StopTimeout    time.Duration // for stopping and lifting the pen after a failure (default 15 s)
 	HomeTimeout    time.Duration // for $H (default 60 s)
@@ -123,6 +133,7 @@ func (c *Config) setDefaults() error {
 	def(&c.AckTimeout, 5*time.Second)
 	def(&c.LinkTimeout, 3*time.Second)
 	def(&c.IdleGrace, 500*time.Millisecond)
+	def(&c.ProgressGrace, 10*time.Second)
 	def(&c.StatusInterval, minStatusInterval)
 	c.StatusInterval = max(c.StatusInterval, minStatusInterval)
 	def(&c.StopTimeout, 15*time.Second)
@@ -169,6 +180,7 @@ type Controller struct {
 
 	mu      sync.Mutex
 	ctl     chan control // the running job's control channel, nil when idle
+	setup   bool         // a handshake or SetOrigin has the controller (Pause and Abort do not apply)
 	closeMu sync.Once
 }
 
@@ -258,7 +270,27 @@ func (t timeStamper) Read(p []byte) (int, error) {
 	}
 }
 
-func (c *Controller) sinceRx() time.Duration { return time.Since(time.Unix(0, c.lastRx.Load())) }
+func (c *Controller) lastRxTime() time.Time { return time.Unix(0, c.lastRx.Load()) }
+
+// statusSilence is how long a status report has been owed without a byte arriving: it counts
+// from the first poll sent after the last byte received, never from before, so a link that sat
+// idle (nothing asked, nothing owed) is not taken for a dead one.
+func (c *Controller) statusSilence(now time.Time) time.Duration {
+	rx := c.lastRxTime()
+	for _, p := range c.polls {
+		if p.After(rx) {
+			return now.Sub(p)
+		}
+	}
+	return 0
+}
+
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
 
 func (c *Controller) write(p []byte) error {
 	c.wmu.Lock()
@@ -281,7 +313,9 @@ func (c *Controller) poll(force bool) error {
 	}
 	c.lastPoll = now
 	c.polls = append(c.polls, now)
-	if len(c.polls) > 16 {
+	// Unanswered polls are kept long enough to time a dead link (64 × 200 ms > any LinkTimeout
+	// in use), while a lost report or two cannot grow the list without bound.
+	if len(c.polls) > 64 {
 		c.polls = c.polls[1:]
 	}
 	return nil

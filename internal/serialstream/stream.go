@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/quillpost/quillpost/internal/gcode"
@@ -43,6 +44,8 @@ type Summary struct {
 	Recoveries  int // acknowledgements presumed lost and recovered by the watchdog
 	Resends     int // lines the controller asked for again (Marlin)
 	RXBuffer    int // receive buffer used for flow control, bytes
+	// PenDown: a pen-down command ran, so the card carries a mark (see Error.Marked on failure).
+	PenDown bool
 }
 
 // jobLine is one line of the program that is actually sent.
@@ -53,9 +56,14 @@ type jobLine struct {
 	sys       bool   // a GRBL $ command: sent alone, with the machine idle
 	dwell     float64
 	synthetic bool
+	penDown   bool // one of the pen-down commands: once it has run, the card carries a mark
 }
 
-type flight struct{ idx, n int }
+// flight is a line sent and not yet acknowledged: its index, its bytes, and when it was sent.
+type flight struct {
+	idx, n int
+	sent   time.Time
+}
 
 type streamer struct {
 	c        *Controller
@@ -73,6 +81,14 @@ type streamer struct {
 	ctl      chan control
 	progress func(Progress)
 
+	// marked: a pen-down command has run (acknowledged, or presumed run by the watchdog), so
+	// the card may carry a mark. Without known pen-down commands every started job counts.
+	marked, knowsPen bool
+
+	secsPrefix []float64 // estimated machine seconds of the lines before each line
+	pauseEnded time.Time // when the operator's last pause ended
+	lastState  string    // the last GRBL state reported to the log
+
 	sentBytes                             int64
 	start, firstSend, lastAck, lastWrite  time.Time
 	idleSince, lastRecovery, lastProgress time.Time
@@ -82,6 +98,16 @@ type streamer struct {
 // prepare strips the program to what is sent and checks that every line can be sent.
 func (c *Controller) prepare(program []string) ([]jobLine, error) {
 	var lines []jobLine
+	// The pen-down commands that are not also pen-up commands (Marlin's M400 is both) tell a
+	// lowering pen.
+	downs := map[string]bool{}
+	for _, l := range c.cfg.PenDown {
+		downs[gcode.Strip(l)] = true
+	}
+	for _, l := range c.cfg.PenUp {
+		delete(downs, gcode.Strip(l))
+	}
+	delete(downs, "")
 	for i, raw := range program {
 		d := gcode.Strip(raw)
 		if d == "" {
@@ -107,6 +133,7 @@ func (c *Controller) prepare(program []string) ([]jobLine, error) {
 			return nil, bad(fmt.Sprintf("%d bytes do not fit the controller's %d-byte receive buffer", len(d)+1, c.info.RXBuffer))
 		}
 		l.sys = c.cfg.grbl() && d[0] == '$'
+		l.penDown = downs[d]
 		if b, err := gcode.ParseLine(d); err == nil && b.Has('G', 4) {
 			if p, ok := b.Get('P'); ok {
 				l.dwell = p
@@ -130,7 +157,7 @@ func (c *Controller) Stream(ctx context.Context, program []string, progress func
 		return Summary{}, err
 	}
 	c.mu.Lock()
-	if c.ctl != nil {
+	if c.ctl != nil || c.setup {
 		c.mu.Unlock()
 		return Summary{}, &Error{Kind: ErrBusy}
 	}
@@ -142,7 +169,8 @@ func (c *Controller) Stream(ctx context.Context, program []string, progress func
 		c.ctl = nil
 		c.mu.Unlock()
 	}()
-	s := &streamer{c: c, cfg: &c.cfg, lines: lines, total: len(lines), ctl: ctl, progress: progress, resendAt: -1, start: time.Now()}
+	s := &streamer{c: c, cfg: &c.cfg, lines: lines, total: len(lines), ctl: ctl, progress: progress, resendAt: -1, start: time.Now(),
+		knowsPen: len(c.cfg.PenDown) > 0}
 	if !c.cfg.grbl() {
 		// Marlin and Klipper answer M400 once every move has finished: the end of the job.
 		s.lines = append(s.lines, jobLine{text: "M400", data: "M400", synthetic: true})
@@ -150,6 +178,10 @@ func (c *Controller) Stream(ctx context.Context, program []string, progress func
 	s.prefix = make([]int64, len(s.lines)+1)
 	for i, l := range s.lines {
 		s.prefix[i+1] = s.prefix[i] + int64(len(l.data)+1)
+	}
+	s.secsPrefix = make([]float64, len(s.lines)+1)
+	for i, t := range c.lineTimes(s.lines) {
+		s.secsPrefix[i+1] = s.secsPrefix[i] + t
 	}
 	// Character counting keeps the bytes in flight within GRBL's receive buffer. Marlin moves a
 	// line out of its receive buffer into the command queue as soon as the queue has room, and
@@ -164,7 +196,9 @@ func (c *Controller) Stream(ctx context.Context, program []string, progress func
 
 func (s *streamer) run(ctx context.Context) (Summary, error) {
 	c := s.c
-	c.drain()
+	if err := c.checkLink(ctx); err != nil {
+		return Summary{}, err
+	}
 	if c.cfg.Protocol == ProtocolLineChecksum {
 		// Number this job's lines from 1. Nothing has been drawn yet, so nothing needs stopping.
 		if err := c.command(ctx, "M110 N0", c.cfg.AckTimeout); err != nil {
@@ -210,6 +244,45 @@ func (s *streamer) run(ctx context.Context) (Summary, error) {
 			return s.summary(), s.fail(ctx, ErrAborted, Reply{}, context.Cause(ctx))
 		}
 	}
+}
+
+// checkLink makes sure the controller still answers before a job's first line is sent: a link
+// that sat idle may have gone stale (a controller that rebooted, a bridge that lost a byte). GRBL
+// must answer a status request and report Idle; otherwise it is soft-reset and woken again (with
+// $H or $X when it comes back in alarm). Marlin and Klipper must answer their greeting, or are
+// greeted again until the wake timeout. Nothing has been drawn, so an error here leaves the card
+// blank.
+func (c *Controller) checkLink(ctx context.Context) error {
+	c.drain()
+	// A link heard from a moment ago, reporting Idle (back-to-back cards), needs no check: the
+	// check is for links that sat idle.
+	if fresh := time.Since(c.lastRxTime()) < time.Second && time.Since(c.statusAt) < time.Second; fresh && (!c.cfg.grbl() || c.status.State == "Idle") {
+		return nil
+	}
+	c.polls = nil // reports owed from before the idle time will never come
+	if !c.cfg.grbl() {
+		greet := "M110 N0"
+		if c.cfg.Dialect == DialectKlipper {
+			greet = "M115"
+		}
+		if err := c.command(ctx, greet, c.cfg.AckTimeout); err == nil {
+			return nil
+		} else if ctx.Err() != nil {
+			return &Error{Kind: ErrAborted, Err: context.Cause(ctx)}
+		} else {
+			c.log.Warn("controller did not answer before the job; greeting it again", "err", err)
+		}
+		return c.wakeLineFirmware(ctx)
+	}
+	st, err := c.syncStatus(ctx, c.cfg.LinkTimeout)
+	if err == nil && st.State == "Idle" {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return &Error{Kind: ErrAborted, Err: context.Cause(ctx)}
+	}
+	c.log.Warn("controller not idle before the job; resetting it", "state", st.State, "err", err)
+	return c.wakeGRBL(ctx)
 }
 
 // drain drops lines left over from before the job.
@@ -273,7 +346,7 @@ func (s *streamer) fill() error {
 			break
 		}
 		buf = append(buf, f...)
-		s.inflight = append(s.inflight, flight{s.next, len(f)})
+		s.inflight = append(s.inflight, flight{idx: s.next, n: len(f)})
 		s.inBytes += len(f)
 		s.next++
 	}
@@ -284,6 +357,9 @@ func (s *streamer) fill() error {
 		return err
 	}
 	now := time.Now()
+	for i := len(s.inflight) - 1; i >= 0 && s.inflight[i].sent.IsZero(); i-- {
+		s.inflight[i].sent = now
+	}
 	if !s.started {
 		s.started, s.firstSend = true, now
 	}
@@ -326,6 +402,7 @@ func (s *streamer) handle(ctx context.Context, r Reply) error {
 			c.log.Warn("ok without a line in flight (a late ok after a watchdog recovery?)")
 			return nil
 		}
+		s.done(s.inflight[0])
 		s.inBytes -= s.inflight[0].n
 		s.inflight = s.inflight[1:]
 		s.lastAck, s.idleSince = time.Now(), time.Time{}
@@ -355,6 +432,14 @@ func (s *streamer) handle(ctx context.Context, r Reply) error {
 		return s.fail(ctx, ErrReset, r, nil)
 	case ReplyStatus:
 		s.watchdog()
+		if st := c.status.State; st != s.lastState {
+			name, _, _ := strings.Cut(st, ":")
+			if name == "Hold" || name == "Door" || name == "Alarm" || name == "Sleep" {
+				c.log.Warn("controller state", "state", st, "meaning", stateMeaning(st))
+			}
+			s.lastState = st
+			s.report(true)
+		}
 	case ReplyMessage, ReplyEcho, ReplyBusy:
 		c.log.Debug("controller says", "line", r.Text)
 	default:
@@ -392,6 +477,9 @@ func (s *streamer) watchdog() {
 	n := len(s.inflight)
 	c.log.Warn("acknowledgements lost: controller idle with empty buffers", "lines", n, "first", s.lines[s.inflight[0].idx].src)
 	s.recoveries += n
+	for _, f := range s.inflight {
+		s.done(f)
+	}
 	s.inflight, s.inBytes, s.idleSince = nil, 0, time.Time{}
 	s.lastAck = now
 }
@@ -403,11 +491,13 @@ func (s *streamer) housekeeping(ctx context.Context) error {
 		if err := c.poll(false); err != nil {
 			return s.fail(ctx, ErrDisconnected, Reply{}, err)
 		}
-		if silent := c.sinceRx(); silent > s.cfg.LinkTimeout && c.lastPoll.After(now.Add(-silent)) {
+		if silent := c.statusSilence(now); silent > s.cfg.LinkTimeout {
 			return s.fail(ctx, ErrTimeout, Reply{}, fmt.Errorf("no reply to status requests for %v", silent.Round(time.Millisecond)))
 		}
 	} else if len(s.inflight) > 0 {
-		silent := c.sinceRx()
+		// Silence counts from when an answer became owed: the oldest line in flight was sent
+		// after any idle time before the job, which is no sign of a dead link.
+		silent := now.Sub(latest(c.lastRxTime(), s.inflight[0].sent))
 		if silent > s.cfg.AckTimeout && now.Sub(s.lastRecovery) > s.cfg.AckTimeout {
 			if !s.lastRecovery.IsZero() && now.Add(-silent).Before(s.lastRecovery) {
 				return s.fail(ctx, ErrTimeout, Reply{}, fmt.Errorf("nothing heard for %v", silent.Round(time.Millisecond)))
@@ -415,11 +505,15 @@ func (s *streamer) housekeeping(ctx context.Context) error {
 			// No status reports to ask: presume the oldest ok lost, as OctoPrint does, and carry on.
 			// If the controller is dead, the next silence ends the job.
 			c.log.Warn("acknowledgement presumed lost after silence", "line", s.lines[s.inflight[0].idx].src, "silence", silent)
+			s.done(s.inflight[0])
 			s.inBytes -= s.inflight[0].n
 			s.inflight = s.inflight[1:]
 			s.recoveries++
 			s.lastRecovery, s.lastAck = now, now
 		}
+	}
+	if err := s.checkProgress(now); err != nil {
+		return s.fail(ctx, ErrStalled, Reply{}, err)
 	}
 	s.report(false)
 	return nil
@@ -445,6 +539,7 @@ func (s *streamer) control(ctx context.Context, req control) error {
 			return nil
 		}
 		s.paused = false
+		s.pauseEnded = time.Now()
 		c.log.Info("resuming")
 		if s.cfg.grbl() {
 			if err := c.write([]byte{'~'}); err != nil {
@@ -456,6 +551,31 @@ func (s *streamer) control(ctx context.Context, req control) error {
 	}
 	s.report(true)
 	return nil
+}
+
+// done notes a line the controller has run.
+func (s *streamer) done(f flight) {
+	if s.lines[f.idx].penDown {
+		s.marked = true
+	}
+}
+
+// penWasDown says whether the card may carry a mark: a pen-down command ran, or was in flight
+// when the job failed in a way that may have let it run. After an alarm GRBL runs nothing more,
+// and a halted Marlin or Klipper nothing either.
+func (s *streamer) penWasDown(kind error, halted bool) bool {
+	if !s.knowsPen {
+		return s.started
+	}
+	if s.marked || kind == ErrAlarm || halted {
+		return s.marked
+	}
+	for _, f := range s.inflight {
+		if s.lines[f.idx].penDown {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *streamer) acked() int { return min(s.total, s.next-len(s.inflight)) }
@@ -483,7 +603,7 @@ func (s *streamer) report(force bool) {
 
 func (s *streamer) summary() Summary {
 	sum := Summary{Protocol: s.cfg.Protocol, Lines: s.acked(), Bytes: s.sentBytes, Duration: time.Since(s.start),
-		Recoveries: s.recoveries, Resends: s.resends, RXBuffer: s.c.info.RXBuffer}
+		Recoveries: s.recoveries, Resends: s.resends, RXBuffer: s.c.info.RXBuffer, PenDown: s.marked || (!s.knowsPen && s.started)}
 	if s.started {
 		sum.StreamDuration = s.lastAck.Sub(s.firstSend)
 	}
@@ -503,11 +623,12 @@ func (s *streamer) fail(ctx context.Context, kind error, r Reply, cause error) e
 		}
 	}
 	s.c.log.Error("job failed", "kind", kind, "line", e.Line, "text", e.Text, "reply", r.Text, "cause", cause)
+	// A halted Marlin or a shut-down Klipper answers nothing more for the lines in flight, and
+	// runs none of them; after any other refusal the oks for them still come.
+	haltedNow := (r.Kind == ReplyMarlinError || r.Kind == ReplyKlipperError) && halted(r.Text)
+	e.Marked = s.penWasDown(kind, haltedNow)
 	if kind != ErrDisconnected {
 		owed := len(s.inflight)
-		// A halted Marlin or a shut-down Klipper answers nothing more for the lines in flight;
-		// after any other refusal the oks for them still come.
-		haltedNow := (r.Kind == ReplyMarlinError || r.Kind == ReplyKlipperError) && halted(r.Text)
 		if haltedNow {
 			owed = 0
 		}

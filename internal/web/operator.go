@@ -146,7 +146,8 @@ func flash(w http.ResponseWriter, r *http.Request, msg string, isErr bool) {
 }
 
 // commands are the robot buttons, in the order the dashboard shows them.
-var commands = []worker.Command{worker.CmdCardLoaded, worker.CmdPause, worker.CmdResume, worker.CmdAbort, worker.CmdPenChanged}
+var commands = []worker.Command{worker.CmdCardLoaded, worker.CmdPause, worker.CmdResume, worker.CmdAbort, worker.CmdPenChanged,
+	worker.CmdCheckSetup, worker.CmdSetOrigin}
 
 func (s *Server) robotCommand(w http.ResponseWriter, r *http.Request) {
 	lang := language(w, r)
@@ -241,7 +242,7 @@ type dashboardView struct {
 
 // statePriority orders robots: the ones needing a human first, the most urgent first.
 var statePriority = map[queue.WorkerState]int{
-	queue.StateError: 0, queue.StateWaiting: 1, queue.StatePaused: 2, queue.StateOffline: 3,
+	queue.StateError: 0, queue.StateSetup: 0, queue.StateWaiting: 1, queue.StatePaused: 2, queue.StateOffline: 3,
 	queue.StatePlotting: 4, queue.StateIdle: 5,
 }
 
@@ -266,7 +267,7 @@ func (s *Server) dashboard(ctx context.Context, lang string) (*dashboardView, er
 			rv.State = queue.StateOffline
 		}
 		switch rv.State {
-		case queue.StateError, queue.StateWaiting, queue.StatePaused:
+		case queue.StateError, queue.StateSetup, queue.StateWaiting, queue.StatePaused:
 			rv.NeedsHuman = true
 		}
 		if start, ok := snap.PlotStart[b.Worker]; ok && rv.State == queue.StatePlotting && b.Progress >= 2 && b.Progress < 100 {
@@ -282,6 +283,8 @@ func (s *Server) dashboard(ctx context.Context, lang string) (*dashboardView, er
 			rv.Commands = []worker.Command{worker.CmdResume, worker.CmdAbort}
 		case queue.StateIdle, queue.StateError:
 			rv.Commands = []worker.Command{worker.CmdPenChanged}
+		case queue.StateSetup:
+			rv.Commands = []worker.Command{worker.CmdCheckSetup, worker.CmdSetOrigin}
 		}
 		robots = append(robots, rv)
 	}

@@ -24,6 +24,8 @@ const (
 	CmdAbort      Command = "abort"       // stop, lift the pen; the card is spoiled and queued again
 	CmdPenChanged Command = "pen-changed" // a fresh pen: the pen-distance counter starts again
 	CmdFlushSheet Command = "flush-sheet" // write the open address sheet as a PDF now
+	CmdCheckSetup Command = "check-setup" // the operator changed the controller's settings: run the handshake again
+	CmdSetOrigin  Command = "set-origin"  // the pen is at work zero: make it the origin (G10 L20 P1 X0 Y0), then check again
 )
 
 // ControlSubject is the NATS subject a worker takes commands on: request/reply, so the operator
@@ -84,6 +86,21 @@ func (w *Worker) Do(cmd Command) error {
 		return err
 	case CmdPenChanged:
 		w.beat(ctx, func(h *queue.Heartbeat) { h.PenDownMetres = 0 })
+		return nil
+	case CmdCheckSetup, CmdSetOrigin:
+		if cmd == CmdSetOrigin {
+			c := w.controller()
+			if c == nil {
+				return fmt.Errorf("robot %s is not connected", w.cfg.Name)
+			}
+			if err := c.SetOrigin(ctx); err != nil {
+				if errors.Is(err, serialstream.ErrBusy) {
+					return fmt.Errorf("robot %s is busy; set the origin while it is not writing", w.cfg.Name)
+				}
+				return err
+			}
+		}
+		w.recheckSetup()
 		return nil
 	case CmdPause, CmdResume, CmdAbort:
 		c := w.controller()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/quillpost/quillpost/internal/cardspec"
@@ -91,6 +92,21 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery) {
 		log.Error("card cannot be plotted", "err", err)
 		w.beat(rctx, func(h *queue.Heartbeat) { h.State, h.CardID, h.Error = queue.StateIdle, "", "" })
 		w.ack(d, log)
+	case !serialstream.Marked(err):
+		// The pen never touched the card: the blank goes back to stock and the job to the queue.
+		if _, terr := w.cfg.Store.Transition(rctx, store.Change{
+			CardID: card.ID, From: store.StatusPlotting, To: store.StatusQueued, Attempt: d.Job.Attempt,
+			Cause: CauseReleased, Detail: w.cfg.Name + ": " + err.Error() + "; the card is still blank",
+		}); terr != nil {
+			log.Error("releasing the job failed; it comes back after its ack wait", "err", terr)
+			return
+		}
+		log.Warn("card not started; returned to the queue, the blank is unused", "err", err)
+		w.beat(rctx, func(h *queue.Heartbeat) { h.State, h.CardID, h.Error = queue.StateError, "", err.Error() })
+		if !errors.Is(err, serialstream.ErrFirmware) {
+			w.dropController() // the link or controller is in doubt: reconnect before the next job
+		}
+		w.ack(d, log)
 	default:
 		c, serr := store.Spoil(rctx, w.cfg.Store, d.Job, w.jobOptions(), CauseFault, w.cfg.Name+": "+err.Error())
 		if serr != nil {
@@ -121,7 +137,7 @@ func (w *Worker) write(ctx context.Context, card *store.Card, log *slog.Logger) 
 	if card.StrokeHash != "" && hc.Hash() != card.StrokeHash {
 		return nil, fmt.Errorf("%w: the strokes differ from the proof taken at intake (font or hand changed since); refusing to write something the customer did not see", errUnplottable)
 	}
-	prog, err := program.Build(hc, w.cfg.Profile, w.cfg.Order, "card "+card.ID)
+	prog, err := program.Build(hc, w.profile(), w.cfg.Order, "card "+card.ID)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errUnplottable, err)
 	}
@@ -157,6 +173,12 @@ func (w *Worker) write(ctx context.Context, card *store.Card, log *slog.Logger) 
 				h.State = queue.StatePaused
 			} else {
 				h.State = queue.StatePlotting
+			}
+			// A hold the robot did not ask for (its button, its door) or an alarm is the
+			// operator's to see at once; the progress watchdog fails the card if it lasts.
+			h.Error = ""
+			if st, _, _ := strings.Cut(p.State, ":"); !p.Paused && (st == "Hold" || st == "Door" || st == "Alarm") {
+				h.Error = "the controller reports " + p.State
 			}
 		})
 	})

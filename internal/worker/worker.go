@@ -58,13 +58,16 @@ type Worker struct {
 	cfg Config
 	log *slog.Logger
 
-	loaded chan struct{} // an operator confirmed a blank card
+	loaded  chan struct{} // an operator confirmed a blank card
+	recheck chan struct{} // an operator asked for the firmware handshake again
 
 	sheet *openSheet
 
 	mu       sync.Mutex
 	hb       queue.Heartbeat
 	ctrl     *serialstream.Controller
+	setupOK  bool             // the firmware handshake passed on this connection
+	prof     *profile.Profile // the profile fed with the controller's settings
 	lastBeat time.Time
 }
 
@@ -98,14 +101,15 @@ func New(cfg Config) (*Worker, error) {
 	sc := cfg.Stream
 	sc.Dialect, sc.Protocol = p.Dialect, p.Protocol.Kind
 	sc.RXBuffer, sc.QueueDepth, sc.Baud = p.Protocol.RXBuffer, p.Protocol.QueueDepth, p.Baud
-	sc.PenUp = p.PenUp.Commands
+	sc.PenUp, sc.PenDown = p.PenUp.Commands, p.PenDown.Commands
+	sc.RapidRate, sc.Accel = p.TravelFeed, p.Accel
 	if sc.Logger == nil {
 		sc.Logger = cfg.Logger
 	}
 	cfg.Stream = sc
 	w := &Worker{
 		cfg: cfg, log: cfg.Logger.With("worker", cfg.Name),
-		loaded: make(chan struct{}, 1),
+		loaded: make(chan struct{}, 1), recheck: make(chan struct{}, 1),
 	}
 	if cfg.Sheet != nil {
 		sh, err := newOpenSheet(cfg.Name, *cfg.Sheet)
@@ -153,6 +157,15 @@ func (w *Worker) Run(ctx context.Context) error {
 			continue
 		}
 		backoff = time.Second
+		if err := w.ensureSetup(ctx); err != nil {
+			// No job is pulled until a human has set the robot up (or the link came back).
+			select {
+			case <-ctx.Done():
+			case <-w.recheck:
+			case <-time.After(setupRetry):
+			}
+			continue
+		}
 		d, err := w.next(ctx, consumers[lane%len(consumers)], len(consumers) > 1)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -182,6 +195,10 @@ const (
 	lanePoll   = 2 * time.Second
 	laneStreak = 10
 )
+
+// setupRetry is how often a robot that needs setup reads its controller's settings again, in
+// case someone fixed them at the machine rather than through the dashboard.
+const setupRetry = 10 * time.Second
 
 // next returns the lane's next job, or nil when none arrived for a while.
 func (w *Worker) next(ctx context.Context, c *queue.Consumer, moreLanes bool) (*queue.Delivery, error) {
@@ -236,7 +253,7 @@ func (w *Worker) ensureController(ctx context.Context) error {
 func (w *Worker) dropController() {
 	w.mu.Lock()
 	c := w.ctrl
-	w.ctrl = nil
+	w.ctrl, w.setupOK = nil, false
 	w.mu.Unlock()
 	if c != nil {
 		c.Close()

@@ -42,12 +42,10 @@ func render(t testing.TB, text, faceName string, seed uint64, p *profile.Profile
 // simFor configures a virtual plotter like the machine a profile describes.
 func simFor(t testing.TB, p *profile.Profile, baud int) *plotsim.Sim {
 	t.Helper()
-	pen, err := plotsim.CommandPen(p.PenDown.Commands, p.PenUp.Commands)
+	cfg, err := plotsim.ForProfile(p, plotsim.Config{Baud: baud, BusyInterval: 250 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := plotsim.Config{Dialect: p.Dialect, Area: p.WorkArea, Pen: pen, RXBuffer: p.Protocol.RXBuffer,
-		MaxRate: p.TravelFeed, Accel: p.Accel, Baud: baud, BusyInterval: 250 * time.Millisecond}
 	sim, err := plotsim.Start(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +64,7 @@ func senderFor(t testing.TB, sim *plotsim.Sim, p *profile.Profile, proto string)
 	defer cancel()
 	c, err := serialstream.Connect(ctx, port, serialstream.Config{
 		Dialect: p.Dialect, Protocol: proto, RXBuffer: p.Protocol.RXBuffer, QueueDepth: p.Protocol.QueueDepth,
-		PenUp: p.PenUp.Commands, Baud: p.Baud, AckTimeout: 3 * time.Second, LinkTimeout: 4 * time.Second,
+		PenUp: p.PenUp.Commands, PenDown: p.PenDown.Commands, Baud: p.Baud, RapidRate: p.TravelFeed, Accel: p.Accel, AckTimeout: 3 * time.Second, LinkTimeout: 4 * time.Second,
 	})
 	if err != nil {
 		port.Close()
