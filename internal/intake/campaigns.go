@@ -404,7 +404,7 @@ func (s *Server) processRecipients(r *http.Request, p *store.Principal, c *store
 			}
 			if aerr := checkAddress("to", *rq.To); aerr != nil {
 				for _, pr := range aerr.Problems {
-					problems = append(problems, rowProblem{Row: row, Field: pr.Field, Code: "address_invalid", Reason: pr.Reason})
+					problems = append(problems, rowProblem{Row: row, Field: pr.Field, Code: aerr.Code, Reason: pr.Reason})
 				}
 				continue
 			}
@@ -551,6 +551,13 @@ func (s *Server) buildRow(p *store.Principal, c *store.Campaign, spec *campaignS
 	}
 	if aerr := checkMetadata(meta); aerr != nil {
 		return nil, prob(aerr.Field, "metadata_invalid", aerr.Message)
+	}
+	if aerr := checkLabelFont("to", rc.to); aerr != nil {
+		var out []rowProblem
+		for _, pr := range aerr.Problems {
+			out = append(out, rowProblem{Row: rc.row, Field: pr.Field, Code: aerr.Code, Reason: sentence(pr.Reason)})
+		}
+		return nil, out
 	}
 	msg, me := t.merge(rc.vars, spec.RequiredVariables)
 	if me != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/quillpost/quillpost/internal/address"
 	"github.com/quillpost/quillpost/internal/cardspec"
 	"github.com/quillpost/quillpost/internal/hand"
+	"github.com/quillpost/quillpost/internal/sheets"
 	"github.com/quillpost/quillpost/internal/store"
 )
 
@@ -304,6 +305,11 @@ func (s *Server) validateCard(p *store.Principal, body []byte) (store.NewCard, *
 	if req.To == nil {
 		return store.NewCard{}, invalid("to", "address_missing", "The recipient address (to) is missing.")
 	}
+	// The label font is checked before anything else: "send as entered" cannot override it,
+	// because a label that cannot be printed cannot be posted at all.
+	if aerr := checkLabelFont("to", *req.To); aerr != nil {
+		return store.NewCard{}, aerr
+	}
 	note := ""
 	if aerr := checkAddress("to", *req.To); aerr != nil {
 		if !req.SendAsEntered || !postableAsEntered(*req.To) {
@@ -407,9 +413,27 @@ func jsonError(err error) *apiError {
 	return &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "body_invalid", Message: "The request body is not valid JSON."}
 }
 
-// checkAddress reports every problem of an address at once, the first as the error's field.
+// checkLabelFont refuses an address with a character the label font cannot print, naming the
+// field and the character.
+func checkLabelFont(prefix string, a address.Address) *apiError {
+	problems := sheets.UnprintableFields(address.Normalize(a))
+	if len(problems) == 0 {
+		return nil
+	}
+	e := invalid(prefix+"."+problems[0].Field, "address_unprintable", prefix+"."+problems[0].Field+": "+problems[0].Reason+".")
+	for _, p := range problems {
+		e.Problems = append(e.Problems, fieldProblem{Field: prefix + "." + p.Field, Reason: p.Reason})
+	}
+	return e
+}
+
+// checkAddress reports every problem of an address at once, the first as the error's field:
+// the postal rules, then the label font.
 func checkAddress(prefix string, a address.Address) *apiError {
 	problems := address.Validate(a)
+	if len(problems) == 0 {
+		return checkLabelFont(prefix, a)
+	}
 	if len(problems) == 0 {
 		return nil
 	}

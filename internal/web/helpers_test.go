@@ -234,3 +234,18 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// login signs the browser in as an operator with the key and fails the test otherwise.
+func (b *browser) login(key string) {
+	b.t.Helper()
+	_, doc, _ := b.get("/operator")
+	forms := find(doc, "form")
+	if len(forms) == 0 {
+		b.t.Fatal("no login form")
+	}
+	v := formValues(forms[0])
+	v.Set("key", key)
+	if code, _, _ := b.post("/operator/login", v); code != http.StatusSeeOther {
+		b.t.Fatalf("login: status %d", code)
+	}
+}

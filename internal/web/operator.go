@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -395,20 +397,32 @@ func (s *Server) labelsPDF(w http.ResponseWriter, r *http.Request) {
 	for i := len(page.Cards) - 1; i >= 0; i-- {
 		c := page.Cards[i]
 		var to address.Address
-		if json.Unmarshal(c.To, &to) != nil {
-			continue
+		if c.Message == "" || json.Unmarshal(c.To, &to) != nil {
+			continue // erased: nothing of the person is left to print
 		}
 		labels = append(labels, sheets.Label{OrderID: c.ID, CardID: c.ID, To: to})
+	}
+	now := s.cfg.Now()
+	opts := sheets.Options{SenderCountry: s.cfg.SenderCountry,
+		Title: "quillpost address labels " + now.Format("2006-01-02 15:04"), Created: now}
+	// One address the font cannot print must cost its own label, never everyone's sheet.
+	labels, rejected := sheets.Printable(labels, opts)
+	for _, le := range rejected {
+		s.log.Warn("address label left out", "card", le.OrderID, "reason", le.Error())
 	}
 	if len(labels) == 0 {
 		flash(w, r, tr(language(w, r), "op.sheets.none"), false)
 		return
 	}
-	now := s.cfg.Now()
+	// Rendered into memory first: a failure then answers an error instead of an empty PDF.
+	var buf bytes.Buffer
+	if _, err := sheets.Render(&buf, layout, labels, opts); err != nil {
+		s.log.Error("address labels", "err", err)
+		http.Error(w, "The address labels could not be printed.", http.StatusInternalServerError)
+		return
+	}
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="labels-%s.pdf"`, now.Format("20060102-1504")))
-	if _, err := sheets.Render(w, layout, labels, sheets.Options{SenderCountry: s.cfg.SenderCountry,
-		Title: "quillpost address labels " + now.Format("2006-01-02 15:04"), Created: now}); err != nil {
-		s.log.Error("address labels", "err", err)
-	}
+	w.Header().Set("Quillpost-Skipped-Labels", strconv.Itoa(len(rejected)))
+	w.Write(buf.Bytes())
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/quillpost/quillpost/internal/font"
 	"github.com/quillpost/quillpost/internal/hand"
 	"github.com/quillpost/quillpost/internal/preview"
+	"github.com/quillpost/quillpost/internal/sheets"
 	"github.com/quillpost/quillpost/internal/store"
 )
 
@@ -267,6 +268,19 @@ func (s *Server) validate(lang string, f orderForm, v *orderView) (validatedOrde
 				v.Errors["from_"+fieldName(p.Field)] = sentence(p.Reason)
 			}
 			fail("address_invalid")
+		}
+	}
+	// The label font must print every address field, or the label of this card (and, printed
+	// together, its neighbours') cannot be made once the card is written.
+	for prefix, a := range map[string]*address.Address{"to_": &to, "from_": &from} {
+		if prefix == "from_" && f.From.empty() {
+			continue
+		}
+		for _, p := range sheets.UnprintableFields(address.Normalize(*a)) {
+			if _, dup := v.Errors[prefix+fieldName(p.Field)]; !dup {
+				v.Errors[prefix+fieldName(p.Field)] = sentence(p.Reason)
+			}
+			fail("address_unprintable")
 		}
 	}
 	if reason != "" {

@@ -1,0 +1,53 @@
+package sheets
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/quillpost/quillpost/internal/address"
+)
+
+func TestUnprintableFieldsNamesFieldAndCharacter(t *testing.T) {
+	a := address.Address{Name: "Erika 😀 Müller", Lines: []string{"Hauptstraße 5", "Hof ☃"}, PostalCode: "10115", City: "Berlin", Country: "DE"}
+	got := UnprintableFields(a)
+	if len(got) != 2 {
+		t.Fatalf("problems %v, want name and lines[1]", got)
+	}
+	if got[0].Field != "name" || got[0].Reason != "the character 😀 (U+1F600) cannot be printed on the address label" {
+		t.Errorf("first problem %+v", got[0])
+	}
+	if got[1].Field != "lines[1]" || !strings.Contains(got[1].Reason, "U+2603") {
+		t.Errorf("second problem %+v", got[1])
+	}
+	if p := UnprintableFields(address.Address{Name: "Łukasz Żółć", City: "Kraków", Country: "PL"}); p != nil {
+		t.Errorf("Polish letters refused: %v", p)
+	}
+}
+
+// One label that cannot print (an emoji, an erased card's remains) costs only itself: the sheet
+// of the others still prints.
+func TestPrintableKeepsTheSheet(t *testing.T) {
+	layout := mustLayout(t, "zweckform-3475")
+	labels := manyLabels(3)
+	labels[1].To.Name = "Ben 🎉 Meyer"
+	labels = append(labels, Label{OrderID: "erased", To: address.Address{Country: "DE"}})
+	if _, err := Render(&bytes.Buffer{}, layout, labels, Options{}); err == nil {
+		t.Fatal("Render accepted an unprintable label; this test no longer shows the defence")
+	}
+	ok, rejected := Printable(labels, Options{})
+	if len(ok) != 2 || len(rejected) != 2 || rejected[0].Index != 1 || rejected[1].Index != 3 {
+		t.Fatalf("ok %d, rejected %v", len(ok), rejected)
+	}
+	if !strings.Contains(rejected[0].Error(), "U+1F389") {
+		t.Errorf("rejection %v does not name the character", rejected[0])
+	}
+	var buf bytes.Buffer
+	res, err := Render(&buf, layout, ok, Options{Title: SafeTitle("Danke 🎉 Q3")})
+	if err != nil || len(res.Placements) != 2 {
+		t.Fatalf("render the rest: %v", err)
+	}
+	if SafeTitle("Danke 🎉 Q3") != "Danke ? Q3" {
+		t.Errorf("SafeTitle = %q", SafeTitle("Danke 🎉 Q3"))
+	}
+}
