@@ -234,6 +234,12 @@ func (s *Server) campaignOr404(w http.ResponseWriter, r *http.Request, p *store.
 	if err == nil {
 		err = json.Unmarshal(c.Spec, &spec)
 	}
+	if err == nil && !inScope(p, spec.Test) {
+		// A test key acts on test campaigns only: a live one does not exist for it.
+		writeError(w, &apiError{Status: http.StatusNotFound, Type: "not_found", Code: "campaign_not_found",
+			Message: fmt.Sprintf("There is no campaign %q.", id)})
+		return nil, nil, false
+	}
 	if err != nil {
 		s.log.Error("get campaign", "campaign", id, "err", err)
 		writeError(w, internalError())

@@ -486,18 +486,11 @@ func renderError(err error) *apiError {
 
 func (s *Server) getCard(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
-	id := r.PathValue("id")
-	c, err := s.store.GetCard(r.Context(), p.Account.ID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, &apiError{Status: http.StatusNotFound, Type: "not_found", Code: "card_not_found",
-			Message: fmt.Sprintf("There is no card %q.", id)})
+	c, ok := s.cardOr404(w, r, p)
+	if !ok {
 		return
 	}
-	if err != nil {
-		s.log.Error("get card", "card", id, "err", err)
-		writeError(w, internalError())
-		return
-	}
+	id := c.ID
 	events, err := s.store.Events(r.Context(), p.Account.ID, id)
 	if err != nil {
 		s.log.Error("card events", "card", id, "err", err)
@@ -511,6 +504,9 @@ func (s *Server) listCards(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
 	q := r.URL.Query()
 	f := store.CardFilter{CampaignID: q.Get("campaign"), After: q.Get("after")}
+	if testOnly(p) {
+		f.Test = new(true)
+	}
 	f.Statuses = parseStatuses(q)
 	limit, aerr := parseLimit(q)
 	if aerr != nil {

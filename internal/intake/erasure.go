@@ -35,6 +35,9 @@ func (s *Server) eraseRecipients(w http.ResponseWriter, r *http.Request) {
 	}
 	var ids []string
 	f := store.CardFilter{Metadata: match, Limit: 1000}
+	if testOnly(p) {
+		f.Test = new(true) // a test key erases test cards only
+	}
 	for {
 		page, err := s.store.ListCards(r.Context(), p.Account.ID, f)
 		if err != nil {

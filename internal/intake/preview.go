@@ -163,10 +163,14 @@ func (s *Server) writeImage(w http.ResponseWriter, ctype string, card *hand.Card
 
 func round3(v float64) float64 { return float64(int64(v*1000+0.5)) / 1000 }
 
-// cardOr404 reads the account's card named in the path, answering 404 itself.
+// cardOr404 reads the account's card named in the path, answering 404 itself. A test key is
+// answered 404 for a live card, as if it did not exist.
 func (s *Server) cardOr404(w http.ResponseWriter, r *http.Request, p *store.Principal) (*store.Card, bool) {
 	id := r.PathValue("id")
 	c, err := s.store.GetCard(r.Context(), p.Account.ID, id)
+	if err == nil && !inScope(p, c.Test) {
+		err = store.ErrNotFound
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, &apiError{Status: http.StatusNotFound, Type: "not_found", Code: "card_not_found",
 			Message: fmt.Sprintf("There is no card %q.", id)})

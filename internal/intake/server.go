@@ -41,7 +41,6 @@ type Server struct {
 	maxBody int64
 	maxCSV  int64
 	limits  *limiter
-	keys    keyCache
 	mux     *http.ServeMux
 	kick    func()
 	replay  func()
@@ -129,6 +128,9 @@ func (s *Server) routes() []route {
 		{"GET /v1/webhooks/{id}/deliveries", accountKey, s.listDeliveries},
 		{"GET /v1/webhooks/{id}/deliveries/{delivery}", accountKey, s.getDelivery},
 		{"POST /v1/webhooks/{id}/replay", accountKey, s.replayDeliveries},
+
+		{"GET /v1/keys", accountKey, s.listKeys},
+		{"DELETE /v1/keys/{id}", accountKey, s.revokeKey},
 
 		{"GET /v1/operator/cards", operatorKey, s.operatorCards},
 		{"POST /v1/operator/cards/{id}/retry", operatorKey, s.operatorRetry},

@@ -118,7 +118,7 @@ func (d *Dispatcher) HandleEvent(ctx context.Context, ev store.Event) error {
 		return err
 	}
 	n, err := d.st.EnqueueDeliveries(ctx, store.DeliveryEvent{ID: ev.ID, AccountID: ev.AccountID, CardID: ev.CardID,
-		Type: EventType(ev.To), CreatedAt: ev.CreatedAt, Payload: payload})
+		Type: EventType(ev.To), CreatedAt: ev.CreatedAt, Payload: payload, Test: card != nil && card.Test})
 	if err != nil {
 		return err
 	}
