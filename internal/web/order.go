@@ -190,6 +190,15 @@ func (s *Server) orderPost(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, "review.html", page{Page: "review", Title: tr(lang, "review.title"), Data: v})
 		return
 	}
+	// Each order is a live card, a blank and a robot's time: one client may place only a few.
+	if !s.orders.allow(clientOf(r)) {
+		s.reject("rate_limited")
+		w.Header().Set("Retry-After", "12")
+		v.Problem = tr(lang, "err.ratelimited")
+		v.Preview = previewOf(lang, card)
+		s.render(w, r, http.StatusTooManyRequests, "order.html", page{Page: "order", Title: tr(lang, "order.title"), Data: v})
+		return
+	}
 	c, err := s.cfg.Store.CreateCard(r.Context(), nc.card)
 	if errors.Is(err, store.ErrDuplicate) && c != nil {
 		err = nil // the same form sent twice: show the order it made
