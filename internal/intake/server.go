@@ -27,6 +27,9 @@ type Config struct {
 	RateBurst int
 	// OnAccepted, if set, is called after cards were stored (to wake the outbox relay at once).
 	OnAccepted func()
+	// AllowPrivateWebhooks lets webhook URLs point at loopback, private and reserved addresses:
+	// for local development only (serve --allow-private-webhooks).
+	AllowPrivateWebhooks bool
 	// OnReplay, if set, is called after failed webhook deliveries were made pending again (to wake
 	// a dispatcher in this process at once).
 	OnReplay func()
@@ -44,6 +47,8 @@ type Server struct {
 	mux     *http.ServeMux
 	kick    func()
 	replay  func()
+
+	allowPrivateWebhooks bool
 }
 
 // route is one operation of the API; the OpenAPI test walks this table.
@@ -64,7 +69,7 @@ const (
 // New returns a Server; Handler gives its routes.
 func New(cfg Config) *Server {
 	s := &Server{store: cfg.Store, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, maxCSV: cfg.MaxCSVBytes,
-		kick: cfg.OnAccepted, replay: cfg.OnReplay}
+		kick: cfg.OnAccepted, replay: cfg.OnReplay, allowPrivateWebhooks: cfg.AllowPrivateWebhooks}
 	s.hooks, _ = cfg.Store.(store.WebhookStore)
 	s.ops, _ = cfg.Store.(store.CardOps)
 	if s.kick == nil {
@@ -86,6 +91,9 @@ func New(cfg Config) *Server {
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes() {
 		h := rt.h
+		if recordedPOSTs[rt.pattern] {
+			h = s.honourIdempotency(h)
+		}
 		switch rt.access {
 		case accountKey:
 			h = s.authed(h)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -56,9 +55,12 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
-	u, err := url.Parse(req.URL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(req.URL) > 2000 || u.User != nil {
-		writeError(w, invalid("url", "url_invalid", "The url must be an absolute http:// or https:// URL without credentials, up to 2000 characters."))
+	if err := webhook.CheckURL(r.Context(), req.URL, s.allowPrivateWebhooks, nil); err != nil {
+		code := "url_invalid"
+		if errors.Is(err, webhook.ErrForbiddenTarget) {
+			code = "url_forbidden"
+		}
+		writeError(w, invalid("url", code, sentence(err.Error())))
 		return
 	}
 	if len(req.EventTypes) == 0 {
