@@ -51,3 +51,37 @@ func TestPrintableKeepsTheSheet(t *testing.T) {
 		t.Errorf("SafeTitle = %q", SafeTitle("Danke 🎉 Q3"))
 	}
 }
+
+// Finding 5: a label waiting on a worker's open sheet when its card's data is erased must not
+// be printed when the sheet is flushed later.
+func TestBuilderDropsErasedAtFlush(t *testing.T) {
+	b, err := NewBuilder(mustLayout(t, "zweckform-3475"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := manyLabels(3)
+	for _, l := range labels {
+		if _, err := b.Add(l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	erased := labels[1].OrderID
+	b.SetKeep(func(l Label) bool { return l.OrderID != erased })
+	_, res, err := b.Flush()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Placements) != 2 {
+		t.Fatalf("%d labels printed, want 2", len(res.Placements))
+	}
+	for _, p := range res.Placements {
+		if p.Label.OrderID == erased {
+			t.Errorf("the erased card's label was printed")
+		}
+	}
+	b.SetKeep(func(Label) bool { return false })
+	b.Add(labels[0])
+	if _, _, err := b.Flush(); err != ErrEmpty {
+		t.Errorf("flush with every label dropped: %v, want ErrEmpty", err)
+	}
+}
