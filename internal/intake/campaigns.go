@@ -36,7 +36,7 @@ type campaignRequest struct {
 	Stock             string            `json:"stock"`
 	Align             string            `json:"align"`
 	From              *address.Address  `json:"from"`
-	SendDate          *time.Time        `json:"send_date"`
+	SendDate          *string           `json:"send_date"` // RFC 3339 or a plain date
 	Metadata          map[string]string `json:"metadata"`
 }
 
@@ -183,8 +183,12 @@ func checkCampaign(req *campaignRequest) (campaignSpec, *apiError) {
 		n := address.Normalize(*req.From)
 		req.From = &n
 	}
+	sendDate, aerr := parseSendDate(req.SendDate, time.Now())
+	if aerr != nil {
+		return campaignSpec{}, aerr
+	}
 	spec := campaignSpec{Template: req.Template, RequiredVariables: required, Font: req.Font, Hand: req.Hand,
-		Stock: req.Stock, Align: req.Align, From: req.From, SendDate: req.SendDate, Metadata: req.Metadata}
+		Stock: req.Stock, Align: req.Align, From: req.From, SendDate: sendDate, Metadata: req.Metadata}
 	cs := cardspec.Spec{Font: spec.Font, Hand: spec.Hand, Stock: spec.Stock, Align: spec.Align}.WithDefaults()
 	spec.Font, spec.Hand, spec.Stock = cs.Font, cs.Hand, cs.Stock
 	if aerr := checkStock(spec.Stock); aerr != nil {
@@ -362,7 +366,7 @@ func (s *Server) processRecipients(r *http.Request, p *store.Principal, c *store
 		problems []rowProblem
 	)
 	switch ctype {
-	case "text/csv", "application/csv", "text/plain":
+	case "text/csv", "application/csv":
 		recs, errs := address.ReadCSV(bytes.NewReader(body))
 		for _, e := range errs {
 			problems = append(problems, rowProblem{Row: e.Row, Field: e.Field, Code: "row_invalid", Reason: sentence(e.Reason)})
@@ -393,7 +397,7 @@ func (s *Server) processRecipients(r *http.Request, p *store.Principal, c *store
 			}
 			rows = append(rows, rc)
 		}
-	case "application/json", "":
+	case "application/json":
 		var reqs []recipientRequest
 		if aerr := decodeJSON(body, &reqs); aerr != nil {
 			return aerr.Status, errorBody(aerr)
@@ -567,7 +571,7 @@ func (s *Server) buildRow(p *store.Principal, c *store.Campaign, spec *campaignS
 	}
 	msg, me := t.merge(rc.vars, spec.RequiredVariables)
 	if me != nil {
-		return nil, prob(me.Field, "variable_missing", me.Reason)
+		return nil, prob(me.Field, me.code(), me.Reason)
 	}
 	seed := newSeed()
 	cs := cardspec.Spec{Message: msg, Font: spec.Font, Hand: spec.Hand, Stock: spec.Stock, Align: spec.Align, Seed: seed}.WithDefaults()
@@ -627,7 +631,7 @@ func (s *Server) previewCampaign(w http.ResponseWriter, r *http.Request) {
 	}
 	msg, me := t.merge(req.Variables, spec.RequiredVariables)
 	if me != nil {
-		writeError(w, invalid("variables."+me.Field, "variable_missing", me.Reason))
+		writeError(w, invalid("variables."+me.Field, me.code(), me.Reason))
 		return
 	}
 	seed := newSeed()

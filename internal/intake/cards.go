@@ -39,7 +39,7 @@ type cardRequest struct {
 	From             *address.Address  `json:"from"`
 	Metadata         map[string]string `json:"metadata"`
 	ApprovalRequired bool              `json:"approval_required"`
-	SendDate         *time.Time        `json:"send_date"`
+	SendDate         *string           `json:"send_date"` // RFC 3339 or a plain date
 	// SendAsEntered posts the recipient address as given even though it fails validation; the
 	// override and the problems it overrode are recorded in the card's acceptance event.
 	SendAsEntered bool `json:"send_as_entered"`
@@ -272,7 +272,7 @@ func messageOf(req *cardRequest) (string, *apiError) {
 		}
 		msg, fe := t.merge(req.Variables, nil)
 		if fe != nil {
-			return "", invalid("variables."+fe.Field, "variable_missing", fe.Reason)
+			return "", invalid("variables."+fe.Field, fe.code(), fe.Reason)
 		}
 		return msg, nil
 	}
@@ -361,8 +361,12 @@ func (s *Server) validateCard(p *store.Principal, body []byte) (store.NewCard, *
 		Seed: seed, StrokeHash: card.Hash(), To: toJSON, From: from, Metadata: req.Metadata,
 		ApprovalRequired: req.ApprovalRequired, Note: note,
 	}
-	if req.SendDate != nil {
-		nc.SendDate = req.SendDate.UTC()
+	sd, aerr := parseSendDate(req.SendDate, time.Now())
+	if aerr != nil {
+		return store.NewCard{}, aerr
+	}
+	if sd != nil {
+		nc.SendDate = *sd
 	}
 	return nc, nil
 }

@@ -98,6 +98,12 @@ func (s *Server) previewStoredCard(w http.ResponseWriter, r *http.Request) {
 
 // writeProof renders the spec and answers as JSON, SVG or PNG, following the Accept header.
 func (s *Server) writeProof(w http.ResponseWriter, r *http.Request, spec cardspec.Spec, warnings []string) {
+	// Checked whatever the answer's type: a bad parameter is refused, never ignored.
+	dpi, aerr := queryNumber(r.URL.Query(), "dpi", 150, 36, 600)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
 	card, err := cardspec.Render(spec)
 	if err != nil {
 		writeError(w, renderError(err))
@@ -115,16 +121,6 @@ func (s *Server) writeProof(w http.ResponseWriter, r *http.Request, spec cardspe
 	accept := r.Header.Get("Accept")
 	switch {
 	case strings.Contains(accept, "image/png"):
-		dpi := 150.0
-		if v := r.URL.Query().Get("dpi"); v != "" {
-			d, err := strconv.ParseFloat(v, 64)
-			if err != nil || d < 36 || d > 600 {
-				writeError(w, &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "dpi_invalid", Field: "dpi",
-					Message: "The dpi must be a number from 36 to 600."})
-				return
-			}
-			dpi = d
-		}
 		var buf bytes.Buffer
 		if err := preview.PNG(&buf, card.Format, card.Strokes, preview.DefaultPenWidth, dpi); err != nil {
 			s.log.Error("preview png", "err", err)

@@ -8,6 +8,7 @@ package intake
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/quillpost/quillpost/internal/store"
@@ -93,6 +94,12 @@ func New(cfg Config) *Server {
 		h := rt.h
 		if recordedPOSTs[rt.pattern] {
 			h = s.honourIdempotency(h)
+		}
+		switch {
+		case rt.pattern == "POST /v1/campaigns/{id}/recipients":
+			h = requireContentType(h, "application/json", "text/csv", "application/csv")
+		case strings.HasPrefix(rt.pattern, "POST "):
+			h = requireContentType(h, "application/json")
 		}
 		switch rt.access {
 		case accountKey:
