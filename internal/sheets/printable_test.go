@@ -85,3 +85,22 @@ func TestBuilderDropsErasedAtFlush(t *testing.T) {
 		t.Errorf("flush with every label dropped: %v, want ErrEmpty", err)
 	}
 }
+
+// FuzzUnprintableFields: a field is reported exactly when the label font lacks one of its
+// characters.
+func FuzzUnprintableFields(f *testing.F) {
+	f.Add("Erika 😀 Müller", "Hauptstraße 5", "東京", "\u0000\uFFFD")
+	f.Add("", "", "", "")
+	f.Fuzz(func(t *testing.T, name, line, city, region string) {
+		a := address.Address{Name: name, Lines: []string{line}, City: city, Region: region, Country: "DE"}
+		got := map[string]bool{}
+		for _, p := range UnprintableFields(a) {
+			got[p.Field] = true
+		}
+		for field, v := range map[string]string{"name": name, "lines[0]": line, "city": city, "region": region} {
+			if want := len(Unprintable(v)) > 0; got[field] != want {
+				t.Errorf("%s %q: reported %v, want %v", field, v, got[field], want)
+			}
+		}
+	})
+}

@@ -21,12 +21,12 @@ import (
 
 // system is a whole quillpost (store, embedded NATS, simulated robots) behind an httptest server.
 type system struct {
-	t   *testing.T
+	t   testing.TB
 	sys *app.System
 	srv *httptest.Server
 }
 
-func startSystem(t *testing.T, cfg app.Config) *system {
+func startSystem(t testing.TB, cfg app.Config) *system {
 	t.Helper()
 	cfg.DataDir = t.TempDir()
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -76,7 +76,7 @@ func (s *system) operatorKey() string {
 
 // browser is an HTTP client with cookies that does not follow redirects.
 type browser struct {
-	t *testing.T
+	t testing.TB
 	c *http.Client
 	s *system
 }

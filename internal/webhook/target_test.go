@@ -2,9 +2,12 @@ package webhook_test
 
 import (
 	"context"
+	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -108,4 +111,39 @@ func TestDialTimeCheckAndPlainErrors(t *testing.T) {
 	if n := hits.Load(); n != 0 {
 		t.Errorf("the internal server was called %d times", n)
 	}
+}
+
+// FuzzCheckURL: any URL is either refused or, when its host is an IP address in any spelling Go
+// reads, an address the dispatcher may call. DNS is cut off so that names are judged by their
+// spelling alone.
+func FuzzCheckURL(f *testing.F) {
+	for _, s := range []string{"http://127.0.0.1/", "http://[::ffff:127.0.0.1]/", "http://0x7f.1/", "http://localhost./",
+		"https://93.184.216.34/x", "http://[fe80::1%25eth0]/", "http://1.1.1.1:0/", "http://[64:ff9b::a00:1]/", "http://%31%32%37.0.0.1/"} {
+		f.Add(s)
+	}
+	noDNS := &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
+		return nil, errors.New("no DNS in this test")
+	}}
+	f.Fuzz(func(t *testing.T, raw string) {
+		err := webhook.CheckURL(context.Background(), raw, false, noDNS)
+		if err != nil {
+			return
+		}
+		u, perr := url.Parse(raw)
+		if perr != nil {
+			t.Fatalf("%q accepted but does not parse: %v", raw, perr)
+		}
+		host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+		if a, err := netip.ParseAddr(host); err == nil && webhook.ForbiddenAddr(a) != "" {
+			t.Fatalf("%q accepted with forbidden address %s", raw, a)
+		}
+		if ip := net.ParseIP(host); ip != nil {
+			if a, ok := netip.AddrFromSlice(ip); ok && webhook.ForbiddenAddr(a) != "" {
+				t.Fatalf("%q accepted with forbidden address %s", raw, a)
+			}
+		}
+		if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+			t.Fatalf("%q accepted", raw)
+		}
+	})
 }
