@@ -147,3 +147,34 @@ func FuzzCheckURL(f *testing.F) {
 		}
 	})
 }
+
+// Finding 3: test cards' events go to test endpoints only, live cards' to live endpoints only, so
+// a test key's endpoint never sees a live recipient.
+func TestEventsGoToEndpointsOfTheirMode(t *testing.T) {
+	ctx := context.Background()
+	st, acc := setup(t)
+	live, _ := st.CreateWebhook(ctx, store.NewWebhook{AccountID: acc.ID, URL: "https://crm.example.com/live", EventTypes: []string{"*"}, Secret: "s1"})
+	test, _ := st.CreateWebhook(ctx, store.NewWebhook{AccountID: acc.ID, URL: "https://crm.example.com/test", EventTypes: []string{"*"}, Secret: "s2", Test: true})
+	d := webhook.New(st, webhook.Options{}, nil)
+	for _, isTest := range []bool{false, true} {
+		c, err := st.CreateCard(ctx, store.NewCard{AccountID: acc.ID, Test: isTest, Message: "Hallo", Font: "allure", Hand: "neat",
+			Stock: "a6-white", Format: "a6", StrokeHash: "h", To: []byte(`{"name":"A"}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs, _ := st.Events(ctx, acc.ID, c.ID)
+		if err := d.HandleEvent(ctx, evs[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, h := range []*store.Webhook{live, test} {
+		ds, _, _ := st.ListDeliveries(ctx, acc.ID, h.ID, store.DeliveryFilter{})
+		if len(ds) != 1 {
+			t.Fatalf("endpoint test=%v got %d deliveries, want 1", h.Test, len(ds))
+		}
+		c, _ := st.GetCard(ctx, acc.ID, ds[0].CardID)
+		if c.Test != h.Test {
+			t.Errorf("endpoint test=%v received a card with test=%v", h.Test, c.Test)
+		}
+	}
+}
