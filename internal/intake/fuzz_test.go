@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/quillpost/quillpost/internal/intake"
 	"github.com/quillpost/quillpost/internal/store"
@@ -103,6 +104,8 @@ func FuzzEndpoints(f *testing.F) {
 			}
 		}
 	}
+	// Generous, but a request that hangs fails the target instead of stalling the fuzzer.
+	client := &http.Client{Timeout: 2 * time.Minute}
 	n := 0
 	f.Fuzz(func(t *testing.T, which uint8, body []byte, query string, useLive bool) {
 		n++
@@ -133,7 +136,7 @@ func FuzzEndpoints(f *testing.F) {
 		req.Header.Set("Authorization", "Bearer "+key)
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Idempotency-Key", "fz-"+strconv.Itoa(n))
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
