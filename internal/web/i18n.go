@@ -122,6 +122,7 @@ var messages = map[string][2]string{
 	"op.signout":                {"Sign out", "Abmelden"},
 	"op.throttled":              {"Too many failed sign-ins from here; wait a minute and try again.", "Zu viele fehlgeschlagene Anmeldungen von hier; bitte eine Minute warten."},
 	"err.ratelimited":           {"Too many orders from here in a short time; please wait a minute and send again.", "Zu viele Bestellungen von hier in kurzer Zeit; bitte eine Minute warten und erneut senden."},
+	"err.ratelimited.preview":   {"Too many previews from here; the preview resumes in a moment.", "Zu viele Vorschauen von hier; die Vorschau geht gleich weiter."},
 	"op.badkey":                 {"That key is not a valid operator key.", "Dieser Schlüssel ist kein gültiger Operator-Schlüssel."},
 	"op.robots":                 {"Robots", "Roboter"},
 	"op.needhuman":              {"Need you now", "Brauchen Sie jetzt"},

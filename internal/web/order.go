@@ -431,6 +431,12 @@ func (s *Server) previewPost(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, previewResult{Errors: []string{tr(lang, "err.expired")}})
 		return
 	}
+	// Each preview renders a card: generous for typing, but not a free rendering service.
+	if !s.previews.allow(clientOf(r)) {
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusTooManyRequests, previewResult{Errors: []string{tr(lang, "err.ratelimited.preview")}})
+		return
+	}
 	f := readForm(r)
 	if len([]rune(f.Message)) > maxMessageRunes {
 		writeJSON(w, http.StatusOK, previewResult{Errors: []string{tr(lang, "err.toolong.chars", len([]rune(f.Message)), maxMessageRunes)}})
@@ -459,7 +465,8 @@ func (s *Server) addressCheck(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, out)
 		return
 	}
-	for _, p := range address.Validate(a.address()) {
+	problems := append(address.Validate(a.address()), sheets.UnprintableFields(address.Normalize(a.address()))...)
+	for _, p := range problems {
 		k := prefix + fieldName(p.Field)
 		if _, dup := out[k]; !dup {
 			out[k] = sentence(p.Reason)

@@ -125,3 +125,29 @@ func TestOperatorLoginThrottled(t *testing.T) {
 		t.Fatalf("sixth attempt: %d %q", code, text(doc))
 	}
 }
+
+// The live preview renders a card per request: one client gets a generous burst, then 429s.
+// The address check names a character the label font cannot print.
+func TestOrderPreviewLimitedAndAddressCheckFont(t *testing.T) {
+	s := startSystem(t, app.Config{})
+	b := s.browser()
+	_, doc, _ := b.get("/")
+	v := fillOrder(formValues(find(doc, "form[id=order]")[0]), "Danke!")
+	limited := 0
+	for range 60 {
+		if code, _, _ := b.post("/orders/preview", v); code == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited == 0 {
+		t.Error("60 previews at once were all rendered")
+	}
+	v.Set("to_name", "Erika 😀 Müller")
+	v.Set("which", "to_")
+	_, _, resp := b.post("/orders/address", v)
+	raw := make([]byte, 4096)
+	n, _ := resp.Body.Read(raw)
+	if !strings.Contains(string(raw[:n]), "U+1F600") {
+		t.Errorf("address check: %s", raw[:n])
+	}
+}

@@ -75,3 +75,9 @@ const (
 	orderEvery = 12 * time.Second
 	orderBurst = 5
 )
+
+// Live previews: 40 at once, then 20 a second per client; typing never gets near it.
+const (
+	previewEvery = 50 * time.Millisecond
+	previewBurst = 40
+)

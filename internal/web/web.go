@@ -73,6 +73,7 @@ type Server struct {
 	loginFails    *clientLimiter     // failed operator sign-ins per client
 	loginFailsAll *clientLimiter     // failed operator sign-ins of all clients together
 	orders        *clientLimiter     // orders placed on the order page per client
+	previews      *clientLimiter     // live previews rendered per client
 }
 
 // New prepares the pages and makes sure the web account exists.
@@ -107,7 +108,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "web"),
 		loginFails:    newClientLimiter(loginFailEvery, loginFailBurst),
 		loginFailsAll: newClientLimiter(loginFailGlobalEvery, loginFailGlobalBurst),
-		orders:        newClientLimiter(orderEvery, orderBurst)}
+		orders:        newClientLimiter(orderEvery, orderBurst),
+		previews:      newClientLimiter(previewEvery, previewBurst)}
 	s.sessions, _ = cfg.Store.(store.SessionStore)
 	acc, err := cfg.Store.AccountByName(ctx, cfg.Account)
 	if errors.Is(err, store.ErrNotFound) {
