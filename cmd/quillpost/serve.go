@@ -36,6 +36,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	simFaults := fs.String("sim-faults", "", "faults to inject into the first simulated plotter, e.g. disconnect@400,error@90")
 	layout := fs.String("sheet-layout", "zweckform-3475", "label layout of the address sheets")
 	verbose := fs.Bool("v", false, "log debug messages")
+	allowPrivateHooks := fs.Bool("allow-private-webhooks", false, "let webhooks reach loopback, private and reserved addresses (local development only)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -49,6 +50,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		SheetLayout: *layout, Logger: log,
 	}
 	cfg.Queue.Replicas = *replicas
+	cfg.Webhooks.AllowPrivate = *allowPrivateHooks
 	if *simFaults != "" {
 		f, err := plotsim.ParseFaults(*simFaults)
 		if err != nil {

@@ -111,7 +111,8 @@ func runSheets(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		_, err = stdout.Write(buf.Bytes())
 		return err
 	}
-	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+	// Owner only: a label sheet is a list of people's addresses.
+	if err := os.WriteFile(*out, buf.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("writing the labels: %w", err)
 	}
 	unit := "sheet"

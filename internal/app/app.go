@@ -103,7 +103,8 @@ func Start(ctx context.Context, cfg Config) (_ *System, err error) {
 	if cfg.Queue.Logger == nil {
 		cfg.Queue.Logger = cfg.Logger
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+	// Owner only: the database, the queue's files and the label sheets hold people's addresses.
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	s := &System{cfg: cfg, log: cfg.Logger}
@@ -133,7 +134,7 @@ func Start(ctx context.Context, cfg Config) (_ *System, err error) {
 		return nil, err
 	}
 	s.relay = s.Queue.NewRelay(s.Store)
-	s.api = intake.New(intake.Config{Store: s.Store, Logger: s.log, OnAccepted: s.relay.Kick})
+	s.api = intake.New(intake.Config{Store: s.Store, Logger: s.log, OnAccepted: s.relay.Kick, AllowPrivateWebhooks: cfg.Webhooks.AllowPrivate})
 	s.mux = http.NewServeMux()
 	s.metrics = metrics.New(metrics.Sources{Queue: s.Queue})
 	s.mux.Handle("/v1/", s.metrics.CountAPIRejections(s.api.Handler()))

@@ -23,7 +23,7 @@ import (
 type crm struct {
 	t      *testing.T
 	mu     sync.Mutex
-	secret string
+	secret []string       // one per endpoint: test and live cards go to separate endpoints
 	events map[string]int // attempts per event id
 	cards  map[string]bool
 	bad    int
@@ -33,7 +33,13 @@ func (c *crm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := webhook.Verify(c.secret, r.Header.Get(webhook.HeaderTimestamp), r.Header.Get(webhook.HeaderSignature), body, 0, time.Now()); err != nil {
+	var err error
+	for _, secret := range c.secret {
+		if err = webhook.Verify(secret, r.Header.Get(webhook.HeaderTimestamp), r.Header.Get(webhook.HeaderSignature), body, 0, time.Now()); err == nil {
+			break
+		}
+	}
+	if err != nil {
 		c.bad++
 		w.WriteHeader(http.StatusUnauthorized)
 		return
@@ -82,23 +88,15 @@ func TestCampaign(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes 400 cards")
 	}
-	h := start(t, app.Config{SimPlotters: 4, Webhooks: webhook.Options{BackoffBase: 50 * time.Millisecond, Poll: 50 * time.Millisecond}})
+	h := start(t, app.Config{SimPlotters: 4, Webhooks: webhook.Options{BackoffBase: 50 * time.Millisecond, Poll: 50 * time.Millisecond, AllowPrivate: true}})
 	h.run()
 	rc := &crm{t: t, events: map[string]int{}, cards: map[string]bool{}}
 	hookSrv := httptest.NewServer(rc)
 	defer hookSrv.Close()
 
-	code, body := h.call(h.key, "POST", "/v1/webhooks", "application/json", "", []byte(`{"url":"`+hookSrv.URL+`","event_types":["card.written"]}`))
-	var hook struct{ ID, Secret string }
-	if code != 201 || json.Unmarshal(body, &hook) != nil || hook.Secret == "" {
-		t.Fatalf("webhook: %d %s", code, body)
-	}
-	rc.mu.Lock()
-	rc.secret = hook.Secret
-	rc.mu.Unlock()
-
 	// Half the recipients go through a live key, half through a test key: the simulated plotters
-	// serve both lanes (a6-white and test-a6-white) in turn.
+	// serve both lanes (a6-white and test-a6-white) in turn. Each key registers its endpoint:
+	// test cards are announced to test endpoints only.
 	acc, err := h.sys.Store.AccountByName(context.Background(), "shop")
 	if err != nil {
 		t.Fatal(err)
@@ -106,6 +104,16 @@ func TestCampaign(t *testing.T) {
 	testKey, _, err := h.sys.Store.CreateKey(context.Background(), acc.ID, store.KeyTest)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, key := range []string{h.key, testKey} {
+		code, body := h.call(key, "POST", "/v1/webhooks", "application/json", "", []byte(`{"url":"`+hookSrv.URL+`","event_types":["card.written"]}`))
+		var hook struct{ ID, Secret string }
+		if code != 201 || json.Unmarshal(body, &hook) != nil || hook.Secret == "" {
+			t.Fatalf("webhook: %d %s", code, body)
+		}
+		rc.mu.Lock()
+		rc.secret = append(rc.secret, hook.Secret)
+		rc.mu.Unlock()
 	}
 	const good = 400
 	var ids []string

@@ -128,6 +128,7 @@ func (h *harness) submit(i int) string {
 	req, _ := http.NewRequest("POST", h.srv.URL+"/v1/cards", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+h.key)
 	req.Header.Set("Idempotency-Key", fmt.Sprintf("order-%d", i))
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		h.t.Fatal(err)

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/quillpost/quillpost/internal/store"
 )
@@ -55,7 +53,8 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*store.Pr
 			Message: "The request has no API key; send it as 'Authorization: Bearer qp_live_…'."})
 		return nil, false
 	}
-	p, err := s.keys.authenticate(r.Context(), s.store, strings.TrimSpace(secret))
+	// Every request asks the database: no cache may outlive a revocation.
+	p, err := s.store.Authenticate(r.Context(), strings.TrimSpace(secret))
 	if errors.Is(err, store.ErrUnauthorized) {
 		writeError(w, &apiError{Status: http.StatusUnauthorized, Type: "authentication", Code: "invalid_api_key",
 			Message: "The API key is not valid or has been revoked."})
@@ -80,39 +79,10 @@ func principalFrom(ctx context.Context) *store.Principal {
 	return p
 }
 
-// keyCacheTTL is how long a resolved key is trusted without asking the database again: a revoked
-// key keeps working for at most this long, in exchange for one query less per request.
-const keyCacheTTL = 3 * time.Second
+// testOnly reports whether the caller holds a test key: such a key sees and changes test objects
+// only (cards, campaigns, webhooks, keys), so that a key handed to a developer or left in a test
+// suite can never approve, cancel, erase or redirect anything live.
+func testOnly(p *store.Principal) bool { return p.Key.Kind == store.KeyTest }
 
-// keyCache remembers resolved keys by the secret's hash.
-type keyCache struct {
-	mu sync.Mutex
-	m  map[string]cachedKey
-}
-
-type cachedKey struct {
-	p       *store.Principal
-	expires time.Time
-}
-
-func (c *keyCache) authenticate(ctx context.Context, st store.Store, secret string) (*store.Principal, error) {
-	h := store.HashKey(secret)
-	now := time.Now()
-	c.mu.Lock()
-	if k, ok := c.m[h]; ok && now.Before(k.expires) {
-		c.mu.Unlock()
-		return k.p, nil
-	}
-	c.mu.Unlock()
-	p, err := st.Authenticate(ctx, secret)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if c.m == nil || len(c.m) > 10_000 {
-		c.m = map[string]cachedKey{}
-	}
-	c.m[h] = cachedKey{p: p, expires: now.Add(keyCacheTTL)}
-	c.mu.Unlock()
-	return p, nil
-}
+// inScope reports whether the caller may see an object with the given test flag.
+func inScope(p *store.Principal, test bool) bool { return test || !testOnly(p) }

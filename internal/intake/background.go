@@ -44,13 +44,18 @@ func RunBackground(ctx context.Context, st store.Store, q *queue.Queue, o webhoo
 }
 
 // RunScheduler queues accepted cards whose send date has come (and that wait for no approval)
-// every interval until ctx ends.
+// every interval until ctx ends. It also deletes expired operator sessions.
 func RunScheduler(ctx context.Context, st store.Store, interval time.Duration, log *slog.Logger) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		if _, err := QueueDue(ctx, st, time.Now()); err != nil && ctx.Err() == nil {
 			log.Warn("scheduler: queueing due cards failed; retrying", "err", err)
+		}
+		if ss, ok := st.(store.SessionStore); ok {
+			if _, err := ss.PruneSessions(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				log.Warn("scheduler: pruning expired sessions failed", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -30,6 +30,7 @@ func BenchmarkCreateCardHTTP(b *testing.B) {
 			req, _ := http.NewRequest("POST", api.srv.URL+"/v1/cards", strings.NewReader(body))
 			req.Header.Set("Authorization", "Bearer "+key)
 			req.Header.Set("Idempotency-Key", "b-"+strconv.FormatInt(n.Add(1), 10))
+			req.Header.Set("Content-Type", "application/json")
 			resp, err := client.Do(req)
 			if err != nil {
 				b.Error(err)

@@ -36,7 +36,7 @@ type campaignRequest struct {
 	Stock             string            `json:"stock"`
 	Align             string            `json:"align"`
 	From              *address.Address  `json:"from"`
-	SendDate          *time.Time        `json:"send_date"`
+	SendDate          *string           `json:"send_date"` // RFC 3339 or a plain date
 	Metadata          map[string]string `json:"metadata"`
 }
 
@@ -183,8 +183,12 @@ func checkCampaign(req *campaignRequest) (campaignSpec, *apiError) {
 		n := address.Normalize(*req.From)
 		req.From = &n
 	}
+	sendDate, aerr := parseSendDate(req.SendDate, time.Now())
+	if aerr != nil {
+		return campaignSpec{}, aerr
+	}
 	spec := campaignSpec{Template: req.Template, RequiredVariables: required, Font: req.Font, Hand: req.Hand,
-		Stock: req.Stock, Align: req.Align, From: req.From, SendDate: req.SendDate, Metadata: req.Metadata}
+		Stock: req.Stock, Align: req.Align, From: req.From, SendDate: sendDate, Metadata: req.Metadata}
 	cs := cardspec.Spec{Font: spec.Font, Hand: spec.Hand, Stock: spec.Stock, Align: spec.Align}.WithDefaults()
 	spec.Font, spec.Hand, spec.Stock = cs.Font, cs.Hand, cs.Stock
 	if aerr := checkStock(spec.Stock); aerr != nil {
@@ -233,6 +237,12 @@ func (s *Server) campaignOr404(w http.ResponseWriter, r *http.Request, p *store.
 	var spec campaignSpec
 	if err == nil {
 		err = json.Unmarshal(c.Spec, &spec)
+	}
+	if err == nil && !inScope(p, spec.Test) {
+		// A test key acts on test campaigns only: a live one does not exist for it.
+		writeError(w, &apiError{Status: http.StatusNotFound, Type: "not_found", Code: "campaign_not_found",
+			Message: fmt.Sprintf("There is no campaign %q.", id)})
+		return nil, nil, false
 	}
 	if err != nil {
 		s.log.Error("get campaign", "campaign", id, "err", err)
@@ -356,7 +366,7 @@ func (s *Server) processRecipients(r *http.Request, p *store.Principal, c *store
 		problems []rowProblem
 	)
 	switch ctype {
-	case "text/csv", "application/csv", "text/plain":
+	case "text/csv", "application/csv":
 		recs, errs := address.ReadCSV(bytes.NewReader(body))
 		for _, e := range errs {
 			problems = append(problems, rowProblem{Row: e.Row, Field: e.Field, Code: "row_invalid", Reason: sentence(e.Reason)})
@@ -387,7 +397,7 @@ func (s *Server) processRecipients(r *http.Request, p *store.Principal, c *store
 			}
 			rows = append(rows, rc)
 		}
-	case "application/json", "":
+	case "application/json":
 		var reqs []recipientRequest
 		if aerr := decodeJSON(body, &reqs); aerr != nil {
 			return aerr.Status, errorBody(aerr)
@@ -404,7 +414,7 @@ func (s *Server) processRecipients(r *http.Request, p *store.Principal, c *store
 			}
 			if aerr := checkAddress("to", *rq.To); aerr != nil {
 				for _, pr := range aerr.Problems {
-					problems = append(problems, rowProblem{Row: row, Field: pr.Field, Code: "address_invalid", Reason: pr.Reason})
+					problems = append(problems, rowProblem{Row: row, Field: pr.Field, Code: aerr.Code, Reason: pr.Reason})
 				}
 				continue
 			}
@@ -552,9 +562,16 @@ func (s *Server) buildRow(p *store.Principal, c *store.Campaign, spec *campaignS
 	if aerr := checkMetadata(meta); aerr != nil {
 		return nil, prob(aerr.Field, "metadata_invalid", aerr.Message)
 	}
+	if aerr := checkLabelFont("to", rc.to); aerr != nil {
+		var out []rowProblem
+		for _, pr := range aerr.Problems {
+			out = append(out, rowProblem{Row: rc.row, Field: pr.Field, Code: aerr.Code, Reason: sentence(pr.Reason)})
+		}
+		return nil, out
+	}
 	msg, me := t.merge(rc.vars, spec.RequiredVariables)
 	if me != nil {
-		return nil, prob(me.Field, "variable_missing", me.Reason)
+		return nil, prob(me.Field, me.code(), me.Reason)
 	}
 	seed := newSeed()
 	cs := cardspec.Spec{Message: msg, Font: spec.Font, Hand: spec.Hand, Stock: spec.Stock, Align: spec.Align, Seed: seed}.WithDefaults()
@@ -614,7 +631,7 @@ func (s *Server) previewCampaign(w http.ResponseWriter, r *http.Request) {
 	}
 	msg, me := t.merge(req.Variables, spec.RequiredVariables)
 	if me != nil {
-		writeError(w, invalid("variables."+me.Field, "variable_missing", me.Reason))
+		writeError(w, invalid("variables."+me.Field, me.code(), me.Reason))
 		return
 	}
 	seed := newSeed()

@@ -19,6 +19,7 @@ import (
 	"github.com/quillpost/quillpost/internal/address"
 	"github.com/quillpost/quillpost/internal/cardspec"
 	"github.com/quillpost/quillpost/internal/hand"
+	"github.com/quillpost/quillpost/internal/sheets"
 	"github.com/quillpost/quillpost/internal/store"
 )
 
@@ -38,7 +39,7 @@ type cardRequest struct {
 	From             *address.Address  `json:"from"`
 	Metadata         map[string]string `json:"metadata"`
 	ApprovalRequired bool              `json:"approval_required"`
-	SendDate         *time.Time        `json:"send_date"`
+	SendDate         *string           `json:"send_date"` // RFC 3339 or a plain date
 	// SendAsEntered posts the recipient address as given even though it fails validation; the
 	// override and the problems it overrode are recorded in the card's acceptance event.
 	SendAsEntered bool `json:"send_as_entered"`
@@ -271,7 +272,7 @@ func messageOf(req *cardRequest) (string, *apiError) {
 		}
 		msg, fe := t.merge(req.Variables, nil)
 		if fe != nil {
-			return "", invalid("variables."+fe.Field, "variable_missing", fe.Reason)
+			return "", invalid("variables."+fe.Field, fe.code(), fe.Reason)
 		}
 		return msg, nil
 	}
@@ -303,6 +304,11 @@ func (s *Server) validateCard(p *store.Principal, body []byte) (store.NewCard, *
 	}
 	if req.To == nil {
 		return store.NewCard{}, invalid("to", "address_missing", "The recipient address (to) is missing.")
+	}
+	// The label font is checked before anything else: "send as entered" cannot override it,
+	// because a label that cannot be printed cannot be posted at all.
+	if aerr := checkLabelFont("to", *req.To); aerr != nil {
+		return store.NewCard{}, aerr
 	}
 	note := ""
 	if aerr := checkAddress("to", *req.To); aerr != nil {
@@ -355,8 +361,12 @@ func (s *Server) validateCard(p *store.Principal, body []byte) (store.NewCard, *
 		Seed: seed, StrokeHash: card.Hash(), To: toJSON, From: from, Metadata: req.Metadata,
 		ApprovalRequired: req.ApprovalRequired, Note: note,
 	}
-	if req.SendDate != nil {
-		nc.SendDate = req.SendDate.UTC()
+	sd, aerr := parseSendDate(req.SendDate, time.Now())
+	if aerr != nil {
+		return store.NewCard{}, aerr
+	}
+	if sd != nil {
+		nc.SendDate = *sd
 	}
 	return nc, nil
 }
@@ -407,9 +417,27 @@ func jsonError(err error) *apiError {
 	return &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "body_invalid", Message: "The request body is not valid JSON."}
 }
 
-// checkAddress reports every problem of an address at once, the first as the error's field.
+// checkLabelFont refuses an address with a character the label font cannot print, naming the
+// field and the character.
+func checkLabelFont(prefix string, a address.Address) *apiError {
+	problems := sheets.UnprintableFields(address.Normalize(a))
+	if len(problems) == 0 {
+		return nil
+	}
+	e := invalid(prefix+"."+problems[0].Field, "address_unprintable", prefix+"."+problems[0].Field+": "+problems[0].Reason+".")
+	for _, p := range problems {
+		e.Problems = append(e.Problems, fieldProblem{Field: prefix + "." + p.Field, Reason: p.Reason})
+	}
+	return e
+}
+
+// checkAddress reports every problem of an address at once, the first as the error's field:
+// the postal rules, then the label font.
 func checkAddress(prefix string, a address.Address) *apiError {
 	problems := address.Validate(a)
+	if len(problems) == 0 {
+		return checkLabelFont(prefix, a)
+	}
 	if len(problems) == 0 {
 		return nil
 	}
@@ -462,18 +490,11 @@ func renderError(err error) *apiError {
 
 func (s *Server) getCard(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
-	id := r.PathValue("id")
-	c, err := s.store.GetCard(r.Context(), p.Account.ID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, &apiError{Status: http.StatusNotFound, Type: "not_found", Code: "card_not_found",
-			Message: fmt.Sprintf("There is no card %q.", id)})
+	c, ok := s.cardOr404(w, r, p)
+	if !ok {
 		return
 	}
-	if err != nil {
-		s.log.Error("get card", "card", id, "err", err)
-		writeError(w, internalError())
-		return
-	}
+	id := c.ID
 	events, err := s.store.Events(r.Context(), p.Account.ID, id)
 	if err != nil {
 		s.log.Error("card events", "card", id, "err", err)
@@ -487,6 +508,9 @@ func (s *Server) listCards(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
 	q := r.URL.Query()
 	f := store.CardFilter{CampaignID: q.Get("campaign"), After: q.Get("after")}
+	if testOnly(p) {
+		f.Test = new(true)
+	}
 	f.Statuses = parseStatuses(q)
 	limit, aerr := parseLimit(q)
 	if aerr != nil {

@@ -253,6 +253,7 @@ func FuzzCreateCard(f *testing.F) {
 		req, _ := http.NewRequest("POST", api.srv.URL+"/v1/cards", bytes.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+key)
 		req.Header.Set("Idempotency-Key", "fuzz-"+strconv.Itoa(n))
+		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

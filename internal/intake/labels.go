@@ -69,10 +69,10 @@ func (s *Server) campaignLabels(w http.ResponseWriter, r *http.Request) {
 		f.After = page.Next
 	}
 	slices.Reverse(cards) // oldest first: the order the cards were queued in
-	opts := sheets.Options{Sort: sortBy, Title: c.Name, SenderCountry: "DE"}
+	opts := sheets.Options{Sort: sortBy, Title: sheets.SafeTitle(c.Name), SenderCountry: "DE"}
 	if spec.From != nil {
 		opts.SenderCountry = spec.From.Country
-		opts.Sender = senderLine(*spec.From)
+		opts.Sender = sheets.SafeTitle(senderLine(*spec.From))
 	}
 	var labels []sheets.Label
 	skipped := 0

@@ -98,6 +98,12 @@ func (s *Server) previewStoredCard(w http.ResponseWriter, r *http.Request) {
 
 // writeProof renders the spec and answers as JSON, SVG or PNG, following the Accept header.
 func (s *Server) writeProof(w http.ResponseWriter, r *http.Request, spec cardspec.Spec, warnings []string) {
+	// Checked whatever the answer's type: a bad parameter is refused, never ignored.
+	dpi, aerr := queryNumber(r.URL.Query(), "dpi", 150, 36, 600)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
 	card, err := cardspec.Render(spec)
 	if err != nil {
 		writeError(w, renderError(err))
@@ -115,16 +121,6 @@ func (s *Server) writeProof(w http.ResponseWriter, r *http.Request, spec cardspe
 	accept := r.Header.Get("Accept")
 	switch {
 	case strings.Contains(accept, "image/png"):
-		dpi := 150.0
-		if v := r.URL.Query().Get("dpi"); v != "" {
-			d, err := strconv.ParseFloat(v, 64)
-			if err != nil || d < 36 || d > 600 {
-				writeError(w, &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "dpi_invalid", Field: "dpi",
-					Message: "The dpi must be a number from 36 to 600."})
-				return
-			}
-			dpi = d
-		}
 		var buf bytes.Buffer
 		if err := preview.PNG(&buf, card.Format, card.Strokes, preview.DefaultPenWidth, dpi); err != nil {
 			s.log.Error("preview png", "err", err)
@@ -163,10 +159,14 @@ func (s *Server) writeImage(w http.ResponseWriter, ctype string, card *hand.Card
 
 func round3(v float64) float64 { return float64(int64(v*1000+0.5)) / 1000 }
 
-// cardOr404 reads the account's card named in the path, answering 404 itself.
+// cardOr404 reads the account's card named in the path, answering 404 itself. A test key is
+// answered 404 for a live card, as if it did not exist.
 func (s *Server) cardOr404(w http.ResponseWriter, r *http.Request, p *store.Principal) (*store.Card, bool) {
 	id := r.PathValue("id")
 	c, err := s.store.GetCard(r.Context(), p.Account.ID, id)
+	if err == nil && !inScope(p, c.Test) {
+		err = store.ErrNotFound
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, &apiError{Status: http.StatusNotFound, Type: "not_found", Code: "card_not_found",
 			Message: fmt.Sprintf("There is no card %q.", id)})

@@ -8,6 +8,7 @@ package intake
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/quillpost/quillpost/internal/store"
@@ -27,6 +28,9 @@ type Config struct {
 	RateBurst int
 	// OnAccepted, if set, is called after cards were stored (to wake the outbox relay at once).
 	OnAccepted func()
+	// AllowPrivateWebhooks lets webhook URLs point at loopback, private and reserved addresses:
+	// for local development only (serve --allow-private-webhooks).
+	AllowPrivateWebhooks bool
 	// OnReplay, if set, is called after failed webhook deliveries were made pending again (to wake
 	// a dispatcher in this process at once).
 	OnReplay func()
@@ -41,10 +45,11 @@ type Server struct {
 	maxBody int64
 	maxCSV  int64
 	limits  *limiter
-	keys    keyCache
 	mux     *http.ServeMux
 	kick    func()
 	replay  func()
+
+	allowPrivateWebhooks bool
 }
 
 // route is one operation of the API; the OpenAPI test walks this table.
@@ -65,7 +70,7 @@ const (
 // New returns a Server; Handler gives its routes.
 func New(cfg Config) *Server {
 	s := &Server{store: cfg.Store, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, maxCSV: cfg.MaxCSVBytes,
-		kick: cfg.OnAccepted, replay: cfg.OnReplay}
+		kick: cfg.OnAccepted, replay: cfg.OnReplay, allowPrivateWebhooks: cfg.AllowPrivateWebhooks}
 	s.hooks, _ = cfg.Store.(store.WebhookStore)
 	s.ops, _ = cfg.Store.(store.CardOps)
 	if s.kick == nil {
@@ -87,6 +92,15 @@ func New(cfg Config) *Server {
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes() {
 		h := rt.h
+		if recordedPOSTs[rt.pattern] {
+			h = s.honourIdempotency(h)
+		}
+		switch {
+		case rt.pattern == "POST /v1/campaigns/{id}/recipients":
+			h = requireContentType(h, "application/json", "text/csv", "application/csv")
+		case strings.HasPrefix(rt.pattern, "POST "):
+			h = requireContentType(h, "application/json")
+		}
 		switch rt.access {
 		case accountKey:
 			h = s.authed(h)
@@ -129,6 +143,9 @@ func (s *Server) routes() []route {
 		{"GET /v1/webhooks/{id}/deliveries", accountKey, s.listDeliveries},
 		{"GET /v1/webhooks/{id}/deliveries/{delivery}", accountKey, s.getDelivery},
 		{"POST /v1/webhooks/{id}/replay", accountKey, s.replayDeliveries},
+
+		{"GET /v1/keys", accountKey, s.listKeys},
+		{"DELETE /v1/keys/{id}", accountKey, s.revokeKey},
 
 		{"GET /v1/operator/cards", operatorKey, s.operatorCards},
 		{"POST /v1/operator/cards/{id}/retry", operatorKey, s.operatorRetry},

@@ -132,14 +132,39 @@ func (t *template) variables() (all, needed []string) {
 }
 
 // mergeError names the variable at fault.
-type mergeError struct{ Field, Reason string }
+type mergeError struct{ Field, Code, Reason string }
+
+// code is the API error code: variable_invalid for a value that cannot be merged, else
+// variable_missing.
+func (e *mergeError) code() string {
+	if e.Code != "" {
+		return e.Code
+	}
+	return "variable_missing"
+}
 
 // merge fills the fields from vars (keys already normalised or not). Required names must have a
-// non-empty value even where the template gives a default. Values are cleaned: control characters
-// become spaces, surrounding space is trimmed.
+// non-empty value even where the template gives a default. A value holding a control or
+// direction-changing character is refused, naming the variable: dropping it silently would write
+// something else than was sent. Surrounding space is trimmed.
 func (t *template) merge(vars map[string]string, required []string) (string, *mergeError) {
 	norm := make(map[string]string, len(vars))
-	for k, v := range vars {
+	names := make([]string, 0, len(vars))
+	for k := range vars {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		v := vars[k]
+		if r, bad := badValueRune(v); bad {
+			name := normVarName(k)
+			what := fmt.Sprintf("the control character %U", r)
+			if r == utf8.RuneError {
+				what = "bytes that are not UTF-8 text"
+			}
+			return "", &mergeError{Field: name, Code: "variable_invalid",
+				Reason: fmt.Sprintf("The value of %s holds %s; remove it.", name, what)}
+		}
 		norm[normVarName(k)] = cleanValue(v)
 	}
 	for _, name := range required {
@@ -166,6 +191,23 @@ func (t *template) merge(vars map[string]string, required []string) (string, *me
 		b.WriteString(v)
 	}
 	return b.String(), nil
+}
+
+// badValueRune finds the first character no merge value may hold: invalid UTF-8, a control
+// character (line breaks and tabs included: a value is one line of text) or a bidirectional
+// override or isolate, which would reorder the written text.
+func badValueRune(v string) (rune, bool) {
+	for i, r := range v {
+		switch {
+		case r == utf8.RuneError:
+			if _, size := utf8.DecodeRuneInString(v[i:]); size <= 1 {
+				return r, true
+			}
+		case unicode.IsControl(r), r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F, r == 0x061C:
+			return r, true
+		}
+	}
+	return 0, false
 }
 
 // cleanValue makes a merge value plain text on one line.

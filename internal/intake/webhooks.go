@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -23,11 +22,12 @@ type webhookResponse struct {
 	URL        string    `json:"url"`
 	EventTypes []string  `json:"event_types"`
 	Secret     string    `json:"secret,omitempty"` // only in the answer to its creation
+	Test       bool      `json:"test"`
 	CreatedAt  time.Time `json:"created_at"`
 }
 
 func newWebhookResponse(w *store.Webhook, withSecret bool) webhookResponse {
-	r := webhookResponse{ID: w.ID, Object: "webhook", URL: w.URL, EventTypes: w.EventTypes, CreatedAt: w.CreatedAt}
+	r := webhookResponse{ID: w.ID, Object: "webhook", URL: w.URL, EventTypes: w.EventTypes, Test: w.Test, CreatedAt: w.CreatedAt}
 	if withSecret {
 		r.Secret = w.Secret
 	}
@@ -55,9 +55,12 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
-	u, err := url.Parse(req.URL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(req.URL) > 2000 || u.User != nil {
-		writeError(w, invalid("url", "url_invalid", "The url must be an absolute http:// or https:// URL without credentials, up to 2000 characters."))
+	if err := webhook.CheckURL(r.Context(), req.URL, s.allowPrivateWebhooks, nil); err != nil {
+		code := "url_invalid"
+		if errors.Is(err, webhook.ErrForbiddenTarget) {
+			code = "url_forbidden"
+		}
+		writeError(w, invalid("url", code, sentence(err.Error())))
 		return
 	}
 	if len(req.EventTypes) == 0 {
@@ -84,7 +87,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) {
 	var b [24]byte
 	rand.Read(b[:])
 	hook, err := s.hooks.CreateWebhook(r.Context(), store.NewWebhook{AccountID: p.Account.ID, URL: req.URL,
-		EventTypes: req.EventTypes, Secret: "whsec_" + hex.EncodeToString(b[:])})
+		EventTypes: req.EventTypes, Secret: "whsec_" + hex.EncodeToString(b[:]), Test: testOnly(p)})
 	if err != nil {
 		s.log.Error("create webhook", "err", err)
 		writeError(w, internalError())
@@ -100,6 +103,10 @@ func (s *Server) webhookOr404(w http.ResponseWriter, r *http.Request, p *store.P
 	}
 	id := r.PathValue("id")
 	hook, err := s.hooks.GetWebhook(r.Context(), p.Account.ID, id)
+	if err == nil && hook.Test != testOnly(p) {
+		// Test and live endpoints are separate worlds: each key sees the endpoints of its mode.
+		err = store.ErrNotFound
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, &apiError{Status: http.StatusNotFound, Type: "not_found", Code: "webhook_not_found",
 			Message: fmt.Sprintf("There is no webhook %q.", id)})
@@ -130,7 +137,9 @@ func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) {
 		Data   []webhookResponse `json:"data"`
 	}{Object: "list", Data: []webhookResponse{}}
 	for _, h := range hooks {
-		out.Data = append(out.Data, newWebhookResponse(h, false))
+		if h.Test == testOnly(p) {
+			out.Data = append(out.Data, newWebhookResponse(h, false))
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

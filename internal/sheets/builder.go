@@ -15,7 +15,17 @@ type Builder struct {
 
 	mu      sync.Mutex
 	pending []Label
-	next    int // the sequence number the next label without one gets
+	next    int              // the sequence number the next label without one gets
+	keep    func(Label) bool // nil keeps every label
+}
+
+// SetKeep sets the test every waiting label must pass at Flush: a worker passes one that reads
+// the card again, so that a person whose data was erased after the card was written is not
+// printed on the sheet flushed later. A label that fails it is dropped for good.
+func (b *Builder) SetKeep(keep func(Label) bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.keep = keep
 }
 
 // NewBuilder starts an empty sheet. Labels keep the order they are added in: a sort option is
@@ -86,6 +96,19 @@ func (b *Builder) Pending() []Label {
 func (b *Builder) Flush() ([]byte, *Result, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.keep != nil {
+		kept := b.pending[:0]
+		for _, l := range b.pending {
+			if b.keep(l) {
+				kept = append(kept, l)
+			}
+		}
+		clear(b.pending[len(kept):])
+		b.pending = kept
+	}
+	if len(b.pending) == 0 {
+		return nil, nil, ErrEmpty
+	}
 	var buf bytes.Buffer
 	res, err := Render(&buf, b.layout, b.pending, b.opts)
 	if err != nil {

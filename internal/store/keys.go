@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
@@ -96,4 +97,37 @@ func KeyHint(secret string) string {
 		return ""
 	}
 	return secret[:i+5] + "…"
+}
+
+// KeyAdmin lists an account's keys for the keys CLI and API. The SQL stores implement it besides
+// Store; callers find it with a type assertion.
+type KeyAdmin interface {
+	// ListKeys returns the account's keys, revoked ones included, oldest first (AnyAccount: all).
+	ListKeys(ctx context.Context, accountID string) ([]APIKey, error)
+	// GetKey returns one key of the account (AnyAccount: of any account), revoked or not.
+	GetKey(ctx context.Context, accountID, keyID string) (*APIKey, error)
+}
+
+// SessionStore keeps operator sessions: the browser holds a random token, the store only its
+// hash. A session dies when it expires, at logout, and at once when its key is revoked.
+type SessionStore interface {
+	// CreateSession stores a session of the key that expires at expires.
+	CreateSession(ctx context.Context, tokenHash, keyID string, expires time.Time) error
+	// SessionPrincipal resolves a live session (not expired, its key not revoked) as of now, or
+	// ErrUnauthorized.
+	SessionPrincipal(ctx context.Context, tokenHash string, now time.Time) (*Principal, error)
+	// DeleteSession ends a session; ending one that is gone is not an error.
+	DeleteSession(ctx context.Context, tokenHash string) error
+	// PruneSessions deletes sessions expired before now.
+	PruneSessions(ctx context.Context, now time.Time) (int64, error)
+}
+
+// NewSessionToken returns a random session token (256 bits) and the hash the store keeps.
+func NewSessionToken() (token, hash string, err error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", "", fmt.Errorf("session token: %w", err)
+	}
+	token = "qps_" + keyEncoding.EncodeToString(b[:])
+	return token, HashKey(token), nil
 }

@@ -15,12 +15,15 @@ const (
 
 // Webhook is an account's endpoint that receives card events.
 type Webhook struct {
-	ID         string    `json:"id"`
-	AccountID  string    `json:"account_id"`
-	URL        string    `json:"url"`
-	EventTypes []string  `json:"event_types"` // e.g. "card.written"; "*" for all
-	Secret     string    `json:"-"`           // signs the payloads; shown once, at creation
-	CreatedAt  time.Time `json:"created_at"`
+	ID         string   `json:"id"`
+	AccountID  string   `json:"account_id"`
+	URL        string   `json:"url"`
+	EventTypes []string `json:"event_types"` // e.g. "card.written"; "*" for all
+	Secret     string   `json:"-"`           // signs the payloads; shown once, at creation
+	// Test endpoints (made with a test key) receive the events of test cards only; live
+	// endpoints those of live cards only.
+	Test      bool      `json:"test"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // Subscribed reports whether the endpoint wants events of the type.
@@ -39,6 +42,7 @@ type NewWebhook struct {
 	URL        string
 	EventTypes []string
 	Secret     string
+	Test       bool
 }
 
 // DeliveryStatus is where a delivery stands.
@@ -88,6 +92,7 @@ type DeliveryEvent struct {
 	Type      string
 	CreatedAt time.Time
 	Payload   []byte // the envelope JSON
+	Test      bool   // the card's: decides whether test or live endpoints receive it
 }
 
 // DeliveryFilter selects deliveries for ListDeliveries. Zero fields do not filter.

@@ -197,6 +197,7 @@ func TestBrowserDashboardConfirmCard(t *testing.T) {
 		req, _ := http.NewRequest("POST", s.srv.URL+"/v1/cards", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+apiKey)
 		req.Header.Set("Idempotency-Key", fmt.Sprint("dash-", i))
+		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil || resp.StatusCode != 201 {
 			t.Fatalf("order %d: %v %v", i, err, resp)

@@ -21,12 +21,12 @@ import (
 
 // system is a whole quillpost (store, embedded NATS, simulated robots) behind an httptest server.
 type system struct {
-	t   *testing.T
+	t   testing.TB
 	sys *app.System
 	srv *httptest.Server
 }
 
-func startSystem(t *testing.T, cfg app.Config) *system {
+func startSystem(t testing.TB, cfg app.Config) *system {
 	t.Helper()
 	cfg.DataDir = t.TempDir()
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -76,7 +76,7 @@ func (s *system) operatorKey() string {
 
 // browser is an HTTP client with cookies that does not follow redirects.
 type browser struct {
-	t *testing.T
+	t testing.TB
 	c *http.Client
 	s *system
 }
@@ -237,5 +237,20 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 			t.Fatalf("timed out after %s waiting for %s", timeout, what)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// login signs the browser in as an operator with the key and fails the test otherwise.
+func (b *browser) login(key string) {
+	b.t.Helper()
+	_, doc, _ := b.get("/operator")
+	forms := find(doc, "form")
+	if len(forms) == 0 {
+		b.t.Fatal("no login form")
+	}
+	v := formValues(forms[0])
+	v.Set("key", key)
+	if code, _, _ := b.post("/operator/login", v); code != http.StatusSeeOther {
+		b.t.Fatalf("login: status %d", code)
 	}
 }

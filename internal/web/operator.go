@@ -1,14 +1,17 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,21 +22,49 @@ import (
 	"github.com/quillpost/quillpost/internal/worker"
 )
 
-// opCookie holds the operator's key. Keeping the key itself (HttpOnly, SameSite=Strict, Secure
-// over TLS) rather than a server-side session means any number of quillpost processes accept the
-// login without shared session state, and revoking the key logs the operator out at once, since
-// every request authenticates it against the store again.
+// opCookie holds the operator's session token: 256 random bits, of which the database keeps only
+// the SHA-256. The key itself never leaves the login form. A session ends after sessionTTL, at
+// logout, and at once when its key is revoked (every request reads the key's state).
 const opCookie = "qp_op"
+
+// sessionTTL is how long an operator session lasts; then the operator signs in again.
+const sessionTTL = 12 * time.Hour
 
 // flashCookie carries a one-time message across the redirect after a button press.
 const flashCookie = "qp_flash"
 
-func operatorKeyCookie(r *http.Request) string {
+// sessionCookie returns the session token the browser sent, or "".
+func sessionCookie(r *http.Request) string {
 	c, err := r.Cookie(opCookie)
-	if err != nil || !strings.HasPrefix(c.Value, "qp_op_") {
+	if err != nil || !strings.HasPrefix(c.Value, "qps_") || len(c.Value) > 100 {
 		return ""
 	}
 	return c.Value
+}
+
+// setSessionCookie sets (or with token "" clears) the session cookie: HttpOnly, SameSite=Strict,
+// and Secure unless the page is served over plain HTTP to this very machine (local development).
+func setSessionCookie(w http.ResponseWriter, r *http.Request, token string) {
+	c := &http.Cookie{Name: opCookie, Value: token, Path: "/", MaxAge: int(sessionTTL / time.Second),
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secure(r) || !loopbackHost(r)}
+	if token == "" {
+		c.MaxAge = -1
+	}
+	http.SetCookie(w, c)
+}
+
+// loopbackHost reports whether the request was addressed to this machine by a loopback name.
+func loopbackHost(r *http.Request) bool {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 type operatorCtx struct{}
@@ -46,11 +77,11 @@ func operatorFrom(ctx context.Context) *store.Principal {
 
 // authOperator resolves the session cookie to an operator principal, or nil.
 func (s *Server) authOperator(r *http.Request) *store.Principal {
-	key := operatorKeyCookie(r)
-	if key == "" {
+	token := sessionCookie(r)
+	if token == "" || s.sessions == nil {
 		return nil
 	}
-	p, err := s.cfg.Store.Authenticate(r.Context(), key)
+	p, err := s.sessions.SessionPrincipal(r.Context(), store.HashKey(token), s.cfg.Now())
 	if err != nil || p.Key.Kind != store.KeyOperator {
 		return nil
 	}
@@ -71,7 +102,7 @@ func (s *Server) operator(h http.HandlerFunc) http.HandlerFunc {
 		}
 		if r.Method == http.MethodPost {
 			tok := r.PostFormValue("csrf")
-			if subtle.ConstantTimeCompare([]byte(tok), []byte(operatorCSRF(operatorKeyCookie(r)))) != 1 {
+			if subtle.ConstantTimeCompare([]byte(tok), []byte(operatorCSRF(sessionCookie(r)))) != 1 {
 				http.Error(w, "The form expired; reload the dashboard and try again.", http.StatusForbidden)
 				return
 			}
@@ -84,8 +115,8 @@ func (s *Server) operatorPage(w http.ResponseWriter, r *http.Request) {
 	lang := language(w, r)
 	p := s.authOperator(r)
 	if p == nil {
-		if operatorKeyCookie(r) != "" { // revoked or unknown: forget it
-			http.SetCookie(w, &http.Cookie{Name: opCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secure(r)})
+		if sessionCookie(r) != "" { // expired, logged out or revoked: forget it
+			setSessionCookie(w, r, "")
 		}
 		s.render(w, r, http.StatusOK, "login.html", page{Page: "login", Title: tr(lang, "op.login"), CSRF: s.csrfToken(w, r)})
 		return
@@ -105,10 +136,21 @@ func (s *Server) operatorPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "operator.html", page{Page: "operator", Title: tr(lang, "op.title"), Data: d})
 }
 
+// operatorLogin checks an operator key and starts a session. Failed attempts are throttled per
+// client and for all clients together; a throttled client is refused before its key is checked.
 func (s *Server) operatorLogin(w http.ResponseWriter, r *http.Request) {
 	lang := language(w, r)
+	client := clientOf(r)
+	if s.loginFails.blocked(client) || s.loginFailsAll.blocked("") {
+		s.log.Warn("operator login throttled", "client", client)
+		w.Header().Set("Retry-After", "30")
+		s.render(w, r, http.StatusTooManyRequests, "login.html", page{Page: "login", Title: tr(lang, "op.login"), Data: tr(lang, "op.throttled")})
+		return
+	}
 	key := strings.TrimSpace(r.PostFormValue("key"))
 	fail := func() {
+		s.loginFails.allow(client)
+		s.loginFailsAll.allow("")
 		s.render(w, r, http.StatusUnauthorized, "login.html", page{Page: "login", Title: tr(lang, "op.login"), Data: tr(lang, "op.badkey")})
 	}
 	if !checkCSRF(r, r.PostFormValue("csrf")) {
@@ -116,21 +158,35 @@ func (s *Server) operatorLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := s.cfg.Store.Authenticate(r.Context(), key)
-	if err != nil || p.Key.Kind != store.KeyOperator {
-		s.log.Warn("operator login refused", "remote", r.RemoteAddr)
+	if err != nil || p.Key.Kind != store.KeyOperator || s.sessions == nil {
+		s.log.Warn("operator login refused", "client", client)
 		fail()
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: opCookie, Value: key, Path: "/", MaxAge: 12 * 3600,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secure(r)})
-	s.log.Info("operator signed in", "key", p.Key.Hint)
+	token, hash, err := store.NewSessionToken()
+	if err == nil {
+		err = s.sessions.CreateSession(r.Context(), hash, p.Key.ID, s.cfg.Now().Add(sessionTTL))
+	}
+	if err != nil {
+		s.log.Error("operator session", "err", err)
+		http.Error(w, "The sign-in could not be completed; try again.", http.StatusInternalServerError)
+		return
+	}
+	setSessionCookie(w, r, token)
+	s.log.Info("operator signed in", "key", p.Key.Hint, "client", client)
 	http.Redirect(w, r, "/operator", http.StatusSeeOther)
 }
 
+// operatorLogout ends the session in the database (a copied cookie dies with it) and in the browser.
 func (s *Server) operatorLogout(w http.ResponseWriter, r *http.Request) {
-	key := operatorKeyCookie(r)
-	if key != "" && subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(operatorCSRF(key))) == 1 {
-		http.SetCookie(w, &http.Cookie{Name: opCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secure(r)})
+	token := sessionCookie(r)
+	if token != "" && subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(operatorCSRF(token))) == 1 {
+		if s.sessions != nil {
+			if err := s.sessions.DeleteSession(r.Context(), store.HashKey(token)); err != nil {
+				s.log.Error("operator logout", "err", err)
+			}
+		}
+		setSessionCookie(w, r, "")
 	}
 	http.Redirect(w, r, "/operator", http.StatusSeeOther)
 }
@@ -347,7 +403,7 @@ func (s *Server) operatorStream(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	csrf := operatorCSRF(operatorKeyCookie(r))
+	csrf := operatorCSRF(sessionCookie(r))
 	last := ""
 	checked := time.Now()
 	for {
@@ -398,20 +454,32 @@ func (s *Server) labelsPDF(w http.ResponseWriter, r *http.Request) {
 	for i := len(page.Cards) - 1; i >= 0; i-- {
 		c := page.Cards[i]
 		var to address.Address
-		if json.Unmarshal(c.To, &to) != nil {
-			continue
+		if c.Message == "" || json.Unmarshal(c.To, &to) != nil {
+			continue // erased: nothing of the person is left to print
 		}
 		labels = append(labels, sheets.Label{OrderID: c.ID, CardID: c.ID, To: to})
+	}
+	now := s.cfg.Now()
+	opts := sheets.Options{SenderCountry: s.cfg.SenderCountry,
+		Title: "quillpost address labels " + now.Format("2006-01-02 15:04"), Created: now}
+	// One address the font cannot print must cost its own label, never everyone's sheet.
+	labels, rejected := sheets.Printable(labels, opts)
+	for _, le := range rejected {
+		s.log.Warn("address label left out", "card", le.OrderID, "reason", le.Error())
 	}
 	if len(labels) == 0 {
 		flash(w, r, tr(language(w, r), "op.sheets.none"), false)
 		return
 	}
-	now := s.cfg.Now()
+	// Rendered into memory first: a failure then answers an error instead of an empty PDF.
+	var buf bytes.Buffer
+	if _, err := sheets.Render(&buf, layout, labels, opts); err != nil {
+		s.log.Error("address labels", "err", err)
+		http.Error(w, "The address labels could not be printed.", http.StatusInternalServerError)
+		return
+	}
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="labels-%s.pdf"`, now.Format("20060102-1504")))
-	if _, err := sheets.Render(w, layout, labels, sheets.Options{SenderCountry: s.cfg.SenderCountry,
-		Title: "quillpost address labels " + now.Format("2006-01-02 15:04"), Created: now}); err != nil {
-		s.log.Error("address labels", "err", err)
-	}
+	w.Header().Set("Quillpost-Skipped-Labels", strconv.Itoa(len(rejected)))
+	w.Write(buf.Bytes())
 }

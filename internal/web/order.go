@@ -19,6 +19,7 @@ import (
 	"github.com/quillpost/quillpost/internal/font"
 	"github.com/quillpost/quillpost/internal/hand"
 	"github.com/quillpost/quillpost/internal/preview"
+	"github.com/quillpost/quillpost/internal/sheets"
 	"github.com/quillpost/quillpost/internal/store"
 )
 
@@ -189,6 +190,15 @@ func (s *Server) orderPost(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, "review.html", page{Page: "review", Title: tr(lang, "review.title"), Data: v})
 		return
 	}
+	// Each order is a live card, a blank and a robot's time: one client may place only a few.
+	if !s.orders.allow(clientOf(r)) {
+		s.reject("rate_limited")
+		w.Header().Set("Retry-After", "12")
+		v.Problem = tr(lang, "err.ratelimited")
+		v.Preview = previewOf(lang, card)
+		s.render(w, r, http.StatusTooManyRequests, "order.html", page{Page: "order", Title: tr(lang, "order.title"), Data: v})
+		return
+	}
 	c, err := s.cfg.Store.CreateCard(r.Context(), nc.card)
 	if errors.Is(err, store.ErrDuplicate) && c != nil {
 		err = nil // the same form sent twice: show the order it made
@@ -267,6 +277,19 @@ func (s *Server) validate(lang string, f orderForm, v *orderView) (validatedOrde
 				v.Errors["from_"+fieldName(p.Field)] = sentence(p.Reason)
 			}
 			fail("address_invalid")
+		}
+	}
+	// The label font must print every address field, or the label of this card (and, printed
+	// together, its neighbours') cannot be made once the card is written.
+	for prefix, a := range map[string]*address.Address{"to_": &to, "from_": &from} {
+		if prefix == "from_" && f.From.empty() {
+			continue
+		}
+		for _, p := range sheets.UnprintableFields(address.Normalize(*a)) {
+			if _, dup := v.Errors[prefix+fieldName(p.Field)]; !dup {
+				v.Errors[prefix+fieldName(p.Field)] = sentence(p.Reason)
+			}
+			fail("address_unprintable")
 		}
 	}
 	if reason != "" {
@@ -408,6 +431,12 @@ func (s *Server) previewPost(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, previewResult{Errors: []string{tr(lang, "err.expired")}})
 		return
 	}
+	// Each preview renders a card: generous for typing, but not a free rendering service.
+	if !s.previews.allow(clientOf(r)) {
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusTooManyRequests, previewResult{Errors: []string{tr(lang, "err.ratelimited.preview")}})
+		return
+	}
 	f := readForm(r)
 	if len([]rune(f.Message)) > maxMessageRunes {
 		writeJSON(w, http.StatusOK, previewResult{Errors: []string{tr(lang, "err.toolong.chars", len([]rune(f.Message)), maxMessageRunes)}})
@@ -436,7 +465,8 @@ func (s *Server) addressCheck(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, out)
 		return
 	}
-	for _, p := range address.Validate(a.address()) {
+	problems := append(address.Validate(a.address()), sheets.UnprintableFields(address.Normalize(a.address()))...)
+	for _, p := range problems {
 		k := prefix + fieldName(p.Field)
 		if _, dup := out[k]; !dup {
 			out[k] = sentence(p.Reason)

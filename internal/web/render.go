@@ -150,8 +150,8 @@ const csrfCookie = "qp_csrf"
 // csrfToken returns the token forms must carry: bound to the operator's session when there is
 // one, else the browser's random token (created now if missing).
 func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) string {
-	if key := operatorKeyCookie(r); key != "" {
-		return operatorCSRF(key)
+	if token := sessionCookie(r); token != "" {
+		return operatorCSRF(token)
 	}
 	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) == 32 {
 		return c.Value

@@ -68,6 +68,12 @@ type Server struct {
 	pages   map[string]*template.Template
 	mux     *http.ServeMux
 	hub     *hub
+
+	sessions      store.SessionStore // nil when the store keeps no sessions: nobody can sign in
+	loginFails    *clientLimiter     // failed operator sign-ins per client
+	loginFailsAll *clientLimiter     // failed operator sign-ins of all clients together
+	orders        *clientLimiter     // orders placed on the order page per client
+	previews      *clientLimiter     // live previews rendered per client
 }
 
 // New prepares the pages and makes sure the web account exists.
@@ -99,7 +105,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "web")}
+	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "web"),
+		loginFails:    newClientLimiter(loginFailEvery, loginFailBurst),
+		loginFailsAll: newClientLimiter(loginFailGlobalEvery, loginFailGlobalBurst),
+		orders:        newClientLimiter(orderEvery, orderBurst),
+		previews:      newClientLimiter(previewEvery, previewBurst)}
+	s.sessions, _ = cfg.Store.(store.SessionStore)
 	acc, err := cfg.Store.AccountByName(ctx, cfg.Account)
 	if errors.Is(err, store.ErrNotFound) {
 		acc, err = cfg.Store.CreateAccount(ctx, cfg.Account)

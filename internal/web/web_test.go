@@ -321,6 +321,7 @@ func TestFailedCardRetryAndMetrics(t *testing.T) {
 		req, _ := http.NewRequest("POST", s.srv.URL+"/v1/cards", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+key)
 		req.Header.Set("Idempotency-Key", body)
+		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -32,9 +32,11 @@ type Options struct {
 	Concurrency int
 	// Poll is how often due deliveries are looked for when nothing new arrived. Default 1 s.
 	Poll time.Duration
-	// Client sends the requests; default an http.Client that follows no redirects (a redirect
-	// would send the signed body somewhere the customer did not register).
+	// Client sends the requests; default NewClient(AllowPrivate).
 	Client *http.Client
+	// AllowPrivate lets webhooks reach loopback, private and reserved addresses: for local
+	// development only (serve --allow-private-webhooks).
+	AllowPrivate bool
 }
 
 func (o Options) withDefaults() Options {
@@ -57,7 +59,7 @@ func (o Options) withDefaults() Options {
 		o.Poll = time.Second
 	}
 	if o.Client == nil {
-		o.Client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		o.Client = NewClient(o.AllowPrivate)
 	}
 	return o
 }
@@ -118,7 +120,7 @@ func (d *Dispatcher) HandleEvent(ctx context.Context, ev store.Event) error {
 		return err
 	}
 	n, err := d.st.EnqueueDeliveries(ctx, store.DeliveryEvent{ID: ev.ID, AccountID: ev.AccountID, CardID: ev.CardID,
-		Type: EventType(ev.To), CreatedAt: ev.CreatedAt, Payload: payload})
+		Type: EventType(ev.To), CreatedAt: ev.CreatedAt, Payload: payload, Test: card != nil && card.Test})
 	if err != nil {
 		return err
 	}
@@ -218,7 +220,7 @@ func (d *Dispatcher) send(ctx context.Context, hook *store.Webhook, dl *store.De
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hook.URL, bytes.NewReader(dl.Payload))
 	if err != nil {
-		return 0, "the webhook URL is not usable: " + err.Error()
+		return 0, "the webhook URL is not usable"
 	}
 	ts := time.Now().Unix()
 	req.Header.Set("Content-Type", "application/json")
@@ -230,7 +232,8 @@ func (d *Dispatcher) send(ctx context.Context, hook *store.Webhook, dl *store.De
 	req.Header.Set(HeaderSignature, Sign(hook.Secret, ts, dl.Payload))
 	resp, err := d.o.Client.Do(req)
 	if err != nil {
-		return 0, truncate(err.Error(), 500)
+		d.log.Info("webhooks: delivery attempt failed", "delivery", dl.ID, "err", err)
+		return 0, describeError(err)
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
@@ -238,11 +241,4 @@ func (d *Dispatcher) send(ctx context.Context, hook *store.Webhook, dl *store.De
 		return resp.StatusCode, "the endpoint answered " + resp.Status
 	}
 	return resp.StatusCode, ""
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

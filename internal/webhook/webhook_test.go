@@ -94,7 +94,7 @@ func TestDeliveryRetriesAndDeduplication(t *testing.T) {
 		t.Fatal(err)
 	}
 	events, _ := st.Events(ctx, acc.ID, card.ID)
-	d := webhook.New(st, webhook.Options{BackoffBase: 20 * time.Millisecond, Poll: 10 * time.Millisecond}, nil)
+	d := webhook.New(st, webhook.Options{BackoffBase: 20 * time.Millisecond, Poll: 10 * time.Millisecond, AllowPrivate: true}, nil)
 	for range 2 { // an at-least-once source hands every event twice
 		for _, ev := range events {
 			if err := d.HandleEvent(ctx, ev); err != nil {
@@ -145,7 +145,7 @@ func TestFailedDeliveryReplay(t *testing.T) {
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
 	hook, _ := st.CreateWebhook(ctx, store.NewWebhook{AccountID: acc.ID, URL: srv.URL, EventTypes: []string{"*"}, Secret: rc.secret})
-	d := webhook.New(st, webhook.Options{MaxAttempts: 2, BackoffBase: time.Millisecond}, nil)
+	d := webhook.New(st, webhook.Options{MaxAttempts: 2, BackoffBase: time.Millisecond, AllowPrivate: true}, nil)
 	ev := store.Event{ID: store.NewID(store.PrefixEvent), CardID: store.NewID(store.PrefixCard), AccountID: acc.ID,
 		From: store.StatusPlotting, To: store.StatusWritten, Cause: "worker.written", CreatedAt: time.Now()}
 	if err := d.HandleEvent(ctx, ev); err != nil {

@@ -32,6 +32,9 @@ func Dialect() sqlstore.Dialect {
 		ForUpdate:     ` FOR UPDATE`,
 		IsUnique:      isUnique,
 		Migrations:    sub,
+		// Dead row versions of erased cards leave the tables (PostgreSQL has no secure_delete:
+		// the bytes may stay in free disk blocks, WAL archives and backups until overwritten).
+		AfterErase: []string{`VACUUM cards`, `VACUUM events`, `VACUUM webhook_deliveries`, `VACUUM idempotency_keys`},
 		// Processes starting together take turns migrating.
 		MigrationLock: `SELECT pg_advisory_xact_lock(7732011)`,
 	}

@@ -41,6 +41,9 @@ func Dialect() sqlstore.Dialect {
 		MetadataMatch: `EXISTS (SELECT 1 FROM json_each(c.metadata) j WHERE j.key = ? AND j.value = ?)`,
 		IsUnique:      isUnique,
 		Migrations:    sub,
+		// With secure_delete on, the erased values were zeroed in the pages; the checkpoint
+		// writes those pages into the database and empties the WAL, which held the old ones.
+		AfterErase: []string{`PRAGMA wal_checkpoint(TRUNCATE)`},
 	}
 }
 
@@ -52,12 +55,32 @@ func isUnique(err error) bool {
 	return false
 }
 
-// OpenDir opens (creating if needed) the store in dir/quillpost.db.
+// OpenDir opens (creating if needed) the store in dir/quillpost.db. A directory it creates is
+// readable by the owner only.
 func OpenDir(ctx context.Context, dir string) (*sqlstore.Store, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	return Open(ctx, filepath.Join(dir, FileName))
+}
+
+// ownerOnly creates the database file with mode 0600 before SQLite opens it, or tightens an
+// existing one, since SQLite would create it 0644 (world-readable: every card's address) and
+// gives its WAL and shared-memory files the database file's mode.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 // Open opens (creating if needed) the store in a SQLite file and migrates it.
@@ -67,6 +90,9 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		q.Add("_pragma", "busy_timeout(10000)")
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "foreign_keys(1)")
+		// Deleted and overwritten content is zeroed, not left in free pages and free cell
+		// space where a copy of the file would still show an erased person's data.
+		q.Add("_pragma", "secure_delete(1)")
 		// NORMAL in WAL mode: a commit survives a process crash; only an OS crash or power loss
 		// may drop the last commits (the database stays consistent). That buys ~10x insert speed.
 		q.Add("_pragma", "synchronous(NORMAL)")
@@ -76,6 +102,9 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 			q.Set("_txlock", "immediate")
 		}
 		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+	}
+	if err := ownerOnly(path); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	w, err := sql.Open("sqlite", dsn(false))
 	if err != nil {

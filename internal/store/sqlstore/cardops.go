@@ -136,6 +136,11 @@ func (s *Store) EraseCards(ctx context.Context, accountID string, cardIDs []stri
 				[]byte(`{"erased":true}`), c.ID); err != nil {
 				return fmt.Errorf("erase %s: webhook payloads: %w", c.ID, err)
 			}
+			// The acceptance note of an address sent as entered quotes the fields it overrode.
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE events SET detail = '' WHERE card_id = ? AND detail LIKE 'address sent as entered%'`),
+				c.ID); err != nil {
+				return fmt.Errorf("erase %s: event notes: %w", c.ID, err)
+			}
 			r.Erased++
 			return nil
 		})
@@ -144,6 +149,13 @@ func (s *Store) EraseCards(ctx context.Context, accountID string, cardIDs []stri
 		}
 		if err != nil {
 			return r, fmt.Errorf("erase cards: %w", err)
+		}
+	}
+	if r.Erased > 0 {
+		for _, stmt := range s.d.AfterErase {
+			if _, err := s.w.ExecContext(ctx, stmt); err != nil {
+				return r, fmt.Errorf("erase cards: %s: %w", stmt, err)
+			}
 		}
 	}
 	return r, nil

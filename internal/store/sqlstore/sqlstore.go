@@ -35,6 +35,11 @@ type Dialect struct {
 	IsUnique func(error) bool
 	// Migrations holds NNNN_name.sql files at its root, applied in number order.
 	Migrations fs.FS
+	// AfterErase are statements run, outside any transaction, after EraseCards changed rows, so
+	// that the erased values leave the database files too: SQLite checkpoints its WAL back into the
+	// database (whose freed space secure_delete has zeroed) and truncates it; PostgreSQL vacuums
+	// the tables, removing the dead row versions.
+	AfterErase []string
 	// MigrationLock, if set, runs first in each migration transaction so that processes starting
 	// together do not migrate twice (PostgreSQL: an advisory transaction lock).
 	MigrationLock string

@@ -27,15 +27,15 @@ func (s *Store) CreateWebhook(ctx context.Context, nw store.NewWebhook) (*store.
 		return nil, err
 	}
 	w := &store.Webhook{ID: store.NewID(store.PrefixWebhook), AccountID: nw.AccountID, URL: nw.URL,
-		EventTypes: append([]string(nil), nw.EventTypes...), Secret: nw.Secret, CreatedAt: s.now()}
-	if _, err := s.w.ExecContext(ctx, s.q(`INSERT INTO webhooks (id, account_id, url, event_types, secret, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`), w.ID, w.AccountID, w.URL, string(types), w.Secret, micros(w.CreatedAt)); err != nil {
+		EventTypes: append([]string(nil), nw.EventTypes...), Secret: nw.Secret, Test: nw.Test, CreatedAt: s.now()}
+	if _, err := s.w.ExecContext(ctx, s.q(`INSERT INTO webhooks (id, account_id, url, event_types, secret, test, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`), w.ID, w.AccountID, w.URL, string(types), w.Secret, w.Test, micros(w.CreatedAt)); err != nil {
 		return nil, fmt.Errorf("create webhook: %w", err)
 	}
 	return w, nil
 }
 
-const webhookCols = `id, account_id, url, event_types, secret, created_at`
+const webhookCols = `id, account_id, url, event_types, secret, test, created_at`
 
 func scanWebhook(sc scanner) (*store.Webhook, error) {
 	var (
@@ -43,7 +43,7 @@ func scanWebhook(sc scanner) (*store.Webhook, error) {
 		types   string
 		created int64
 	)
-	if err := sc.Scan(&w.ID, &w.AccountID, &w.URL, &types, &w.Secret, &created); err != nil {
+	if err := sc.Scan(&w.ID, &w.AccountID, &w.URL, &types, &w.Secret, &w.Test, &created); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(types), &w.EventTypes); err != nil {
@@ -132,7 +132,7 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, ev store.DeliveryEvent) (
 		n = 0
 		now := s.now()
 		for _, w := range hooks {
-			if !w.Subscribed(ev.Type) || (!ev.CreatedAt.IsZero() && ev.CreatedAt.Before(w.CreatedAt)) {
+			if w.Test != ev.Test || !w.Subscribed(ev.Type) || (!ev.CreatedAt.IsZero() && ev.CreatedAt.Before(w.CreatedAt)) {
 				continue
 			}
 			res, err := tx.ExecContext(ctx, s.q(`INSERT INTO webhook_deliveries (id, webhook_id, account_id, event_id, event_type,
