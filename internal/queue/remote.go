@@ -35,10 +35,21 @@ type transitionRequest struct {
 	Attempt   int          `json:"attempt"`
 	Cause     string       `json:"cause"`
 	Detail    string       `json:"detail"`
+	Worker    string       `json:"worker,omitempty"`
+	// LeaseNS is the lease in nanoseconds (claims); LeaseExpiredBy the reconciler's condition.
+	LeaseNS        int64     `json:"lease_ns,omitempty"`
+	LeaseExpiredBy time.Time `json:"lease_expired_by,omitzero"`
+}
+
+type renewRequest struct {
+	CardID  string `json:"card_id"`
+	Attempt int    `json:"attempt"`
+	TTLNS   int64  `json:"ttl_ns"`
 }
 
 type rpcReply struct {
 	Card  *store.Card `json:"card,omitempty"`
+	Until time.Time   `json:"until,omitzero"` // a renewed lease's end
 	Error *rpcError   `json:"error,omitempty"`
 }
 
@@ -92,7 +103,8 @@ func (q *Queue) rpcSubject(method string) string {
 	return q.o.Namespace + ".rpc.cards." + method
 }
 
-// ServeCards answers RemoteCards requests from s until ctx ends (then it returns nil).
+// ServeCards answers RemoteCards requests from s until ctx ends (then it returns nil). Lease
+// renewals are answered when s is also a store.LeaseRenewer.
 func (q *Queue) ServeCards(ctx context.Context, s store.CardStore) error {
 	ch := make(chan *nats.Msg, 256)
 	var subs []*nats.Subscription
@@ -101,7 +113,7 @@ func (q *Queue) ServeCards(ctx context.Context, s store.CardStore) error {
 			_ = sub.Unsubscribe()
 		}
 	}()
-	for _, m := range []string{"get", "transition"} {
+	for _, m := range []string{"get", "transition", "renew"} {
 		sub, err := q.nc.ChanQueueSubscribe(q.rpcSubject(m), rpcGroup, ch)
 		if err != nil {
 			return fmt.Errorf("serve cards: %w", err)
@@ -133,8 +145,9 @@ func (q *Queue) ServeCards(ctx context.Context, s store.CardStore) error {
 
 func (q *Queue) answer(ctx context.Context, s store.CardStore, m *nats.Msg) {
 	var (
-		card *store.Card
-		err  error
+		card  *store.Card
+		until time.Time
+		err   error
 	)
 	switch m.Subject {
 	case q.rpcSubject("get"):
@@ -148,14 +161,26 @@ func (q *Queue) answer(ctx context.Context, s store.CardStore, m *nats.Msg) {
 		var req transitionRequest
 		if err = json.Unmarshal(m.Data, &req); err == nil {
 			card, err = s.Transition(ctx, store.Change{CardID: req.CardID, AccountID: req.AccountID, From: req.From,
-				To: req.To, Then: req.Then, Attempt: req.Attempt, Cause: req.Cause, Detail: req.Detail})
+				To: req.To, Then: req.Then, Attempt: req.Attempt, Cause: req.Cause, Detail: req.Detail,
+				Worker: req.Worker, Lease: time.Duration(req.LeaseNS), LeaseExpiredBy: req.LeaseExpiredBy})
 		} else {
 			err = fmt.Errorf("%w: request: %v", store.ErrInvalid, err)
+		}
+	case q.rpcSubject("renew"):
+		var req renewRequest
+		lr, ok := s.(store.LeaseRenewer)
+		switch err = json.Unmarshal(m.Data, &req); {
+		case err != nil:
+			err = fmt.Errorf("%w: request: %v", store.ErrInvalid, err)
+		case !ok:
+			err = errors.New("this server keeps no leases")
+		default:
+			until, err = lr.RenewLease(ctx, req.CardID, req.Attempt, time.Duration(req.TTLNS))
 		}
 	default:
 		return
 	}
-	reply := rpcReply{Card: card}
+	reply := rpcReply{Card: card, Until: until}
 	if err != nil {
 		reply = rpcReply{Error: toRPCError(err)}
 	}
@@ -183,7 +208,7 @@ type remoteCards struct {
 	timeout time.Duration
 }
 
-func (r *remoteCards) call(ctx context.Context, method string, req any) (*store.Card, error) {
+func (r *remoteCards) request(ctx context.Context, method string, req any) (*rpcReply, error) {
 	b, err := json.Marshal(req)
 	if err != nil {
 		return nil, err
@@ -201,6 +226,14 @@ func (r *remoteCards) call(ctx context.Context, method string, req any) (*store.
 	if reply.Error != nil {
 		return nil, reply.Error.toError()
 	}
+	return &reply, nil
+}
+
+func (r *remoteCards) call(ctx context.Context, method string, req any) (*store.Card, error) {
+	reply, err := r.request(ctx, method, req)
+	if err != nil {
+		return nil, err
+	}
 	if reply.Card == nil {
 		return nil, fmt.Errorf("remote card %s: empty reply", method)
 	}
@@ -213,5 +246,15 @@ func (r *remoteCards) GetCard(ctx context.Context, accountID, id string) (*store
 
 func (r *remoteCards) Transition(ctx context.Context, ch store.Change) (*store.Card, error) {
 	return r.call(ctx, "transition", transitionRequest{CardID: ch.CardID, AccountID: ch.AccountID, From: ch.From,
-		To: ch.To, Then: ch.Then, Attempt: ch.Attempt, Cause: ch.Cause, Detail: ch.Detail})
+		To: ch.To, Then: ch.Then, Attempt: ch.Attempt, Cause: ch.Cause, Detail: ch.Detail,
+		Worker: ch.Worker, LeaseNS: int64(ch.Lease), LeaseExpiredBy: ch.LeaseExpiredBy})
+}
+
+// RenewLease makes remoteCards a store.LeaseRenewer.
+func (r *remoteCards) RenewLease(ctx context.Context, cardID string, attempt int, ttl time.Duration) (time.Time, error) {
+	reply, err := r.request(ctx, "renew", renewRequest{CardID: cardID, Attempt: attempt, TTLNS: int64(ttl)})
+	if err != nil {
+		return time.Time{}, err
+	}
+	return reply.Until, nil
 }
