@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/nats-io/nats.go"
 
@@ -67,8 +66,6 @@ func Send(ctx context.Context, q *queue.Queue, worker string, cmd Command) error
 
 // Do carries out an operator command.
 func (w *Worker) Do(cmd Command) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
 	switch cmd {
 	case CmdCardLoaded:
 		if w.Heartbeat().State != queue.StateWaiting {
@@ -83,7 +80,7 @@ func (w *Worker) Do(cmd Command) error {
 		_, err := w.FlushSheet()
 		return err
 	case CmdPenChanged:
-		w.beat(ctx, func(h *queue.Heartbeat) { h.PenDownMetres = 0 })
+		w.beat(func(h *queue.Heartbeat) { h.PenDownMetres = 0 })
 		return nil
 	case CmdPause, CmdResume, CmdAbort:
 		c := w.controller()
