@@ -142,3 +142,53 @@ func thenAfterSpoil(attempt int, o JobOptions) Status {
 	}
 	return StatusQueued
 }
+
+// Causes of operators' recovery actions.
+const (
+	CauseOperatorRetry  = "operator.retry"
+	CauseOperatorCancel = "operator.cancel"
+)
+
+// OperatorRetry gives a card a fresh attempt from any status an operator may need to recover it
+// from: failed or spoiled; queued (its job may be lost: the new attempt is a new job and fences
+// the old one); plotting (stuck, or its robot is known to be gone: the blank under the pen is
+// spoiled and the holder fenced off). A held card (accepted) is approved, not retried; a finished
+// or cancelled one cannot be. The change is a compare-and-set on the status and attempt seen.
+func OperatorRetry(ctx context.Context, s CardStore, cardID, who string) (*Card, error) {
+	c, err := s.GetCard(ctx, AnyAccount, cardID)
+	if err != nil {
+		return nil, fmt.Errorf("retry %s: %w", cardID, err)
+	}
+	ch := Change{CardID: cardID, From: c.Status, To: StatusQueued, Attempt: c.Attempts, Cause: CauseOperatorRetry, Detail: who}
+	switch c.Status {
+	case StatusFailed, StatusSpoiled, StatusQueued:
+	case StatusPlotting:
+		ch.To, ch.Then, ch.Detail = StatusSpoiled, StatusQueued, who+": retried while plotting; the blank under the pen is spoiled"
+	default:
+		return c, fmt.Errorf("retry %s: %w", cardID, &TransitionError{CardID: cardID, From: c.Status, To: StatusQueued})
+	}
+	out, err := s.Transition(ctx, ch)
+	if err != nil {
+		return nil, fmt.Errorf("retry %s: %w", cardID, err)
+	}
+	return out, nil
+}
+
+// OperatorCancel cancels a card in any status that is not final. A card being written passes
+// through spoiled (its blank is discarded) and its worker, fenced off, stops at its next lease
+// renewal.
+func OperatorCancel(ctx context.Context, s CardStore, cardID, who string) (*Card, error) {
+	c, err := s.GetCard(ctx, AnyAccount, cardID)
+	if err != nil {
+		return nil, fmt.Errorf("cancel %s: %w", cardID, err)
+	}
+	ch := Change{CardID: cardID, From: c.Status, To: StatusCancelled, Attempt: c.Attempts, Cause: CauseOperatorCancel, Detail: who}
+	if c.Status == StatusPlotting {
+		ch.To, ch.Then, ch.Detail = StatusSpoiled, StatusCancelled, who+": cancelled while plotting; the blank under the pen is spoiled"
+	}
+	out, err := s.Transition(ctx, ch)
+	if err != nil {
+		return nil, fmt.Errorf("cancel %s: %w", cardID, err)
+	}
+	return out, nil
+}

@@ -179,6 +179,63 @@ func testOperatorRecovery(t *testing.T, s store.Store) {
 	if got.Status != store.StatusCancelled {
 		t.Errorf("cancel plotting: %s", got.Status)
 	}
+
+	// The helpers the API and the dashboard use, from every status.
+	for _, tc := range []struct {
+		name  string
+		setup func() *store.Card
+		retry store.Status // "" : refused
+		trail string       // the last events of a retry
+	}{
+		{"queued", func() *store.Card { return mustCard(t, s, SampleCard(a.ID)) }, store.StatusQueued, "queued>queued@2 operator.retry"},
+		{"plotting", plotting, store.StatusQueued, "spoiled>queued@2 operator.retry"},
+		{"failed", func() *store.Card {
+			c := mustCard(t, s, SampleCard(a.ID))
+			return mustTransition(t, s, store.Change{CardID: c.ID, To: store.StatusFailed, Cause: "test"})
+		}, store.StatusQueued, "failed>queued@2 operator.retry"},
+		{"written", func() *store.Card {
+			c := plotting()
+			return mustTransition(t, s, store.Change{CardID: c.ID, To: store.StatusWritten, Cause: "test"})
+		}, "", ""},
+		{"held", func() *store.Card {
+			nc := SampleCard(a.ID)
+			nc.ApprovalRequired = true
+			return mustCard(t, s, nc)
+		}, "", ""},
+	} {
+		c := tc.setup()
+		got, err := store.OperatorRetry(ctx, s, c.ID, "ops")
+		if tc.retry == "" {
+			if !errors.Is(err, store.ErrInvalidTransition) {
+				t.Errorf("retry %s: %v, want refused", tc.name, err)
+			}
+		} else if err != nil || got.Status != tc.retry {
+			t.Errorf("retry %s: %+v %v", tc.name, got, err)
+		} else if h := history(t, s, a.ID, c.ID); h[len(h)-1] != tc.trail {
+			t.Errorf("retry %s history %q", tc.name, h)
+		}
+		got, err = store.OperatorCancel(ctx, s, c.ID, "ops")
+		if tc.name == "written" {
+			if !errors.Is(err, store.ErrInvalidTransition) {
+				t.Errorf("cancel written: %v", err)
+			}
+			continue
+		}
+		if err != nil || got.Status != store.StatusCancelled {
+			t.Errorf("cancel %s: %+v %v", tc.name, got, err)
+		}
+	}
+	pc := plotting()
+	if _, err := store.OperatorCancel(ctx, s, pc.ID, "ops"); err != nil {
+		t.Fatal(err)
+	}
+	if h := history(t, s, a.ID, pc.ID); !slices.Equal(h[len(h)-2:], []string{"plotting>spoiled@1 operator.cancel", "spoiled>cancelled@1 operator.cancel"}) {
+		t.Errorf("cancel plotting history %q", h)
+	}
+	// Its worker is fenced off.
+	if _, err := s.RenewLease(ctx, pc.ID, 1, time.Minute); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("renewing a cancelled card's lease: %v", err)
+	}
 }
 
 // testLabels: recording a card written records its label in the same step; sheets are named,
