@@ -47,6 +47,10 @@ type Config struct {
 	SimProfile  string  // firmware profile of the simulated plotters (default grbl-servo)
 	// SimFaults[i] are injected into simulated plotter i (tests and demos of fault handling).
 	SimFaults [][]plotsim.Fault
+	// SimKeepStrokes is how many of its latest strokes each simulated plotter keeps in memory for
+	// Sim.Strokes (default 5000, a few cards: a long-running serve stays at constant memory); -1
+	// keeps all (tests comparing whole drawings).
+	SimKeepStrokes int
 	// SimManualFeed makes the simulated robots wait for an operator to confirm each blank card, as
 	// real robots without a feeder do.
 	SimManualFeed bool
@@ -186,11 +190,18 @@ func (s *System) startSimulated() error {
 		return fmt.Errorf("simulated plotter pen for profile %s: %w", p.Name, err)
 	}
 	lanes := []string{store.Lane(s.cfg.SimStock, false), store.Lane(s.cfg.SimStock, true)}
+	keep := s.cfg.SimKeepStrokes
+	switch {
+	case keep == 0:
+		keep = 5000
+	case keep < 0:
+		keep = 0 // plotsim: all
+	}
 	for i := range s.cfg.SimPlotters {
 		sim, err := plotsim.Start(plotsim.Config{
 			Dialect: p.Dialect, Speed: s.cfg.SimSpeed, RXBuffer: p.Protocol.RXBuffer,
 			Area: p.WorkArea, MaxRate: p.TravelFeed, Accel: p.Accel, Pen: pen,
-			Faults: faultsFor(s.cfg.SimFaults, i), Logger: s.log.With("component", "plotsim"),
+			Faults: faultsFor(s.cfg.SimFaults, i), Logger: s.log.With("component", "plotsim"), KeepStrokes: keep,
 		})
 		if err != nil {
 			return err

@@ -63,6 +63,9 @@ func start(t *testing.T, cfg app.Config) *harness {
 	h := &harness{t: t, log: &written{cards: map[string][]writtenCard{}}}
 	cfg.DataDir = t.TempDir()
 	cfg.OnWritten = h.log.record
+	if cfg.SimKeepStrokes == 0 {
+		cfg.SimKeepStrokes = -1 // checkDrawings compares whole drawings
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 		if testing.Verbose() {
