@@ -81,7 +81,7 @@ type Config struct {
 	// stroke (tests, short sessions). Long runs (a simulated fleet in serve, a soak) set it so the
 	// simulator's memory stays flat.
 	KeepStrokes int
-	Logger  *slog.Logger
+	Logger      *slog.Logger
 }
 
 // WithDefaults returns the configuration with its defaults filled in, as Start would use it (the
