@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,10 +48,20 @@ type renewRequest struct {
 	TTLNS   int64  `json:"ttl_ns"`
 }
 
+// labelsRequest carries every label call (see store.LabelStore); unused fields stay empty.
+type labelsRequest struct {
+	Robot   string   `json:"robot,omitempty"`
+	Sheet   string   `json:"sheet,omitempty"`
+	CardIDs []string `json:"card_ids,omitempty"`
+	Limit   int      `json:"limit,omitempty"`
+}
+
 type rpcReply struct {
-	Card  *store.Card `json:"card,omitempty"`
-	Until time.Time   `json:"until,omitzero"` // a renewed lease's end
-	Error *rpcError   `json:"error,omitempty"`
+	Card   *store.Card   `json:"card,omitempty"`
+	Until  time.Time     `json:"until,omitzero"` // a renewed lease's end
+	Labels []store.Label `json:"labels,omitempty"`
+	Sheets []string      `json:"sheets,omitempty"`
+	Error  *rpcError     `json:"error,omitempty"`
 }
 
 // rpcError carries a store error's kind across the wire, so errors.Is works on the far side.
@@ -104,7 +115,8 @@ func (q *Queue) rpcSubject(method string) string {
 }
 
 // ServeCards answers RemoteCards requests from s until ctx ends (then it returns nil). Lease
-// renewals are answered when s is also a store.LeaseRenewer.
+// renewals are answered when s is also a store.LeaseRenewer, label calls when it is a
+// store.LabelStore.
 func (q *Queue) ServeCards(ctx context.Context, s store.CardStore) error {
 	ch := make(chan *nats.Msg, 256)
 	var subs []*nats.Subscription
@@ -113,7 +125,7 @@ func (q *Queue) ServeCards(ctx context.Context, s store.CardStore) error {
 			_ = sub.Unsubscribe()
 		}
 	}()
-	for _, m := range []string{"get", "transition", "renew"} {
+	for _, m := range []string{"get", "transition", "renew", "labels.*"} {
 		sub, err := q.nc.ChanQueueSubscribe(q.rpcSubject(m), rpcGroup, ch)
 		if err != nil {
 			return fmt.Errorf("serve cards: %w", err)
@@ -147,6 +159,7 @@ func (q *Queue) answer(ctx context.Context, s store.CardStore, m *nats.Msg) {
 	var (
 		card  *store.Card
 		until time.Time
+		reply rpcReply
 		err   error
 	)
 	switch m.Subject {
@@ -177,10 +190,13 @@ func (q *Queue) answer(ctx context.Context, s store.CardStore, m *nats.Msg) {
 		default:
 			until, err = lr.RenewLease(ctx, req.CardID, req.Attempt, time.Duration(req.TTLNS))
 		}
+	case q.rpcSubject("labels.open"), q.rpcSubject("labels.assign"), q.rpcSubject("labels.sheet"),
+		q.rpcSubject("labels.unprinted"), q.rpcSubject("labels.printed"):
+		reply, err = answerLabels(ctx, s, m)
 	default:
 		return
 	}
-	reply := rpcReply{Card: card, Until: until}
+	reply.Card, reply.Until = card, until
 	if err != nil {
 		reply = rpcReply{Error: toRPCError(err)}
 	}
@@ -257,4 +273,69 @@ func (r *remoteCards) RenewLease(ctx context.Context, cardID string, attempt int
 		return time.Time{}, err
 	}
 	return reply.Until, nil
+}
+
+func answerLabels(ctx context.Context, s store.CardStore, m *nats.Msg) (rpcReply, error) {
+	ls, ok := s.(store.LabelStore)
+	if !ok {
+		return rpcReply{}, errors.New("this server keeps no labels")
+	}
+	var req labelsRequest
+	if err := json.Unmarshal(m.Data, &req); err != nil {
+		return rpcReply{}, fmt.Errorf("%w: request: %v", store.ErrInvalid, err)
+	}
+	var (
+		r   rpcReply
+		err error
+	)
+	switch m.Subject[strings.LastIndexByte(m.Subject, '.')+1:] {
+	case "open":
+		r.Labels, err = ls.OpenLabels(ctx, req.Robot, req.Limit)
+	case "assign":
+		err = ls.AssignSheet(ctx, req.Robot, req.Sheet, req.CardIDs)
+	case "sheet":
+		r.Labels, err = ls.SheetLabels(ctx, req.Sheet)
+	case "unprinted":
+		r.Sheets, err = ls.UnprintedSheets(ctx, req.Robot)
+	case "printed":
+		err = ls.MarkSheetPrinted(ctx, req.Sheet)
+	}
+	return r, err
+}
+
+// The label calls make remoteCards a store.LabelStore, so a worker without database access keeps
+// durable address sheets too.
+
+func (r *remoteCards) OpenLabels(ctx context.Context, robot string, limit int) ([]store.Label, error) {
+	reply, err := r.request(ctx, "labels.open", labelsRequest{Robot: robot, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	return reply.Labels, nil
+}
+
+func (r *remoteCards) AssignSheet(ctx context.Context, robot, sheet string, cardIDs []string) error {
+	_, err := r.request(ctx, "labels.assign", labelsRequest{Robot: robot, Sheet: sheet, CardIDs: cardIDs})
+	return err
+}
+
+func (r *remoteCards) SheetLabels(ctx context.Context, sheet string) ([]store.Label, error) {
+	reply, err := r.request(ctx, "labels.sheet", labelsRequest{Sheet: sheet})
+	if err != nil {
+		return nil, err
+	}
+	return reply.Labels, nil
+}
+
+func (r *remoteCards) UnprintedSheets(ctx context.Context, robot string) ([]string, error) {
+	reply, err := r.request(ctx, "labels.unprinted", labelsRequest{Robot: robot})
+	if err != nil {
+		return nil, err
+	}
+	return reply.Sheets, nil
+}
+
+func (r *remoteCards) MarkSheetPrinted(ctx context.Context, sheet string) error {
+	_, err := r.request(ctx, "labels.printed", labelsRequest{Sheet: sheet})
+	return err
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,8 +129,9 @@ func TestNATSOutageMidCard(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer wq.Close()
-	journal := t.TempDir()
+	journal, sheets := t.TempDir(), t.TempDir()
 	w, err := worker.New(worker.Config{
+		Sheet: &worker.SheetConfig{Dir: sheets, Layout: crashLayout},
 		Name: "robot-1", Profile: p, Lanes: []string{"a6-white"}, AutoFeed: true, Order: plan.OrderOptimal,
 		Store: wq.RemoteCards(2 * time.Second), Queue: wq, JournalDir: journal,
 		OpenPort: func(context.Context) (serialstream.Port, error) { return serialstream.Open(sim.Path(), p.Baud) },
@@ -141,7 +143,13 @@ func TestNATSOutageMidCard(t *testing.T) {
 	wctx, stopWorker := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- w.Run(wctx) }()
-	defer func() { stopWorker(); <-done }()
+	stopped := false
+	defer func() {
+		if !stopped {
+			stopWorker()
+			<-done
+		}
+	}()
 
 	waitFor(t, "the robot starts writing", 2*time.Minute, func() bool {
 		hb := w.Heartbeat()
@@ -173,7 +181,7 @@ func TestNATSOutageMidCard(t *testing.T) {
 		}
 	}
 	if labels, _ := st.OpenLabels(ctx, "robot-1", 10); len(labels) != 1 || labels[0].CardID != card.ID {
-		t.Errorf("labels %+v, want the written card's", labels)
+		t.Errorf("labels %+v, want the written card's, on the robot's open sheet", labels)
 	}
 	waitFor(t, "the journal entry is removed once recorded", time.Minute, func() bool {
 		m, _ := filepath.Glob(filepath.Join(journal, "*.json"))
@@ -181,5 +189,22 @@ func TestNATSOutageMidCard(t *testing.T) {
 	})
 	if n := len(sim.Strokes()); n == 0 {
 		t.Error("the plotter drew nothing")
+	}
+	// The robot's address sheet goes through serve too: at the end of the shift the card's label
+	// is on a sheet PDF, recorded as printed.
+	stopWorker()
+	stopped = true
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	pdfs, _ := filepath.Glob(filepath.Join(sheets, "*.pdf"))
+	if len(pdfs) != 1 || !strings.Contains(pdfText(t, pdfs[0]), card.ID) {
+		t.Errorf("sheets %q, want one with card %s", pdfs, card.ID)
+	}
+	if open, _ := st.OpenLabels(ctx, "robot-1", 10); len(open) != 0 {
+		t.Errorf("labels still open: %+v", open)
+	}
+	if unprinted, _ := st.UnprintedSheets(ctx, "robot-1"); len(unprinted) != 0 {
+		t.Errorf("sheets not recorded printed: %q", unprinted)
 	}
 }
