@@ -132,7 +132,7 @@ func TestNATSOutageMidCard(t *testing.T) {
 	journal, sheets := t.TempDir(), t.TempDir()
 	w, err := worker.New(worker.Config{
 		Sheet: &worker.SheetConfig{Dir: sheets, Layout: crashLayout},
-		Name: "robot-1", Profile: p, Lanes: []string{"a6-white"}, AutoFeed: true, Order: plan.OrderOptimal,
+		Name:  "robot-1", Profile: p, Lanes: []string{"a6-white"}, AutoFeed: true, Order: plan.OrderOptimal,
 		Store: wq.RemoteCards(2 * time.Second), Queue: wq, JournalDir: journal,
 		OpenPort: func(context.Context) (serialstream.Port, error) { return serialstream.Open(sim.Path(), p.Baud) },
 		Logger:   testLogger(),
