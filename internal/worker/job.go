@@ -200,10 +200,7 @@ func (w *Worker) replayJournal(ctx context.Context) error {
 // (an outage) are retried at the next tick and never block the robot.
 func (w *Worker) keepLease(ctx context.Context, job store.Job, log *slog.Logger) (fenced context.Context, stop func()) {
 	fenced, lose := context.WithCancel(context.WithoutCancel(ctx))
-	lr, ok := w.cfg.Store.(store.LeaseRenewer)
-	if !ok {
-		return fenced, lose
-	}
+	lr := w.cfg.Store.(store.LeaseRenewer) // New checked it
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)

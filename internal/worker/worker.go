@@ -93,6 +93,10 @@ func New(cfg Config) (*Worker, error) {
 	case cfg.Store == nil || cfg.Queue == nil || cfg.OpenPort == nil:
 		return nil, errors.New("worker: store, queue and serial port are required")
 	}
+	if _, ok := cfg.Store.(store.LeaseRenewer); !ok {
+		// Without renewals every claim would lapse mid-card and be spoiled by the reconciler.
+		return nil, fmt.Errorf("worker %s: the card store %T cannot renew leases (store.LeaseRenewer)", cfg.Name, cfg.Store)
+	}
 	for _, l := range cfg.Lanes {
 		if err := store.ValidateLane(l); err != nil {
 			return nil, fmt.Errorf("worker %s: %w", cfg.Name, err)
