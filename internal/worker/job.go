@@ -67,8 +67,9 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery) {
 	// The outcome is recorded even when shutdown has begun: a written card must never be
 	// written again, and a spoiled one must be queued again.
 	if !w.settle(ctx, o, log) {
-		// Still in the journal: the next start records it. The job is not acked, so it stays
-		// held by this card's lease until then.
+		// Still in the journal: the next start records it, if that comes before the lease runs
+		// out (then the reconciler has spoiled and requeued the card, and the record is refused).
+		// Unacked, the job comes back after its ack wait and is dropped as stale.
 		return
 	}
 	w.ack(d, log)
