@@ -181,9 +181,12 @@ func (w *Worker) recorded(ctx context.Context, o outcome, card *store.Card, log 
 // replayJournal records the outcomes a previous run could not (an outage, or a crash between the
 // robot finishing and the store recording it), before any new job is taken.
 func (w *Worker) replayJournal(ctx context.Context) error {
-	pending, err := w.journal.pending()
+	pending, torn, err := w.journal.pending()
 	if err != nil {
 		return err
+	}
+	for _, t := range torn {
+		w.log.Warn("a journal file torn by a crash was set aside (its outcome was never recorded or acked)", "file", t)
 	}
 	for _, o := range pending {
 		log := w.log.With("card", o.Job.CardID, "attempt", o.Job.Attempt, "from", "journal")

@@ -38,8 +38,10 @@ type outcome struct {
 // journal keeps outcomes on the worker's own disk until the store recorded them, so that a NATS or
 // database outage, or a crash of the worker itself, never loses what the robot did: a written card
 // is recorded written when the connection is back (or at the next start), not spoiled and written
-// again. One small file per outcome, fsynced and renamed into place. With no directory the journal
-// lives in memory only and survives outages, not crashes.
+// again. One small file per outcome, written and fsynced once: a file torn by a crash while it was
+// being written does not parse and is set aside (its outcome was never acted on: nothing was
+// recorded or acked before the fsync). With no directory the journal lives in memory only and
+// survives outages, not crashes.
 type journal struct {
 	dir string
 	mu  sync.Mutex
@@ -73,14 +75,7 @@ func (j *journal) put(o outcome) error {
 	if err != nil {
 		return fmt.Errorf("outcome journal: %w", err)
 	}
-	path := j.file(o.Job)
-	if err := writeSynced(path+".tmp", b); err != nil {
-		return fmt.Errorf("outcome journal: %w", err)
-	}
-	if err := os.Rename(path+".tmp", path); err != nil {
-		return fmt.Errorf("outcome journal: %w", err)
-	}
-	if err := syncDir(j.dir); err != nil {
+	if err := writeSynced(j.file(o.Job), b); err != nil {
 		return fmt.Errorf("outcome journal: %w", err)
 	}
 	return nil
@@ -101,8 +96,8 @@ func (j *journal) remove(job store.Job) error {
 }
 
 // pending lists the outcomes not yet recorded, oldest first: those of this process and those a
-// crashed predecessor left on disk.
-func (j *journal) pending() ([]outcome, error) {
+// crashed predecessor left on disk. Torn files are renamed to .bad and named in setAside.
+func (j *journal) pending() (list []outcome, setAside []string, err error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	out := make(map[store.Job]outcome, len(j.mem))
@@ -112,29 +107,34 @@ func (j *journal) pending() ([]outcome, error) {
 	if j.dir != "" {
 		entries, err := os.ReadDir(j.dir)
 		if err != nil {
-			return nil, fmt.Errorf("outcome journal: %w", err)
+			return nil, nil, fmt.Errorf("outcome journal: %w", err)
 		}
 		for _, e := range entries {
 			if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") {
-				continue // a .tmp file is an outcome whose writing the crash interrupted: never acted on
+				continue
 			}
-			b, err := os.ReadFile(filepath.Join(j.dir, e.Name()))
+			path := filepath.Join(j.dir, e.Name())
+			b, err := os.ReadFile(path)
 			if err != nil {
-				return nil, fmt.Errorf("outcome journal: %w", err)
+				return nil, nil, fmt.Errorf("outcome journal: %w", err)
 			}
 			o, err := parseOutcome(b)
 			if err != nil {
-				return nil, fmt.Errorf("outcome journal %s: %w", e.Name(), err)
+				if rerr := os.Rename(path, path+".bad"); rerr != nil {
+					return nil, nil, fmt.Errorf("outcome journal: %w", rerr)
+				}
+				setAside = append(setAside, fmt.Sprintf("%s: %v", e.Name(), err))
+				continue
 			}
 			out[o.Job] = o
 		}
 	}
-	list := make([]outcome, 0, len(out))
+	list = make([]outcome, 0, len(out))
 	for _, o := range out {
 		list = append(list, o)
 	}
 	slices.SortFunc(list, func(a, b outcome) int { return a.At.Compare(b.At) })
-	return list, nil
+	return list, setAside, nil
 }
 
 // parseOutcome reads one journal file, refusing anything that is not a complete outcome.

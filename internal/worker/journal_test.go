@@ -37,8 +37,8 @@ func FuzzParseOutcome(f *testing.F) {
 	})
 }
 
-// TestJournalSurvivesRestart: an outcome put in the journal is there for the next process; one
-// whose writing a crash interrupted (a .tmp file) is never acted on.
+// TestJournalSurvivesRestart: an outcome put in the journal is there for the next process; a file
+// whose writing a crash interrupted is set aside, never acted on.
 func TestJournalSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	j, err := openJournal(dir)
@@ -49,18 +49,22 @@ func TestJournalSurvivesRestart(t *testing.T) {
 	if err := j.put(o); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "crd_01m8x64jtt8vj2v5k22t7wjnyk-1.json.tmp"), []byte(`{"job":`), 0o640); err != nil {
+	torn := filepath.Join(dir, "crd_01m8x64jtt8vj2v5k22t7wjnyk-1.json")
+	if err := os.WriteFile(torn, []byte(`{"job":`), 0o640); err != nil {
 		t.Fatal(err)
 	}
 	j2, _ := openJournal(dir) // the next process
-	got, err := j2.pending()
+	got, setAside, err := j2.pending()
 	if err != nil || len(got) != 1 || got[0].Job != o.Job || got[0].Kind != outcomeWritten {
 		t.Fatalf("pending after restart %+v %v", got, err)
+	}
+	if _, err := os.Stat(torn + ".bad"); err != nil || len(setAside) != 1 {
+		t.Errorf("the torn file was not set aside: %v %q", err, setAside)
 	}
 	if err := j2.remove(o.Job); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := j2.pending(); len(got) != 0 {
+	if got, _, _ := j2.pending(); len(got) != 0 {
 		t.Errorf("pending after remove %+v", got)
 	}
 }
