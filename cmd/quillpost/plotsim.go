@@ -94,13 +94,25 @@ func runPlotsim(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		level = slog.LevelDebug
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	// The recording streams to its file as the pen draws, so an hour of plotting costs no memory;
+	// the file is opened now, to fail before the plotting rather than after.
+	var (
+		recFile *os.File
+		rec     *plotsim.SVGRecorder
+	)
 	if *record != "" {
-		// Fail now rather than after an hour of plotting.
-		f, err := os.Create(*record)
+		full, err := cfg.WithDefaults()
 		if err != nil {
+			return err
+		}
+		if recFile, err = os.Create(*record); err != nil {
 			return fmt.Errorf("cannot write the recording: %w", err)
 		}
-		f.Close()
+		defer recFile.Close()
+		if rec, err = plotsim.NewSVGRecorder(recFile, full.Area, 0.4); err != nil {
+			return err
+		}
+		cfg.Record, cfg.KeepStrokes = rec.Stroke, 1
 	}
 	sim, err := plotsim.Start(cfg)
 	if err != nil {
@@ -120,19 +132,14 @@ func runPlotsim(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	sim.Close()
 	st := sim.Stats()
-	strokes := sim.Strokes()
 	fmt.Fprintf(stderr, "received %d lines (%d bytes); answered %d ok, %d errors; %d alarms, %d resets, %d resends; drew %d strokes\n",
-		st.Lines, st.BytesIn, st.OKs, st.Errors, st.Alarms, st.Resets, st.Resends, len(strokes))
+		st.Lines, st.BytesIn, st.OKs, st.Errors, st.Alarms, st.Resets, st.Resends, st.Strokes)
 	if err := sim.Err(); err != nil {
 		fmt.Fprintf(stderr, "PROTOCOL VIOLATION: %v\n", err)
 	}
-	if *record != "" {
-		f, err := os.Create(*record)
-		if err != nil {
-			return fmt.Errorf("cannot write the recording: %w", err)
-		}
-		werr := sim.WriteSVG(f)
-		if cerr := f.Close(); werr == nil {
+	if rec != nil {
+		werr := rec.Close()
+		if cerr := recFile.Close(); werr == nil {
 			werr = cerr
 		}
 		if werr != nil {

@@ -33,6 +33,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	data := fs.String("data", "", "SQLite data directory of 'quillpost serve' on this machine (default: reach cards through serve over NATS)")
 	db := fs.String("db", "", "PostgreSQL URL (postgres://…) to reach cards directly (default: through serve over NATS)")
 	sheetsDir := fs.String("sheets", "quillpost-sheets", "directory for the robot's address sheets (PDF)")
+	journalDir := fs.String("journal", "quillpost-journal", "directory where the robot keeps each card's outcome until the database has it (survives outages and crashes)")
 	name := fs.String("name", "", "robot name shown to operators (default: derived from the port)")
 	autoFeed := fs.Bool("auto-feed", false, "the robot has a card feeder: do not wait for an operator to confirm each blank card")
 	order := fs.String("order", "optimal", "stroke order: optimal, natural (human writing order) or text")
@@ -84,7 +85,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		Name: *name, Profile: p, Lanes: []string{store.Lane(*stock, false)}, Store: cards, Queue: q,
 		OpenPort: func(context.Context) (serialstream.Port, error) { return serialstream.Open(*port, p.Baud) },
 		AutoFeed: *autoFeed, MaxAttempts: *attempts, Order: ord, Logger: log,
-		Sheet: &worker.SheetConfig{Dir: *sheetsDir, Layout: *layout},
+		Sheet: &worker.SheetConfig{Dir: *sheetsDir, Layout: *layout}, JournalDir: *journalDir,
 	})
 	if err != nil {
 		return err

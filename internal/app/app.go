@@ -47,12 +47,26 @@ type Config struct {
 	SimProfile  string  // firmware profile of the simulated plotters (default grbl-servo)
 	// SimFaults[i] are injected into simulated plotter i (tests and demos of fault handling).
 	SimFaults [][]plotsim.Fault
+	// SimKeepStrokes is how many of its latest strokes each simulated plotter keeps in memory for
+	// Sim.Strokes (default 5000, a few cards: a long-running serve stays at constant memory); -1
+	// keeps all (tests comparing whole drawings).
+	SimKeepStrokes int
 	// SimManualFeed makes the simulated robots wait for an operator to confirm each blank card, as
 	// real robots without a feeder do.
 	SimManualFeed bool
 	// SheetLayout is the label layout of the simulated plotters' address sheets (default
 	// zweckform-3475); the PDFs go to DataDir/sheets.
 	SheetLayout string
+	// WorkerLease is how long a simulated robot's claim holds without renewal (default
+	// store.DefaultLease); WorkerHeartbeat how often its heartbeat goes out when nothing changes
+	// (default 10 s).
+	WorkerLease, WorkerHeartbeat time.Duration
+	// ReconcileEvery is how often this process looks for plotting cards whose lease ran out and
+	// requeues them (default 5 s; also once at start). Every serve process does it; it is safe
+	// to run in several at once. MaxAttempts is what the reconciler passes as JobOptions (default 3,
+	// as workers).
+	ReconcileEvery time.Duration
+	MaxAttempts    int
 	// OnWritten is passed to every simulated plotter's worker.
 	OnWritten func(ctx context.Context, worker string, card *store.Card, prog *program.Program)
 
@@ -102,6 +116,12 @@ func Start(ctx context.Context, cfg Config) (_ *System, err error) {
 	}
 	if cfg.Queue.Logger == nil {
 		cfg.Queue.Logger = cfg.Logger
+	}
+	if cfg.ReconcileEvery <= 0 {
+		cfg.ReconcileEvery = 5 * time.Second
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 3
 	}
 	// Owner only: the database, the queue's files and the label sheets hold people's addresses.
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -171,17 +191,28 @@ func (s *System) startSimulated() error {
 		return fmt.Errorf("simulated plotter for profile %s: %w", p.Name, err)
 	}
 	lanes := []string{store.Lane(s.cfg.SimStock, false), store.Lane(s.cfg.SimStock, true)}
+	keep := s.cfg.SimKeepStrokes
+	switch {
+	case keep == 0:
+		keep = 5000
+	case keep < 0:
+		keep = 0 // plotsim: all
+	}
 	for i := range s.cfg.SimPlotters {
 		cfg := simCfg
 		cfg.Faults = faultsFor(s.cfg.SimFaults, i)
+		cfg.KeepStrokes = keep
 		sim, err := plotsim.Start(cfg)
 		if err != nil {
 			return err
 		}
 		s.Sims = append(s.Sims, sim)
+		name := fmt.Sprintf("sim-%d", i+1)
 		w, err := worker.New(worker.Config{
-			Name: fmt.Sprintf("sim-%d", i+1), Profile: p, Lanes: lanes,
+			Name: name, Profile: p, Lanes: lanes, MaxAttempts: s.cfg.MaxAttempts,
 			Store: s.Store, Queue: s.Queue, AutoFeed: !s.cfg.SimManualFeed, Order: plan.OrderOptimal,
+			JournalDir: filepath.Join(s.cfg.DataDir, "journal", name),
+			Lease:      s.cfg.WorkerLease, HeartbeatEvery: s.cfg.WorkerHeartbeat,
 			OpenPort: func(ctx context.Context) (serialstream.Port, error) {
 				return serialstream.Open(sim.Path(), p.Baud)
 			},
@@ -255,6 +286,19 @@ func (s *System) Run(ctx context.Context) error {
 	run("card service", func(ctx context.Context) error { return s.Queue.ServeCards(ctx, s.Store) })
 	run("api background", func(ctx context.Context) error {
 		return intake.RunBackground(ctx, s.Store, s.Queue, s.cfg.Webhooks, s.log)
+	})
+	// Recovery never waits for the queue to redeliver a job: a card whose worker stopped renewing
+	// its lease (crashed, unplugged, cut off) is spoiled and requeued at the head of its lane.
+	run("lease reconciler", func(ctx context.Context) error {
+		store.Reconciler(ctx, s.Store, s.cfg.ReconcileEvery, store.JobOptions{Worker: "reconciler", MaxAttempts: s.cfg.MaxAttempts},
+			func(cs []*store.Card) {
+				for _, c := range cs {
+					s.log.Warn("card recovered from a lapsed lease", "card", c.ID, "now", c.Status, "attempt", c.Attempts)
+				}
+				s.relay.Kick()
+			},
+			func(err error) { s.log.Warn("lease reconciler", "err", err) })
+		return nil
 	})
 	run("dead-job watcher", func(ctx context.Context) error {
 		return s.Queue.WatchDeadJobs(ctx, func(ctx context.Context, dj queue.DeadJob) error {

@@ -78,7 +78,7 @@ func (h *harness) call(key, method, path, ctype, idem string, body []byte) (int,
 	return resp.StatusCode, out
 }
 
-// TestCampaignOf1000: a CRM creates a campaign, registers a webhook, uploads 1,000 recipients as a
+// TestCampaign: a CRM creates a campaign, registers a webhook, uploads 400 recipients as a
 // German spreadsheet CSV with some bad rows (each reported with row, field and reason), activates
 // it; simulated plotters write every good card, and the CRM receives one signed card.written event
 // per card, each retried once and de-duplicated.

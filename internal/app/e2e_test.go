@@ -63,6 +63,9 @@ func start(t *testing.T, cfg app.Config) *harness {
 	h := &harness{t: t, log: &written{cards: map[string][]writtenCard{}}}
 	cfg.DataDir = t.TempDir()
 	cfg.OnWritten = h.log.record
+	if cfg.SimKeepStrokes == 0 {
+		cfg.SimKeepStrokes = -1 // checkDrawings compares whole drawings
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 		if testing.Verbose() {
@@ -426,11 +429,13 @@ func TestFaultBeforeThePenReleasesTheBlank(t *testing.T) {
 	}
 }
 
-// TestWorkerCrashMidCard: a worker process claims a job and dies mid-card (no ack, no heartbeat).
-// JetStream redelivers the job after its ack wait; the next worker marks the abandoned card
-// spoiled, queues a fresh attempt and writes it. The card is written exactly once.
+// TestWorkerCrashMidCard: a worker process claims a job and dies mid-card (no ack, no lease
+// renewal). The queue's ack wait is an hour, as if its redelivery were lost (finding 1: after a
+// kill -9 of serve with embedded JetStream, a card stayed plotting forever): the lease reconciler
+// alone marks the abandoned card spoiled and queues a fresh attempt at the head of the lane, which
+// is written. The card is written exactly once.
 func TestWorkerCrashMidCard(t *testing.T) {
-	h := start(t, app.Config{SimPlotters: 1, Queue: queue.Options{AckWait: 2 * time.Second}})
+	h := start(t, app.Config{SimPlotters: 1, Queue: queue.Options{AckWait: time.Hour}, ReconcileEvery: 200 * time.Millisecond})
 	id := h.submit(0)
 	ctx := context.Background()
 	if _, err := h.sys.Queue.NewRelay(h.sys.Store).Flush(ctx); err != nil {
@@ -447,7 +452,7 @@ func TestWorkerCrashMidCard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.Claim(ctx, h.sys.Store, d.Job, d.Redelivered(), store.JobOptions{Worker: "doomed", MaxAttempts: 3}); err != nil {
+	if _, err := store.Claim(ctx, h.sys.Store, d.Job, d.Redelivered(), store.JobOptions{Worker: "doomed", MaxAttempts: 3, Lease: time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	h.run()
@@ -460,7 +465,7 @@ func TestWorkerCrashMidCard(t *testing.T) {
 	for _, e := range events {
 		trail = append(trail, string(e.To)+"("+e.Cause+")")
 	}
-	want := "accepted(intake) queued(intake) plotting(worker.claim) spoiled(worker.lost) queued(worker.lost) plotting(worker.claim) written(worker.written)"
+	want := "accepted(intake) queued(intake) plotting(worker.claim) spoiled(lease.expired) queued(lease.expired) plotting(worker.claim) written(worker.written)"
 	if got := strings.Join(trail, " "); got != want {
 		t.Errorf("history:\n got %s\nwant %s", got, want)
 	}
@@ -473,8 +478,10 @@ func TestWorkerCrashMidCard(t *testing.T) {
 // TestOperatorConfirmsBlankCard: a robot without a feeder holds its job until an operator confirms
 // a blank card over NATS; then it writes the card. A confirmation while no card is awaited is
 // refused with a plain reason.
+//
+// While it waits, its heartbeat keeps coming (finding 4: it showed offline after 30 s).
 func TestOperatorConfirmsBlankCard(t *testing.T) {
-	h := start(t, app.Config{SimPlotters: 1, SimManualFeed: true})
+	h := start(t, app.Config{SimPlotters: 1, SimManualFeed: true, WorkerHeartbeat: 200 * time.Millisecond})
 	h.run()
 	ctx := context.Background()
 	w := h.sys.Workers[0]
@@ -498,8 +505,21 @@ func TestOperatorConfirmsBlankCard(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if hb, err := h.sys.Queue.Heartbeat(ctx, w.Name()); err != nil || hb.State != queue.StateWaiting || hb.CardID != id {
-		t.Fatalf("published heartbeat %+v (%v), want waiting-for-card with %s", hb, err, id)
+	// Heartbeats go out from their own goroutine: wait for the waiting state to be published, then
+	// for a later heartbeat still waiting.
+	var first queue.Heartbeat
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		hb, err := h.sys.Queue.Heartbeat(ctx, w.Name())
+		if err == nil && hb.State == queue.StateWaiting && hb.CardID == id {
+			if first.UpdatedAt.IsZero() {
+				first = hb
+			} else if hb.UpdatedAt.After(first.UpdatedAt) {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("published heartbeat %+v (%v), want waiting-for-card with %s, refreshed while waiting", hb, err, id)
+		}
 	}
 	if c, _ := h.sys.Store.GetCard(ctx, store.AnyAccount, id); c.Status != store.StatusPlotting {
 		t.Errorf("card is %s while its robot waits for a blank card, want plotting", c.Status)

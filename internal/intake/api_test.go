@@ -525,11 +525,26 @@ func TestOperatorEndpoints(t *testing.T) {
 	if code != 403 {
 		t.Errorf("operator key ordering: %d", code)
 	}
+	// A queued card whose job may be lost gets a fresh attempt (finding 1: retry answered 409).
 	code, m, _ = api.do("POST", "/v1/operator/cards/"+id+"/retry", op, "", "")
-	if code != 409 {
+	if code != 200 || m["status"] != "queued" || m["attempts"] != float64(2) {
 		t.Errorf("retry of a queued card: %d %v", code, m)
 	}
 	ctx := context.Background()
+	// A card stuck plotting can be retried and cancelled by an operator.
+	_, stuck, _ := api.do("POST", "/v1/cards", shop, "o-2", goodCard)
+	sid := stuck["id"].(string)
+	if _, err := store.Claim(ctx, api.store, store.Job{CardID: sid, Attempt: 1}, false, store.JobOptions{Worker: "gone"}); err != nil {
+		t.Fatal(err)
+	}
+	code, m, _ = api.do("POST", "/v1/operator/cards/"+sid+"/cancel", op, "", "")
+	if code != 200 || m["status"] != "cancelled" {
+		t.Errorf("cancel of a plotting card: %d %v", code, m)
+	}
+	code, m, _ = api.do("POST", "/v1/operator/cards/"+sid+"/retry", op, "", "")
+	if code != 409 || errorOf(t, m)["code"] != "card_not_retryable" || !strings.Contains(errorOf(t, m)["message"].(string), "cancelled") {
+		t.Errorf("retry of a cancelled card: %d %v", code, m)
+	}
 	if _, err := api.store.Transition(ctx, store.Change{CardID: id, To: store.StatusFailed, Cause: "test"}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -45,20 +46,35 @@ func (s *Server) operatorCards(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// operatorRetry is POST /v1/operator/cards/{id}/retry: a failed card gets a fresh attempt.
+// operatorRetry is POST /v1/operator/cards/{id}/retry: a fresh attempt for a card that is failed,
+// spoiled, queued (its job may be lost) or plotting (stuck: its blank is spoiled).
 func (s *Server) operatorRetry(w http.ResponseWriter, r *http.Request) {
+	s.operatorAction(w, r, store.OperatorRetry, "card_not_retryable", "The card cannot be retried: it is %s.")
+}
+
+// operatorCancel is POST /v1/operator/cards/{id}/cancel: cancels a card in any status that is not
+// final, also while it is being written (its blank is spoiled, its robot stops).
+func (s *Server) operatorCancel(w http.ResponseWriter, r *http.Request) {
+	s.operatorAction(w, r, store.OperatorCancel, "card_not_cancellable", "The card cannot be cancelled: it is %s.")
+}
+
+func (s *Server) operatorAction(w http.ResponseWriter, r *http.Request,
+	act func(context.Context, store.CardStore, string, string) (*store.Card, error), code, refused string) {
 	id := r.PathValue("id")
-	c, err := s.store.Transition(r.Context(), store.Change{CardID: id, AccountID: store.AnyAccount, From: store.StatusFailed,
-		To: store.StatusQueued, Cause: "operator.retry", Detail: principalFrom(r.Context()).Account.Name})
+	c, err := act(r.Context(), s.store, id, principalFrom(r.Context()).Account.Name)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, &apiError{Status: http.StatusNotFound, Type: "not_found", Code: "card_not_found", Message: fmt.Sprintf("There is no card %q.", id)})
 		return
 	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrInvalidTransition):
-		writeError(w, &apiError{Status: http.StatusConflict, Type: "conflict", Code: "card_not_failed", Message: "Only a failed card can be retried."})
+		status := "changing right now; try again"
+		if cur, gerr := s.store.GetCard(r.Context(), store.AnyAccount, id); gerr == nil && errors.Is(err, store.ErrInvalidTransition) {
+			status = string(cur.Status)
+		}
+		writeError(w, &apiError{Status: http.StatusConflict, Type: "conflict", Code: code, Message: fmt.Sprintf(refused, status)})
 		return
 	case err != nil:
-		s.log.Error("operator retry", "card", id, "err", err)
+		s.log.Error("operator action", "card", id, "err", err)
 		writeError(w, internalError())
 		return
 	}

@@ -15,6 +15,11 @@ type executor struct {
 	hold    bool // feed hold: motion frozen, the planner still fills
 	strokes []geom.Stroke
 	stroke  geom.Stroke // the stroke being drawn, nil while the pen is up
+	// keep bounds strokes to the last keep finished ones (0: all); record receives each finished
+	// stroke, so a long run streams its drawing out instead of holding it.
+	keep   int
+	record func(geom.Stroke)
+	drawn  int // strokes finished so far
 }
 
 // advance spends dt simulated seconds (+Inf: everything) on the planner and reports whether any
@@ -67,8 +72,24 @@ func (e *executor) setPen(down bool) {
 		e.stroke = geom.Stroke{{X: e.pos[0], Y: e.pos[1]}}
 		return
 	}
-	e.strokes = append(e.strokes, e.stroke)
+	e.finishStroke()
+}
+
+// finishStroke files the stroke in progress: to the recorder, and to the kept strokes, dropping
+// the oldest beyond keep (in halves, so each stroke is copied at most once on average).
+func (e *executor) finishStroke() {
+	st := e.stroke
 	e.stroke = nil
+	e.drawn++
+	if e.record != nil {
+		e.record(st)
+	}
+	e.strokes = append(e.strokes, st)
+	if e.keep > 0 && len(e.strokes) >= 2*e.keep {
+		n := copy(e.strokes, e.strokes[len(e.strokes)-e.keep:])
+		clear(e.strokes[n:])
+		e.strokes = e.strokes[:n]
+	}
 }
 
 // position is where the tool is now, between the ends of the block it is executing.
@@ -99,10 +120,14 @@ func (e *executor) interrupt() bool {
 	return moving
 }
 
-// recording returns the drawn strokes, the one in progress included, as copies.
+// recording returns the kept strokes, the one in progress included, as copies.
 func (e *executor) recording() []geom.Stroke {
-	out := make([]geom.Stroke, 0, len(e.strokes)+1)
-	for _, s := range e.strokes {
+	kept := e.strokes
+	if e.keep > 0 && len(kept) > e.keep {
+		kept = kept[len(kept)-e.keep:]
+	}
+	out := make([]geom.Stroke, 0, len(kept)+1)
+	for _, s := range kept {
 		out = append(out, append(geom.Stroke(nil), s...))
 	}
 	if e.stroke != nil {

@@ -84,7 +84,23 @@ type Config struct {
 	BusyInterval time.Duration
 	// Version is the GRBL version in the banner (default "1.1h").
 	Version string
-	Logger  *slog.Logger
+	// Record, if set, receives every stroke the pen finishes, on the simulator's goroutine (keep it
+	// quick: an SVGRecorder buffers and writes). The stroke is the simulator's own: do not keep it
+	// past the call without copying. With KeepStrokes this streams a long run's drawing to a file
+	// at constant memory.
+	Record func(geom.Stroke)
+	// KeepStrokes bounds what Strokes returns to the last N finished strokes; 0 keeps every
+	// stroke (tests, short sessions). Long runs (a simulated fleet in serve, a soak) set it so the
+	// simulator's memory stays flat.
+	KeepStrokes int
+	Logger      *slog.Logger
+}
+
+// WithDefaults returns the configuration with its defaults filled in, as Start would use it (the
+// work area of a recording made before Start, for example).
+func (c Config) WithDefaults() (Config, error) {
+	err := c.setDefaults()
+	return c, err
 }
 
 func (c *Config) setDefaults() error {
@@ -94,6 +110,9 @@ func (c *Config) setDefaults() error {
 	case DialectGRBL, DialectFluidNC, DialectMarlin, DialectKlipper:
 	default:
 		return fmt.Errorf("unknown dialect %q: the simulator speaks grbl, fluidnc, marlin and klipper", c.Dialect)
+	}
+	if c.KeepStrokes < 0 {
+		return fmt.Errorf("keep strokes %d: want 0 (all) or a positive count", c.KeepStrokes)
 	}
 	if c.Speed < 0 || math.IsNaN(c.Speed) || math.IsInf(c.Speed, 0) {
 		return fmt.Errorf("speed %g: want 0 (instant) or a positive factor", c.Speed)
@@ -197,6 +216,7 @@ type Stats struct {
 	// MachineSeconds is the firmware's own clock: how long the moves, pen moves and dwells
 	// planned so far take as the firmware's planner runs them (see clock), whatever Speed is.
 	MachineSeconds float64
+	Strokes        int // strokes finished so far (KeepStrokes does not limit this count)
 }
 
 // Sim is a running virtual plotter. Its methods are safe for concurrent use.
@@ -312,6 +332,7 @@ func newSim(cfg Config) (*Sim, error) {
 	if cfg.Baud > 0 {
 		s.byteTime = time.Second * 10 / time.Duration(cfg.Baud)
 	}
+	s.ex.keep, s.ex.record = cfg.KeepStrokes, cfg.Record
 	s.fired = make([]bool, len(cfg.Faults))
 	s.homingOn = !cfg.HomingOff
 	if cfg.Dialect == DialectGRBL {
@@ -341,12 +362,20 @@ func (s *Sim) Config() Config { return s.cfg }
 // Done is closed when the simulator stops: Close, or an injected disconnect.
 func (s *Sim) Done() <-chan struct{} { return s.done }
 
-// Close stops the simulator and closes the pseudo-terminal. The recording stays readable.
+// Close stops the simulator and closes the pseudo-terminal. The recording stays readable; a
+// stroke still being drawn is handed to Config.Record, so a streamed recording is complete.
 func (s *Sim) Close() error {
 	s.closing.Do(func() { close(s.quit) })
 	<-s.done
 	s.wg.Wait()
-	s.slaveOnce.Do(func() { s.slave.Close() })
+	s.slaveOnce.Do(func() {
+		s.slave.Close()
+		s.mu.Lock()
+		if s.ex.stroke != nil {
+			s.ex.finishStroke()
+		}
+		s.mu.Unlock()
+	})
 	return nil
 }
 
@@ -395,6 +424,7 @@ func (s *Sim) Stats() Stats {
 	st.PenDown = s.ex.pen
 	st.Stalled, st.Disconnected = s.stalled, s.dead
 	st.MachineSeconds = s.clock.elapsed()
+	st.Strokes = s.ex.drawn
 	return st
 }
 

@@ -16,15 +16,18 @@ import (
 	"github.com/quillpost/quillpost/internal/store"
 )
 
-// pollWait is how long one pull request waits on the server before Next asks again.
-const pollWait = 20 * time.Second
+// retryPoll bounds how long Next waits on the lane's first attempts before looking at its
+// requeued jobs again, so an idle robot picks up a requeued card within about this time.
+const retryPoll = 2 * time.Second
 
-// Consumer pulls one lane's jobs through its durable consumer "worker-<lane>". Every worker of the
-// lane shares the consumer, so each job goes to exactly one of them at a time.
+// Consumer pulls one lane's jobs through its durable consumers "worker-<lane>" (first attempts)
+// and "retry-<lane>" (requeued jobs, taken first). Every worker of the lane shares them, so each
+// job goes to exactly one of them at a time.
 type Consumer struct {
-	q    *Queue
-	lane string
-	c    jetstream.Consumer
+	q     *Queue
+	lane  string
+	c     jetstream.Consumer
+	retry jetstream.Consumer
 }
 
 // Consumer creates (or updates) the lane's durable pull consumer and returns it. Explicit acks,
@@ -46,7 +49,20 @@ func (q *Queue) Consumer(ctx context.Context, lane string) (*Consumer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("consumer for lane %s: %w", lane, err)
 	}
-	return &Consumer{q: q, lane: lane, c: c}, nil
+	r, err := q.js.CreateOrUpdateConsumer(ctx, q.names.CardsStream, jetstream.ConsumerConfig{
+		Durable:       RetryConsumerName(lane),
+		Description:   "plotter workers for requeued jobs of lane " + lane,
+		FilterSubject: q.names.RetrySubject(lane),
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       q.o.AckWait,
+		MaxDeliver:    q.o.MaxDeliver,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		MaxAckPending: 1000,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("retry consumer for lane %s: %w", lane, err)
+	}
+	return &Consumer{q: q, lane: lane, c: c, retry: r}, nil
 }
 
 // Lane returns the consumer's lane.
@@ -65,7 +81,10 @@ func (c *Consumer) Next(ctx context.Context) (*Delivery, error) {
 			<-ctx.Done()
 			return nil, ctx.Err()
 		}
-		pctx, cancel := context.WithTimeout(ctx, pollWait)
+		if d := c.nextRetry(); d != nil {
+			return d, nil
+		}
+		pctx, cancel := context.WithTimeout(ctx, retryPoll)
 		msg, err := c.c.Next(jetstream.FetchContext(pctx))
 		cancel()
 		if err != nil {
@@ -85,6 +104,25 @@ func (c *Consumer) Next(ctx context.Context) (*Delivery, error) {
 		}
 		return d, nil
 	}
+}
+
+// nextRetry returns a requeued job of the lane if one is waiting, without waiting for one.
+// Trouble here shows up again on the lane's main pull, which reports it.
+func (c *Consumer) nextRetry() *Delivery {
+	batch, err := c.retry.FetchNoWait(1)
+	if err != nil {
+		return nil
+	}
+	for msg := range batch.Messages() {
+		d, err := c.q.delivery(msg)
+		if err != nil {
+			c.q.log.Error("dropping a malformed job message", "lane", c.lane, "subject", msg.Subject(), "err", err)
+			_ = msg.Term()
+			continue
+		}
+		return d
+	}
+	return nil
 }
 
 func (q *Queue) delivery(msg jetstream.Msg) (*Delivery, error) {
@@ -221,7 +259,16 @@ func (q *Queue) Depth(ctx context.Context, lane string) (Depth, error) {
 	if err != nil {
 		return Depth{}, fmt.Errorf("depth of lane %s: %w", lane, err)
 	}
-	return Depth{Lane: lane, Pending: int(info.NumPending), InFlight: info.NumAckPending}, nil
+	d := Depth{Lane: lane, Pending: int(info.NumPending), InFlight: info.NumAckPending}
+	if rc, err := q.js.Consumer(ctx, q.names.CardsStream, RetryConsumerName(lane)); err == nil {
+		ri, err := rc.Info(ctx)
+		if err != nil {
+			return Depth{}, fmt.Errorf("depth of lane %s: %w", lane, err)
+		}
+		d.Pending += int(ri.NumPending)
+		d.InFlight += ri.NumAckPending
+	}
+	return d, nil
 }
 
 // Depths returns the depth of every lane that has a consumer, sorted by lane.
@@ -230,17 +277,30 @@ func (q *Queue) Depths(ctx context.Context) ([]Depth, error) {
 	if err != nil {
 		return nil, fmt.Errorf("queue depths: %w", err)
 	}
-	var out []Depth
+	byLane := map[string]*Depth{}
 	infos := s.ListConsumers(ctx)
 	for info := range infos.Info() {
 		lane, ok := strings.CutPrefix(info.Name, "worker-")
 		if !ok {
+			lane, ok = strings.CutPrefix(info.Name, "retry-")
+		}
+		if !ok {
 			continue
 		}
-		out = append(out, Depth{Lane: lane, Pending: int(info.NumPending), InFlight: info.NumAckPending})
+		d := byLane[lane]
+		if d == nil {
+			d = &Depth{Lane: lane}
+			byLane[lane] = d
+		}
+		d.Pending += int(info.NumPending)
+		d.InFlight += info.NumAckPending
 	}
 	if err := infos.Err(); err != nil {
 		return nil, fmt.Errorf("queue depths: %w", err)
+	}
+	out := make([]Depth, 0, len(byLane))
+	for _, d := range byLane {
+		out = append(out, *d)
 	}
 	slices.SortFunc(out, func(a, b Depth) int { return strings.Compare(a.Lane, b.Lane) })
 	return out, nil

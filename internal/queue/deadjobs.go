@@ -77,6 +77,9 @@ func (q *Queue) handleDeadJob(ctx context.Context, stream jetstream.Stream, m *n
 		return fmt.Errorf("max deliveries advisory: %w", err)
 	}
 	lane, ok := strings.CutPrefix(adv.Consumer, "worker-")
+	if !ok {
+		lane, ok = strings.CutPrefix(adv.Consumer, "retry-")
+	}
 	if !ok || adv.Stream != q.names.CardsStream {
 		return nil // another consumer's business
 	}

@@ -97,8 +97,17 @@ func namesFor(ns string) Names {
 // JobSubject is the subject of a lane's jobs.
 func (n Names) JobSubject(lane string) string { return n.CardsSubject + "." + lane }
 
+// RetrySubject is the subject of a lane's requeued jobs (every attempt after the first: a spoiled
+// card, a lapsed lease, an operator's retry). Workers take them before the lane's other jobs, so a
+// card that was already under a pen goes to the head of its lane, not to the back. NATS 2.9 has one
+// filter subject per consumer, so each lane has a second consumer for them.
+func (n Names) RetrySubject(lane string) string { return n.CardsSubject + "." + lane + ".retry" }
+
 // ConsumerName is the durable pull consumer of a lane.
 func ConsumerName(lane string) string { return "worker-" + lane }
+
+// RetryConsumerName is the durable pull consumer of a lane's requeued jobs.
+func RetryConsumerName(lane string) string { return "retry-" + lane }
 
 // Queue is a connection to JetStream with quillpost's streams and bucket in place.
 type Queue struct {
@@ -149,7 +158,7 @@ func (q *Queue) setup(ctx context.Context) error {
 	_, err := q.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        q.names.CardsStream,
 		Description: "quillpost card jobs: one subject per card stock lane, removed when acknowledged",
-		Subjects:    []string{q.names.CardsSubject + ".*"},
+		Subjects:    []string{q.names.CardsSubject + ".*", q.names.CardsSubject + ".*.retry"},
 		Retention:   jetstream.WorkQueuePolicy,
 		Storage:     jetstream.FileStorage,
 		Replicas:    q.o.Replicas,

@@ -462,7 +462,8 @@ func testWorkerCrash(t *testing.T, b backend) {
 	relay := q.NewRelay(s)
 	flush(t, relay)
 	cons := consumer(t, q, "a6-white")
-	opts := store.JobOptions{Worker: "plotter-1", MaxAttempts: 3}
+	// A lease shorter than the ack wait: by the time the job comes back, the holder's lease lapsed.
+	opts := store.JobOptions{Worker: "plotter-1", MaxAttempts: 3, Lease: 500 * time.Millisecond}
 
 	d := next(t, cons, 5*time.Second)
 	if _, err := store.Claim(ctx, s, d.Job, d.Redelivered(), opts); err != nil {

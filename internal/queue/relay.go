@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -109,6 +110,13 @@ func (r *Relay) subject(m store.OutboxMessage) (string, error) {
 	case store.OutboxJob:
 		if err := store.ValidateLane(m.Key); err != nil {
 			return "", err
+		}
+		var job store.Job
+		if err := json.Unmarshal(m.Payload, &job); err != nil {
+			return "", fmt.Errorf("job payload: %w", err)
+		}
+		if job.Attempt > 1 {
+			return r.q.names.RetrySubject(m.Key), nil
 		}
 		return r.q.names.JobSubject(m.Key), nil
 	case store.OutboxEvent:

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,11 +36,32 @@ type transitionRequest struct {
 	Attempt   int          `json:"attempt"`
 	Cause     string       `json:"cause"`
 	Detail    string       `json:"detail"`
+	Worker    string       `json:"worker,omitempty"`
+	// LeaseNS is the lease in nanoseconds (claims); LeaseExpiredBy the reconciler's condition.
+	LeaseNS        int64     `json:"lease_ns,omitempty"`
+	LeaseExpiredBy time.Time `json:"lease_expired_by,omitzero"`
+}
+
+type renewRequest struct {
+	CardID  string `json:"card_id"`
+	Attempt int    `json:"attempt"`
+	TTLNS   int64  `json:"ttl_ns"`
+}
+
+// labelsRequest carries every label call (see store.LabelStore); unused fields stay empty.
+type labelsRequest struct {
+	Robot   string   `json:"robot,omitempty"`
+	Sheet   string   `json:"sheet,omitempty"`
+	CardIDs []string `json:"card_ids,omitempty"`
+	Limit   int      `json:"limit,omitempty"`
 }
 
 type rpcReply struct {
-	Card  *store.Card `json:"card,omitempty"`
-	Error *rpcError   `json:"error,omitempty"`
+	Card   *store.Card   `json:"card,omitempty"`
+	Until  time.Time     `json:"until,omitzero"` // a renewed lease's end
+	Labels []store.Label `json:"labels,omitempty"`
+	Sheets []string      `json:"sheets,omitempty"`
+	Error  *rpcError     `json:"error,omitempty"`
 }
 
 // rpcError carries a store error's kind across the wire, so errors.Is works on the far side.
@@ -92,7 +114,9 @@ func (q *Queue) rpcSubject(method string) string {
 	return q.o.Namespace + ".rpc.cards." + method
 }
 
-// ServeCards answers RemoteCards requests from s until ctx ends (then it returns nil).
+// ServeCards answers RemoteCards requests from s until ctx ends (then it returns nil). Lease
+// renewals are answered when s is also a store.LeaseRenewer, label calls when it is a
+// store.LabelStore.
 func (q *Queue) ServeCards(ctx context.Context, s store.CardStore) error {
 	ch := make(chan *nats.Msg, 256)
 	var subs []*nats.Subscription
@@ -101,7 +125,7 @@ func (q *Queue) ServeCards(ctx context.Context, s store.CardStore) error {
 			_ = sub.Unsubscribe()
 		}
 	}()
-	for _, m := range []string{"get", "transition"} {
+	for _, m := range []string{"get", "transition", "renew", "labels.*"} {
 		sub, err := q.nc.ChanQueueSubscribe(q.rpcSubject(m), rpcGroup, ch)
 		if err != nil {
 			return fmt.Errorf("serve cards: %w", err)
@@ -133,8 +157,10 @@ func (q *Queue) ServeCards(ctx context.Context, s store.CardStore) error {
 
 func (q *Queue) answer(ctx context.Context, s store.CardStore, m *nats.Msg) {
 	var (
-		card *store.Card
-		err  error
+		card  *store.Card
+		until time.Time
+		reply rpcReply
+		err   error
 	)
 	switch m.Subject {
 	case q.rpcSubject("get"):
@@ -148,14 +174,29 @@ func (q *Queue) answer(ctx context.Context, s store.CardStore, m *nats.Msg) {
 		var req transitionRequest
 		if err = json.Unmarshal(m.Data, &req); err == nil {
 			card, err = s.Transition(ctx, store.Change{CardID: req.CardID, AccountID: req.AccountID, From: req.From,
-				To: req.To, Then: req.Then, Attempt: req.Attempt, Cause: req.Cause, Detail: req.Detail})
+				To: req.To, Then: req.Then, Attempt: req.Attempt, Cause: req.Cause, Detail: req.Detail,
+				Worker: req.Worker, Lease: time.Duration(req.LeaseNS), LeaseExpiredBy: req.LeaseExpiredBy})
 		} else {
 			err = fmt.Errorf("%w: request: %v", store.ErrInvalid, err)
 		}
+	case q.rpcSubject("renew"):
+		var req renewRequest
+		lr, ok := s.(store.LeaseRenewer)
+		switch err = json.Unmarshal(m.Data, &req); {
+		case err != nil:
+			err = fmt.Errorf("%w: request: %v", store.ErrInvalid, err)
+		case !ok:
+			err = errors.New("this server keeps no leases")
+		default:
+			until, err = lr.RenewLease(ctx, req.CardID, req.Attempt, time.Duration(req.TTLNS))
+		}
+	case q.rpcSubject("labels.open"), q.rpcSubject("labels.assign"), q.rpcSubject("labels.sheet"),
+		q.rpcSubject("labels.unprinted"), q.rpcSubject("labels.printed"):
+		reply, err = answerLabels(ctx, s, m)
 	default:
 		return
 	}
-	reply := rpcReply{Card: card}
+	reply.Card, reply.Until = card, until
 	if err != nil {
 		reply = rpcReply{Error: toRPCError(err)}
 	}
@@ -183,7 +224,7 @@ type remoteCards struct {
 	timeout time.Duration
 }
 
-func (r *remoteCards) call(ctx context.Context, method string, req any) (*store.Card, error) {
+func (r *remoteCards) request(ctx context.Context, method string, req any) (*rpcReply, error) {
 	b, err := json.Marshal(req)
 	if err != nil {
 		return nil, err
@@ -201,6 +242,14 @@ func (r *remoteCards) call(ctx context.Context, method string, req any) (*store.
 	if reply.Error != nil {
 		return nil, reply.Error.toError()
 	}
+	return &reply, nil
+}
+
+func (r *remoteCards) call(ctx context.Context, method string, req any) (*store.Card, error) {
+	reply, err := r.request(ctx, method, req)
+	if err != nil {
+		return nil, err
+	}
 	if reply.Card == nil {
 		return nil, fmt.Errorf("remote card %s: empty reply", method)
 	}
@@ -213,5 +262,80 @@ func (r *remoteCards) GetCard(ctx context.Context, accountID, id string) (*store
 
 func (r *remoteCards) Transition(ctx context.Context, ch store.Change) (*store.Card, error) {
 	return r.call(ctx, "transition", transitionRequest{CardID: ch.CardID, AccountID: ch.AccountID, From: ch.From,
-		To: ch.To, Then: ch.Then, Attempt: ch.Attempt, Cause: ch.Cause, Detail: ch.Detail})
+		To: ch.To, Then: ch.Then, Attempt: ch.Attempt, Cause: ch.Cause, Detail: ch.Detail,
+		Worker: ch.Worker, LeaseNS: int64(ch.Lease), LeaseExpiredBy: ch.LeaseExpiredBy})
+}
+
+// RenewLease makes remoteCards a store.LeaseRenewer.
+func (r *remoteCards) RenewLease(ctx context.Context, cardID string, attempt int, ttl time.Duration) (time.Time, error) {
+	reply, err := r.request(ctx, "renew", renewRequest{CardID: cardID, Attempt: attempt, TTLNS: int64(ttl)})
+	if err != nil {
+		return time.Time{}, err
+	}
+	return reply.Until, nil
+}
+
+func answerLabels(ctx context.Context, s store.CardStore, m *nats.Msg) (rpcReply, error) {
+	ls, ok := s.(store.LabelStore)
+	if !ok {
+		return rpcReply{}, errors.New("this server keeps no labels")
+	}
+	var req labelsRequest
+	if err := json.Unmarshal(m.Data, &req); err != nil {
+		return rpcReply{}, fmt.Errorf("%w: request: %v", store.ErrInvalid, err)
+	}
+	var (
+		r   rpcReply
+		err error
+	)
+	switch m.Subject[strings.LastIndexByte(m.Subject, '.')+1:] {
+	case "open":
+		r.Labels, err = ls.OpenLabels(ctx, req.Robot, req.Limit)
+	case "assign":
+		err = ls.AssignSheet(ctx, req.Robot, req.Sheet, req.CardIDs)
+	case "sheet":
+		r.Labels, err = ls.SheetLabels(ctx, req.Sheet)
+	case "unprinted":
+		r.Sheets, err = ls.UnprintedSheets(ctx, req.Robot)
+	case "printed":
+		err = ls.MarkSheetPrinted(ctx, req.Sheet)
+	}
+	return r, err
+}
+
+// The label calls make remoteCards a store.LabelStore, so a worker without database access keeps
+// durable address sheets too.
+
+func (r *remoteCards) OpenLabels(ctx context.Context, robot string, limit int) ([]store.Label, error) {
+	reply, err := r.request(ctx, "labels.open", labelsRequest{Robot: robot, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	return reply.Labels, nil
+}
+
+func (r *remoteCards) AssignSheet(ctx context.Context, robot, sheet string, cardIDs []string) error {
+	_, err := r.request(ctx, "labels.assign", labelsRequest{Robot: robot, Sheet: sheet, CardIDs: cardIDs})
+	return err
+}
+
+func (r *remoteCards) SheetLabels(ctx context.Context, sheet string) ([]store.Label, error) {
+	reply, err := r.request(ctx, "labels.sheet", labelsRequest{Sheet: sheet})
+	if err != nil {
+		return nil, err
+	}
+	return reply.Labels, nil
+}
+
+func (r *remoteCards) UnprintedSheets(ctx context.Context, robot string) ([]string, error) {
+	reply, err := r.request(ctx, "labels.unprinted", labelsRequest{Robot: robot})
+	if err != nil {
+		return nil, err
+	}
+	return reply.Sheets, nil
+}
+
+func (r *remoteCards) MarkSheetPrinted(ctx context.Context, sheet string) error {
+	_, err := r.request(ctx, "labels.printed", labelsRequest{Sheet: sheet})
+	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // ErrStale says a job no longer matches its card: the card was cancelled or finished, a newer
@@ -22,19 +23,22 @@ const (
 type JobOptions struct {
 	Worker      string // the worker's name, recorded in event details
 	MaxAttempts int    // physical cards to try before the card fails; 0 means no limit
+	// Lease is how long a claim holds without renewal (0: DefaultLease); see LeaseStore.
+	Lease time.Duration
 }
 
-// Claim starts writing a card for a job: queued → plotting, fenced by the job's attempt. It
-// returns the card now plotting, or ErrStale (ack the message, take the next) or another error
-// (transient: Nak the message so it comes back).
+// Claim starts writing a card for a job: queued → plotting, fenced by the job's attempt, with a
+// lease of o.Lease that the worker renews while it writes (LeaseRenewer). It returns the card now
+// plotting, or ErrStale (ack the message, take the next) or another error (transient: Nak the
+// message so it comes back).
 //
-// If the card is already plotting under the same attempt and this delivery is a redelivery
-// (redelivered: the message's delivery count is above 1), the queue gave the job out again
-// because its holder stopped sending in-progress heartbeats (a crash or a lost connection): its
-// physical card is spoiled, so Claim marks it spoiled and queues a fresh attempt (or fails the card
-// after MaxAttempts), then returns ErrStale: the new attempt arrives as its own job. A first
-// delivery finding the card plotting is a duplicate publish of the job (outside the queue's
-// de-duplication window), not a lost holder: it is ErrStale and changes nothing.
+// A card already plotting under the same attempt is held by a worker. If that worker's lease ran
+// out, it is gone: its physical card is spoiled, so Claim marks it spoiled and queues a fresh attempt
+// (or fails the card after MaxAttempts) exactly as the reconciler would, and returns ErrStale: the new
+// attempt arrives as its own job. If the lease still holds, the delivery is a duplicate (a
+// redelivery while the holder was cut off from NATS, or a publish outside the de-duplication
+// window): ErrStale, nothing changes. redelivered only goes into the event's detail; the decision
+// rests on the lease, never on the queue's redelivery flag, which a crashed server can lose.
 func Claim(ctx context.Context, s CardStore, job Job, redelivered bool, o JobOptions) (*Card, error) {
 	c, err := s.GetCard(ctx, AnyAccount, job.CardID)
 	if errors.Is(err, ErrNotFound) {
@@ -50,7 +54,7 @@ func Claim(ctx context.Context, s CardStore, job Job, redelivered bool, o JobOpt
 	case c.Status == StatusQueued:
 		c2, err := s.Transition(ctx, Change{
 			CardID: job.CardID, From: StatusQueued, To: StatusPlotting, Attempt: job.Attempt,
-			Cause: CauseClaim, Detail: o.Worker,
+			Cause: CauseClaim, Detail: o.Worker, Worker: o.Worker, Lease: o.Lease,
 		})
 		if errors.Is(err, ErrConflict) || errors.Is(err, ErrInvalidTransition) {
 			return c, fmt.Errorf("claim %s: %w: %v", job.CardID, ErrStale, err)
@@ -59,8 +63,21 @@ func Claim(ctx context.Context, s CardStore, job Job, redelivered bool, o JobOpt
 			return c, fmt.Errorf("claim %s: %w", job.CardID, err)
 		}
 		return c2, nil
-	case c.Status == StatusPlotting && redelivered:
-		if _, err := Spoil(ctx, s, job, o, CauseLost, "job redelivered while plotting; taken by "+o.Worker); err != nil && !errors.Is(err, ErrConflict) {
+	case c.Status == StatusPlotting:
+		now := time.Now()
+		if !c.LeaseUntil.Before(now) {
+			return c, fmt.Errorf("claim %s: %w: %s holds it until %s", job.CardID, ErrStale, c.LeaseHolder, c.LeaseUntil.Format(time.RFC3339))
+		}
+		how := "job delivered again"
+		if !redelivered {
+			how = "job delivered"
+		}
+		_, err := s.Transition(ctx, Change{
+			CardID: job.CardID, From: StatusPlotting, To: StatusSpoiled, Then: thenAfterSpoil(job.Attempt, o), Attempt: job.Attempt,
+			Cause: CauseLost, Detail: fmt.Sprintf("%s while %s's lease had run out; taken by %s", how, c.LeaseHolder, o.Worker),
+			Worker: o.Worker, LeaseExpiredBy: now,
+		})
+		if err != nil && !errors.Is(err, ErrConflict) {
 			return c, fmt.Errorf("claim %s: %w", job.CardID, err)
 		}
 		return c, fmt.Errorf("claim %s: %w: previous holder lost, card spoiled", job.CardID, ErrStale)
@@ -74,14 +91,13 @@ func Claim(ctx context.Context, s CardStore, job Job, redelivered bool, o JobOpt
 // o.MaxAttempts. The worker acknowledges the job message afterwards: the fresh attempt is a new
 // job. ErrConflict means the job was no longer the card's current attempt.
 func Spoil(ctx context.Context, s CardStore, job Job, o JobOptions, cause, detail string) (*Card, error) {
-	then := StatusQueued
-	if o.MaxAttempts > 0 && job.Attempt >= o.MaxAttempts {
-		then = StatusFailed
+	then := thenAfterSpoil(job.Attempt, o)
+	if then == StatusFailed {
 		detail = fmt.Sprintf("%s (attempt %d of %d)", detail, job.Attempt, o.MaxAttempts)
 	}
 	c, err := s.Transition(ctx, Change{
 		CardID: job.CardID, From: StatusPlotting, To: StatusSpoiled, Then: then, Attempt: job.Attempt,
-		Cause: cause, Detail: detail,
+		Cause: cause, Detail: detail, Worker: o.Worker,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("spoil %s: %w", job.CardID, err)
@@ -117,4 +133,62 @@ func FailJob(ctx context.Context, s CardStore, job Job, cause, detail string) (*
 		return nil, fmt.Errorf("fail %s: %w", job.CardID, err)
 	}
 	return c, nil
+}
+
+// thenAfterSpoil is where a spoiled card goes: a fresh attempt, or failed once the attempts are used.
+func thenAfterSpoil(attempt int, o JobOptions) Status {
+	if o.MaxAttempts > 0 && attempt >= o.MaxAttempts {
+		return StatusFailed
+	}
+	return StatusQueued
+}
+
+// Causes of operators' recovery actions.
+const (
+	CauseOperatorRetry  = "operator.retry"
+	CauseOperatorCancel = "operator.cancel"
+)
+
+// OperatorRetry gives a card a fresh attempt from any status an operator may need to recover it
+// from: failed or spoiled; queued (its job may be lost: the new attempt is a new job and fences
+// the old one); plotting (stuck, or its robot is known to be gone: the blank under the pen is
+// spoiled and the holder fenced off). A held card (accepted) is approved, not retried; a finished
+// or cancelled one cannot be. The change is a compare-and-set on the status and attempt seen.
+func OperatorRetry(ctx context.Context, s CardStore, cardID, who string) (*Card, error) {
+	c, err := s.GetCard(ctx, AnyAccount, cardID)
+	if err != nil {
+		return nil, fmt.Errorf("retry %s: %w", cardID, err)
+	}
+	ch := Change{CardID: cardID, From: c.Status, To: StatusQueued, Attempt: c.Attempts, Cause: CauseOperatorRetry, Detail: who}
+	switch c.Status {
+	case StatusFailed, StatusSpoiled, StatusQueued:
+	case StatusPlotting:
+		ch.To, ch.Then, ch.Detail = StatusSpoiled, StatusQueued, who+": retried while plotting; the blank under the pen is spoiled"
+	default:
+		return c, fmt.Errorf("retry %s: %w", cardID, &TransitionError{CardID: cardID, From: c.Status, To: StatusQueued})
+	}
+	out, err := s.Transition(ctx, ch)
+	if err != nil {
+		return nil, fmt.Errorf("retry %s: %w", cardID, err)
+	}
+	return out, nil
+}
+
+// OperatorCancel cancels a card in any status that is not final. A card being written passes
+// through spoiled (its blank is discarded) and its worker, fenced off, stops at its next lease
+// renewal.
+func OperatorCancel(ctx context.Context, s CardStore, cardID, who string) (*Card, error) {
+	c, err := s.GetCard(ctx, AnyAccount, cardID)
+	if err != nil {
+		return nil, fmt.Errorf("cancel %s: %w", cardID, err)
+	}
+	ch := Change{CardID: cardID, From: c.Status, To: StatusCancelled, Attempt: c.Attempts, Cause: CauseOperatorCancel, Detail: who}
+	if c.Status == StatusPlotting {
+		ch.To, ch.Then, ch.Detail = StatusSpoiled, StatusCancelled, who+": cancelled while plotting; the blank under the pen is spoiled"
+	}
+	out, err := s.Transition(ctx, ch)
+	if err != nil {
+		return nil, fmt.Errorf("cancel %s: %w", cardID, err)
+	}
+	return out, nil
 }

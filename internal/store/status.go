@@ -32,11 +32,15 @@ var Statuses = []Status{
 //   - plotting → spoiled → queued|failed: a fault mid-card; the physical card is discarded and a new
 //     attempt is queued, or the card fails once its attempts are used up.
 //   - failed → queued: an operator retries.
+//   - queued → queued: an operator retries a queued card whose job may be lost; the new attempt
+//     is a new job and fences the old one.
+//   - plotting → spoiled → queued|cancelled: an operator retries or cancels a card being written,
+//     or the reconciler finds its lease ran out; the blank under the pen is discarded.
 //   - queued → failed: the queue gave up (max deliveries) or the worker found the job unplottable.
 var transitions = map[Status][]Status{
 	StatusReceived:  {StatusAccepted, StatusRejected, StatusCancelled},
 	StatusAccepted:  {StatusQueued, StatusRejected, StatusCancelled},
-	StatusQueued:    {StatusPlotting, StatusCancelled, StatusFailed},
+	StatusQueued:    {StatusPlotting, StatusCancelled, StatusFailed, StatusQueued},
 	StatusPlotting:  {StatusWritten, StatusSpoiled, StatusFailed, StatusQueued},
 	StatusWritten:   {StatusPosted},
 	StatusSpoiled:   {StatusQueued, StatusFailed, StatusCancelled},

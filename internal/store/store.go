@@ -98,6 +98,9 @@ type Store interface {
 	// PruneOutbox deletes messages published before the given time.
 	PruneOutbox(ctx context.Context, before time.Time) (int64, error)
 
+	LeaseStore
+	LabelStore
+
 	Close() error
 }
 
@@ -166,6 +169,10 @@ type Card struct {
 	SendDate         time.Time `json:"send_date,omitzero"` // zero: as soon as possible
 	CreatedAt        time.Time `json:"created_at"`
 	UpdatedAt        time.Time `json:"updated_at"`
+	// LeaseUntil is when the claim of a plotting card runs out unless its worker renews it (zero in
+	// any other status); LeaseHolder is the robot holding it. See LeaseStore.
+	LeaseUntil  time.Time `json:"lease_until,omitzero"`
+	LeaseHolder string    `json:"lease_holder,omitempty"`
 }
 
 // Lane is the queue lane the card's jobs go to: its stock, or "test-<stock>" for test cards.
@@ -226,6 +233,16 @@ type Change struct {
 	Attempt int
 	Cause   string // machine-readable reason; required
 	Detail  string // free text for people (worker name, fault message)
+	// Worker names the robot making the change. Entering plotting it becomes the lease holder;
+	// entering written it is the robot whose address sheet gets the card's label (Detail if empty).
+	Worker string
+	// Lease is how long a claim (entering plotting) holds before it must be renewed; zero means
+	// DefaultLease.
+	Lease time.Duration
+	// LeaseExpiredBy, if set, makes the change apply only to a plotting card whose lease ended
+	// before this time (ErrConflict otherwise): the reconciler's compare-and-set, so that a lease
+	// renewed meanwhile is never taken away.
+	LeaseExpiredBy time.Time
 }
 
 // CardFilter selects cards for ListCards. Zero fields do not filter.

@@ -229,22 +229,17 @@ func (s *Server) cardAction(w http.ResponseWriter, r *http.Request) {
 	lang := language(w, r)
 	id, action := r.PathValue("id"), r.PathValue("action")
 	op := operatorFrom(r.Context())
-	c, err := s.cfg.Store.GetCard(r.Context(), store.AnyAccount, id)
-	if err != nil {
-		flash(w, r, sentence(err.Error()), true)
-		return
-	}
-	ch := store.Change{CardID: id, AccountID: store.AnyAccount, From: c.Status, Detail: "operator " + op.Key.Hint}
+	var act func(context.Context, store.CardStore, string, string) (*store.Card, error)
 	switch action {
 	case "retry":
-		ch.To, ch.Cause = store.StatusQueued, "operator.retry"
+		act = store.OperatorRetry
 	case "cancel":
-		ch.To, ch.Cause = store.StatusCancelled, "operator.cancel"
+		act = store.OperatorCancel
 	default:
 		http.Error(w, "unknown action", http.StatusNotFound)
 		return
 	}
-	if _, err := s.cfg.Store.Transition(r.Context(), ch); err != nil {
+	if _, err := act(r.Context(), s.cfg.Store, id, "operator "+op.Key.Hint); err != nil {
 		var te *store.TransitionError
 		if errors.As(err, &te) {
 			flash(w, r, sentence(te.Error()), true)

@@ -69,8 +69,6 @@ func Send(ctx context.Context, q *queue.Queue, worker string, cmd Command) error
 
 // Do carries out an operator command.
 func (w *Worker) Do(cmd Command) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
 	switch cmd {
 	case CmdCardLoaded:
 		if w.Heartbeat().State != queue.StateWaiting {
@@ -85,7 +83,7 @@ func (w *Worker) Do(cmd Command) error {
 		_, err := w.FlushSheet()
 		return err
 	case CmdPenChanged:
-		w.beat(ctx, func(h *queue.Heartbeat) { h.PenDownMetres = 0 })
+		w.beat(func(h *queue.Heartbeat) { h.PenDownMetres = 0 })
 		return nil
 	case CmdCheckSetup, CmdSetOrigin:
 		if cmd == CmdSetOrigin {
@@ -93,6 +91,8 @@ func (w *Worker) Do(cmd Command) error {
 			if c == nil {
 				return fmt.Errorf("robot %s is not connected", w.cfg.Name)
 			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
 			if err := c.SetOrigin(ctx); err != nil {
 				if errors.Is(err, serialstream.ErrBusy) {
 					return fmt.Errorf("robot %s is busy; set the origin while it is not writing", w.cfg.Name)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/quillpost/quillpost/internal/cardspec"
@@ -40,95 +41,220 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery) {
 		w.retryLater(ctx, d, log, err)
 		return
 	}
+	// Until the outcome is recorded the worker keeps both the queue's delivery and the store's
+	// lease alive; neither may block the robot. Losing the lease (an operator cancelled or retried
+	// the card, or the worker was cut off longer than the lease) stops the pen.
 	stopKeepAlive := d.KeepAlive(context.WithoutCancel(ctx))
-	prog, err := w.write(ctx, card, log)
-	stopKeepAlive()
-	// The outcome is recorded even when shutdown has begun: a written card must never be
-	// written again, and a spoiled one must be queued again.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
+	defer stopKeepAlive()
+	fenced, stopLease := w.keepLease(ctx, d.Job, log)
+	defer stopLease()
+	prog, err := w.write(ctx, fenced, card, log)
+	o := outcome{Job: d.Job, At: time.Now().UTC()}
 	switch {
 	case err == nil:
-		written, terr := w.cfg.Store.Transition(rctx, store.Change{
-			CardID: card.ID, From: store.StatusPlotting, To: store.StatusWritten, Attempt: d.Job.Attempt,
-			Cause: CauseWritten, Detail: w.cfg.Name,
-		})
-		if terr != nil {
-			// The card is on paper but the record failed: do not ack, so the job comes back and
-			// Claim sees the card still plotting; it is then spoiled and written again rather
-			// than silently lost.
-			log.Error("card written but not recorded", "err", terr)
-			w.nak(d, log, 5*time.Second)
-			return
-		}
-		w.beat(rctx, func(h *queue.Heartbeat) {
-			h.State, h.CardID, h.Progress = queue.StateIdle, "", 0
-			h.CardsWritten++
-			h.PenDownMetres += prog.Stats.PenDownMM / 1000
-		})
-		log.Info("card written", "pen_down_mm", int(prog.Stats.PenDownMM), "lifts", prog.Stats.PenLifts)
-		w.sheetAdd(rctx, written)
-		if w.cfg.OnWritten != nil {
-			w.cfg.OnWritten(rctx, w.cfg.Name, written, prog)
-		}
-		w.ack(d, log)
+		o.Kind, o.PenDownMM, o.prog = outcomeWritten, prog.Stats.PenDownMM, prog
 	case errors.Is(err, errReleased):
-		if _, terr := w.cfg.Store.Transition(rctx, store.Change{
-			CardID: card.ID, From: store.StatusPlotting, To: store.StatusQueued, Attempt: d.Job.Attempt,
-			Cause: CauseReleased, Detail: w.cfg.Name + " shut down before the pen touched the card",
-		}); terr != nil {
-			log.Error("releasing the job failed; it comes back after its ack wait", "err", terr)
-			return
-		}
-		log.Info("job returned to the queue unwritten")
-		w.ack(d, log)
+		o.Kind = outcomeReleased
 	case errors.Is(err, errUnplottable):
-		if _, terr := w.cfg.Store.Transition(rctx, store.Change{
-			CardID: card.ID, From: store.StatusPlotting, To: store.StatusFailed, Attempt: d.Job.Attempt,
-			Cause: CauseUnplottable, Detail: err.Error(),
-		}); terr != nil {
-			log.Error("failing the card failed", "err", terr)
-		}
+		o.Kind, o.Detail = outcomeUnplottable, err.Error()
 		log.Error("card cannot be plotted", "err", err)
-		w.beat(rctx, func(h *queue.Heartbeat) { h.State, h.CardID, h.Error = queue.StateIdle, "", "" })
-		w.ack(d, log)
 	case !serialstream.Marked(err):
 		// The pen never touched the card: the blank goes back to stock and the job to the queue.
-		if _, terr := w.cfg.Store.Transition(rctx, store.Change{
-			CardID: card.ID, From: store.StatusPlotting, To: store.StatusQueued, Attempt: d.Job.Attempt,
-			Cause: CauseReleased, Detail: w.cfg.Name + ": " + err.Error() + "; the card is still blank",
-		}); terr != nil {
-			log.Error("releasing the job failed; it comes back after its ack wait", "err", terr)
-			return
-		}
+		o.Kind, o.Detail = outcomeReleased, err.Error()+"; the card is still blank"
 		log.Warn("card not started; returned to the queue, the blank is unused", "err", err)
-		w.beat(rctx, func(h *queue.Heartbeat) { h.State, h.CardID, h.Error = queue.StateError, "", err.Error() })
 		if !errors.Is(err, serialstream.ErrFirmware) {
 			w.dropController() // the link or controller is in doubt: reconnect before the next job
 		}
-		w.ack(d, log)
 	default:
-		c, serr := store.Spoil(rctx, w.cfg.Store, d.Job, w.jobOptions(), CauseFault, w.cfg.Name+": "+err.Error())
-		if serr != nil {
-			log.Error("recording the spoiled card failed", "err", serr)
-			w.nak(d, log, 5*time.Second)
-			return
-		}
-		log.Warn("card spoiled", "err", err, "now", c.Status)
-		w.beat(rctx, func(h *queue.Heartbeat) { h.State, h.CardID, h.Error = queue.StateError, "", err.Error() })
+		o.Kind, o.Detail = outcomeSpoiled, err.Error()
 		var se *serialstream.Error
 		if errors.As(err, &se) && !errors.Is(err, serialstream.ErrFirmware) {
 			w.dropController() // the link or controller is in doubt: reconnect before the next job
 		}
-		w.ack(d, log)
 	}
+	// The outcome is recorded even when shutdown has begun: a written card must never be
+	// written again, and a spoiled one must be queued again.
+	if !w.settle(ctx, o, log) {
+		// Still in the journal: the next start records it, if that comes before the lease runs
+		// out (then the reconciler has spoiled and requeued the card, and the record is refused).
+		// Unacked, the job comes back after its ack wait and is dropped as stale.
+		return
+	}
+	w.ack(d, log)
+}
+
+// settle keeps an outcome in the journal and records it in the store, retrying through outages
+// for as long as the worker runs (and a while into shutdown). It reports whether the store has it
+// now, or refused it for good (a stale attempt): then the journal entry is gone.
+func (w *Worker) settle(ctx context.Context, o outcome, log *slog.Logger) bool {
+	if err := w.journal.put(o); err != nil {
+		log.Error("outcome not kept on disk; recording it now", "outcome", o.Kind, "err", err)
+	}
+	base := context.WithoutCancel(ctx)
+	var graceEnd time.Time // set when shutdown begins
+	backoff := time.Second
+	for {
+		rctx, cancel := context.WithTimeout(base, 15*time.Second)
+		card, err := w.record(rctx, o)
+		cancel()
+		switch {
+		case err == nil:
+			w.recorded(base, o, card, log)
+		case isFenced(err):
+			if o.Kind == outcomeWritten {
+				log.Error("card written, but the attempt was taken away meanwhile (cancelled, retried, or its lease ran out): set this card aside, it will not be posted", "err", err)
+			} else {
+				log.Warn("outcome no longer applies; dropped", "outcome", o.Kind, "err", err)
+			}
+		default:
+			if ctx.Err() != nil {
+				if graceEnd.IsZero() {
+					graceEnd = time.Now().Add(recordGrace)
+				}
+				if time.Now().After(graceEnd) {
+					log.Error("outcome not recorded; it stays in the journal for the next start", "outcome", o.Kind, "err", err)
+					return false
+				}
+			}
+			log.Warn("outcome not recorded yet; retrying", "outcome", o.Kind, "err", err, "retry_in", backoff)
+			sleep(base, backoff)
+			backoff = min(backoff*2, 15*time.Second)
+			continue
+		}
+		if err := w.journal.remove(o.Job); err != nil {
+			log.Error("outcome recorded but still in the journal; recording it again at the next start is harmless", "err", err)
+		}
+		return true
+	}
+}
+
+// recordGrace is how long a worker that is shutting down keeps trying to record an outcome.
+const recordGrace = 30 * time.Second
+
+// isFenced reports a store refusal that retrying cannot change.
+func isFenced(err error) bool {
+	return errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrInvalidTransition) ||
+		errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrStale)
+}
+
+// record makes the store change for an outcome.
+func (w *Worker) record(ctx context.Context, o outcome) (*store.Card, error) {
+	ch := store.Change{CardID: o.Job.CardID, From: store.StatusPlotting, Attempt: o.Job.Attempt, Worker: w.cfg.Name}
+	switch o.Kind {
+	case outcomeWritten:
+		ch.To, ch.Cause, ch.Detail = store.StatusWritten, CauseWritten, w.cfg.Name
+	case outcomeReleased:
+		ch.To, ch.Cause, ch.Detail = store.StatusQueued, CauseReleased, w.cfg.Name+" shut down before the pen touched the card"
+		if o.Detail != "" {
+			ch.Detail = w.cfg.Name + ": " + o.Detail
+		}
+	case outcomeUnplottable:
+		ch.To, ch.Cause, ch.Detail = store.StatusFailed, CauseUnplottable, o.Detail
+	default:
+		return store.Spoil(ctx, w.cfg.Store, o.Job, w.jobOptions(), CauseFault, w.cfg.Name+": "+o.Detail)
+	}
+	c, err := w.cfg.Store.Transition(ctx, ch)
+	if o.Kind == outcomeWritten && errors.Is(err, store.ErrConflict) {
+		// Recorded already (the answer was lost in an outage, or the journal entry outlived its
+		// recording): the same attempt written is success, not a card to set aside.
+		if cur, gerr := w.cfg.Store.GetCard(ctx, store.AnyAccount, o.Job.CardID); gerr == nil &&
+			cur.Attempts == o.Job.Attempt && (cur.Status == store.StatusWritten || cur.Status == store.StatusPosted) {
+			return cur, nil
+		}
+	}
+	return c, err
+}
+
+// recorded updates the heartbeat and the address sheet after the store took an outcome.
+func (w *Worker) recorded(ctx context.Context, o outcome, card *store.Card, log *slog.Logger) {
+	switch o.Kind {
+	case outcomeWritten:
+		w.beat(func(h *queue.Heartbeat) {
+			h.State, h.CardID, h.Progress, h.Error = queue.StateIdle, "", 0, ""
+			h.CardsWritten++
+			h.PenDownMetres += o.PenDownMM / 1000
+		})
+		log.Info("card written", "pen_down_mm", int(o.PenDownMM))
+		w.sheetAdd(ctx, card)
+		if w.cfg.OnWritten != nil {
+			w.cfg.OnWritten(ctx, w.cfg.Name, card, o.prog)
+		}
+	case outcomeReleased:
+		log.Info("job returned to the queue unwritten")
+		if o.Detail != "" {
+			w.beat(func(h *queue.Heartbeat) { h.State, h.CardID, h.Error = queue.StateError, "", o.Detail })
+		}
+	case outcomeUnplottable:
+		w.beat(func(h *queue.Heartbeat) { h.State, h.CardID, h.Error = queue.StateIdle, "", "" })
+	default:
+		log.Warn("card spoiled", "err", o.Detail, "now", card.Status)
+		w.beat(func(h *queue.Heartbeat) { h.State, h.CardID, h.Error = queue.StateError, "", o.Detail })
+	}
+}
+
+// replayJournal records the outcomes a previous run could not (an outage, or a crash between the
+// robot finishing and the store recording it), before any new job is taken.
+func (w *Worker) replayJournal(ctx context.Context) error {
+	pending, torn, err := w.journal.pending()
+	if err != nil {
+		return err
+	}
+	for _, t := range torn {
+		w.log.Warn("a journal file torn by a crash was set aside (its outcome was never recorded or acked)", "file", t)
+	}
+	for _, o := range pending {
+		log := w.log.With("card", o.Job.CardID, "attempt", o.Job.Attempt, "from", "journal")
+		log.Info("recording an outcome kept in the journal", "outcome", o.Kind)
+		if !w.settle(ctx, o, log) {
+			return fmt.Errorf("outcome of card %s not recorded", o.Job.CardID)
+		}
+	}
+	return nil
+}
+
+// keepLease renews the claim's lease while the card is being written and its outcome recorded.
+// The returned context ends when the lease is lost for good (the store refuses the renewal), so
+// the pen stops on a card that is no longer this worker's. Renewals that fail for other reasons
+// (an outage) are retried at the next tick and never block the robot.
+func (w *Worker) keepLease(ctx context.Context, job store.Job, log *slog.Logger) (fenced context.Context, stop func()) {
+	fenced, lose := context.WithCancel(context.WithoutCancel(ctx))
+	lr := w.cfg.Store.(store.LeaseRenewer) // New checked it
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		every := max(w.cfg.Lease/5, 10*time.Millisecond)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			rctx, cancel := context.WithTimeout(fenced, every)
+			_, err := lr.RenewLease(rctx, job.CardID, job.Attempt, w.cfg.Lease)
+			cancel()
+			if isFenced(err) {
+				log.Warn("lease lost: the card is no longer this robot's; stopping", "err", err)
+				lose()
+				return
+			}
+			if err != nil && fenced.Err() == nil {
+				log.Warn("lease not renewed; retrying", "err", err)
+			}
+		}
+	}()
+	return fenced, func() { close(done); wg.Wait(); lose() }
 }
 
 // errReleased: shutdown came before the pen touched the card.
 var errReleased = errors.New("released before writing")
 
-// write renders, checks, compiles and streams one card.
-func (w *Worker) write(ctx context.Context, card *store.Card, log *slog.Logger) (*program.Program, error) {
+// write renders, checks, compiles and streams one card. ctx is the worker's (its end asks for
+// shutdown); fenced ends when the card is no longer this worker's, which stops the pen at once.
+func (w *Worker) write(ctx, fenced context.Context, card *store.Card, log *slog.Logger) (*program.Program, error) {
 	spec := cardspec.FromCard(card)
 	hc, err := cardspec.Render(spec)
 	if err != nil {
@@ -142,10 +268,12 @@ func (w *Worker) write(ctx context.Context, card *store.Card, log *slog.Logger) 
 		return nil, fmt.Errorf("%w: %v", errUnplottable, err)
 	}
 	if !w.cfg.AutoFeed {
-		w.beat(ctx, func(h *queue.Heartbeat) { h.State, h.CardID, h.Progress, h.Error = queue.StateWaiting, card.ID, 0, "" })
+		w.beat(func(h *queue.Heartbeat) { h.State, h.CardID, h.Progress, h.Error = queue.StateWaiting, card.ID, 0, "" })
 		select {
 		case <-w.loaded:
 		case <-ctx.Done():
+			return nil, errReleased
+		case <-fenced.Done():
 			return nil, errReleased
 		}
 	}
@@ -164,10 +292,13 @@ func (w *Worker) write(ctx context.Context, card *store.Card, log *slog.Logger) 
 		context.AfterFunc(sctx, func() { t.Stop() })
 	})
 	defer stop()
-	w.beat(ctx, func(h *queue.Heartbeat) { h.State, h.CardID, h.Progress, h.Error = queue.StatePlotting, card.ID, 0, "" })
+	stopFenced := context.AfterFunc(fenced, cancel)
+	defer stopFenced()
+	w.beat(func(h *queue.Heartbeat) { h.State, h.CardID, h.Progress, h.Error = queue.StatePlotting, card.ID, 0, "" })
 	log.Info("writing card", "lines", len(prog.GCode.Lines), "estimate_s", int(prog.PlotSeconds))
 	_, err = ctrl.Stream(sctx, prog.GCode.Lines, func(p serialstream.Progress) {
-		w.beat(sctx, func(h *queue.Heartbeat) {
+		// Only memory here: the heartbeat publisher sends it on, so NATS never stalls the pen.
+		w.beat(func(h *queue.Heartbeat) {
 			h.Progress = p.Percent
 			if p.Paused {
 				h.State = queue.StatePaused
@@ -219,5 +350,5 @@ func (w *Worker) retryLater(ctx context.Context, d *queue.Delivery, log *slog.Lo
 }
 
 func (w *Worker) jobOptions() store.JobOptions {
-	return store.JobOptions{Worker: w.cfg.Name, MaxAttempts: w.cfg.MaxAttempts}
+	return store.JobOptions{Worker: w.cfg.Name, MaxAttempts: w.cfg.MaxAttempts, Lease: w.cfg.Lease}
 }

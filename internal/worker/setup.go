@@ -29,11 +29,11 @@ func (w *Worker) ensureSetup(ctx context.Context) error {
 	switch {
 	case errors.As(err, &fe):
 		w.log.Warn("robot needs setup", "err", err)
-		w.beat(ctx, func(h *queue.Heartbeat) { h.State, h.Error = queue.StateSetup, err.Error() })
+		w.beat(func(h *queue.Heartbeat) { h.State, h.Error = queue.StateSetup, err.Error() })
 		return err
 	case err != nil:
 		w.dropController() // a controller that cannot answer its settings is in doubt
-		w.beat(ctx, func(h *queue.Heartbeat) { h.State, h.Error = queue.StateError, "firmware handshake: "+err.Error() })
+		w.beat(func(h *queue.Heartbeat) { h.State, h.Error = queue.StateError, "firmware handshake: "+err.Error() })
 		return err
 	}
 	p := fedProfile(w.cfg.Profile, s)
@@ -41,7 +41,7 @@ func (w *Worker) ensureSetup(ctx context.Context) error {
 	w.setupOK, w.prof = true, p
 	w.mu.Unlock()
 	w.log.Info("firmware handshake passed", "firmware", s.Firmware, "accel", p.Accel, "travel_feed", p.TravelFeed, "junction_deviation", p.JunctionDeviation)
-	w.beat(ctx, func(h *queue.Heartbeat) { h.State, h.Error = queue.StateIdle, "" })
+	w.beat(func(h *queue.Heartbeat) { h.State, h.Error = queue.StateIdle, "" })
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,22 +25,35 @@ type SheetConfig struct {
 	Options sheets.Options // sender line, sender country; Sort is ignored (always writing order)
 }
 
-// openSheet is a worker's sheet in progress.
+// openSheet is a worker's sheet in progress. With a store.LabelStore (the worker has the
+// database) the labels' truth is the store: each was recorded with its card, a sheet is named in
+// the store before its PDF is written and marked printed after, and recover rebuilds both the
+// sheets a crash interrupted and the open sheet. Without one (a worker reaching cards over NATS)
+// the open sheet lives in memory.
 type openSheet struct {
 	cfg    SheetConfig
 	worker string
 	b      *sheets.Builder
+	labels store.LabelStore
 	mu     sync.Mutex
-	seq    int
+	ready  bool // recover ran: before it, the store's open labels are not yet in b
 	now    func() time.Time
 }
 
-func newOpenSheet(worker string, cfg SheetConfig) (*openSheet, error) {
-	layout, err := sheets.LookupLayout(cfg.Layout)
-	if err != nil {
+func newOpenSheet(worker string, cfg SheetConfig, labels store.LabelStore) (*openSheet, error) {
+	if err := os.MkdirAll(cfg.Dir, 0o750); err != nil {
 		return nil, fmt.Errorf("worker %s: address sheets: %w", worker, err)
 	}
-	if err := os.MkdirAll(cfg.Dir, 0o750); err != nil {
+	b, err := newBuilder(worker, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &openSheet{cfg: cfg, worker: worker, b: b, labels: labels, now: time.Now, ready: labels == nil}, nil
+}
+
+func newBuilder(worker string, cfg SheetConfig) (*sheets.Builder, error) {
+	layout, err := sheets.LookupLayout(cfg.Layout)
+	if err != nil {
 		return nil, fmt.Errorf("worker %s: address sheets: %w", worker, err)
 	}
 	opts := cfg.Options
@@ -49,31 +63,71 @@ func newOpenSheet(worker string, cfg SheetConfig) (*openSheet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("worker %s: address sheets: %w", worker, err)
 	}
-	return &openSheet{cfg: cfg, worker: worker, b: b, now: time.Now}, nil
+	return b, nil
+}
+
+func labelFor(cardID string, toJSON []byte) (sheets.Label, error) {
+	var to address.Address
+	if err := json.Unmarshal(toJSON, &to); err != nil {
+		return sheets.Label{}, fmt.Errorf("label for card %s: recipient address: %w", cardID, err)
+	}
+	return sheets.Label{OrderID: cardID, CardID: cardID, To: to}, nil
 }
 
 // add puts a written card's label on the sheet and writes the PDF when the sheet is full. A label
 // that cannot be printed is logged with the card, not lost silently: the card is written, and the
 // operator addresses that envelope by hand.
-func (s *openSheet) add(card *store.Card) (path string, err error) {
-	var to address.Address
-	if err := json.Unmarshal(card.To, &to); err != nil {
-		return "", fmt.Errorf("label for card %s: recipient address: %w", card.ID, err)
+func (s *openSheet) add(ctx context.Context, card *store.Card) (path string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.ready {
+		// The card's label is in the store already: recovering loads it with the other open
+		// labels (and is retried here until the store answers).
+		paths, err := s.recoverLocked(ctx)
+		return strings.Join(paths, ", "), err
 	}
-	full, err := s.b.Add(sheets.Label{OrderID: card.ID, CardID: card.ID, To: to})
+	for _, p := range s.b.Pending() {
+		if p.CardID == card.ID {
+			return "", nil
+		}
+	}
+	l, err := labelFor(card.ID, card.To)
+	if err != nil {
+		return "", err
+	}
+	full, err := s.b.Add(l)
 	if err != nil {
 		return "", fmt.Errorf("label for card %s: %w", card.ID, err)
 	}
 	if !full {
 		return "", nil
 	}
-	return s.flush()
+	return s.flushLocked(ctx)
 }
 
 // flush writes the labels waiting so far as one PDF, or returns "" when there are none.
-func (s *openSheet) flush() (string, error) {
+func (s *openSheet) flush(ctx context.Context) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.flushLocked(ctx)
+}
+
+func (s *openSheet) flushLocked(ctx context.Context) (string, error) {
+	pending := s.b.Pending()
+	if len(pending) == 0 {
+		return "", nil
+	}
+	name := fmt.Sprintf("%s-%s-%s", s.worker, s.now().UTC().Format("20060102-150405"), pending[0].CardID)
+	if s.labels != nil {
+		ids := make([]string, len(pending))
+		for i, l := range pending {
+			ids[i] = l.CardID
+		}
+		// Named first: if the PDF is not written, the next start writes this same sheet.
+		if err := s.labels.AssignSheet(ctx, s.worker, name, ids); err != nil {
+			return "", fmt.Errorf("address sheet of %s: %w", s.worker, err)
+		}
+	}
 	pdf, _, err := s.b.Flush()
 	if errors.Is(err, sheets.ErrEmpty) {
 		return "", nil
@@ -81,16 +135,100 @@ func (s *openSheet) flush() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("address sheet of %s: %w", s.worker, err)
 	}
-	s.seq++
-	name := fmt.Sprintf("%s-%s-%02d.pdf", s.worker, s.now().UTC().Format("20060102-150405"), s.seq)
-	path := filepath.Join(s.cfg.Dir, name)
-	if err := os.WriteFile(path+".tmp", pdf, 0o640); err != nil {
+	return s.write(ctx, name, pdf)
+}
+
+// write puts a sheet's PDF in place and records it printed.
+func (s *openSheet) write(ctx context.Context, name string, pdf []byte) (string, error) {
+	path := filepath.Join(s.cfg.Dir, name+".pdf")
+	if err := writeSynced(path+".tmp", pdf); err != nil {
 		return "", fmt.Errorf("address sheet of %s: %w", s.worker, err)
 	}
 	if err := os.Rename(path+".tmp", path); err != nil {
 		return "", fmt.Errorf("address sheet of %s: %w", s.worker, err)
 	}
+	if s.labels != nil {
+		if err := syncDir(s.cfg.Dir); err != nil {
+			return "", fmt.Errorf("address sheet of %s: %w", s.worker, err)
+		}
+		if err := s.labels.MarkSheetPrinted(ctx, name); err != nil {
+			// The PDF is there; the next start writes the same sheet over it.
+			return path, fmt.Errorf("address sheet %s written but not recorded: %w", path, err)
+		}
+	}
 	return path, nil
+}
+
+// recover writes again the sheets that were named but not recorded printed (a crash between the
+// two), then puts the robot's open labels on its open sheet, in writing order.
+func (s *openSheet) recover(ctx context.Context) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.labels == nil || s.ready {
+		return nil, nil
+	}
+	return s.recoverLocked(ctx)
+}
+
+func (s *openSheet) recoverLocked(ctx context.Context) ([]string, error) {
+	names, err := s.labels.UnprintedSheets(ctx, s.worker)
+	if err != nil {
+		return nil, fmt.Errorf("address sheets of %s: %w", s.worker, err)
+	}
+	var paths []string
+	for _, name := range names {
+		ls, err := s.labels.SheetLabels(ctx, name)
+		if err != nil {
+			return paths, fmt.Errorf("address sheets of %s: %w", s.worker, err)
+		}
+		b, err := newBuilder(s.worker, s.cfg)
+		if err != nil {
+			return paths, err
+		}
+		for _, rec := range ls {
+			if err := addRecord(b, rec); err != nil {
+				return paths, err
+			}
+		}
+		pdf, _, err := b.Flush()
+		if err != nil {
+			return paths, fmt.Errorf("address sheet %s: %w", name, err)
+		}
+		path, err := s.write(ctx, name, pdf)
+		if err != nil {
+			return paths, err
+		}
+		paths = append(paths, path)
+	}
+	open, err := s.labels.OpenLabels(ctx, s.worker, 100000)
+	if err != nil {
+		return paths, fmt.Errorf("address sheets of %s: %w", s.worker, err)
+	}
+	for _, rec := range open {
+		if err := addRecord(s.b, rec); err != nil {
+			return paths, err
+		}
+	}
+	s.ready = true
+	if s.b.Full() {
+		path, err := s.flushLocked(ctx)
+		if path != "" {
+			paths = append(paths, path)
+		}
+		return paths, err
+	}
+	return paths, nil
+}
+
+func addRecord(b *sheets.Builder, rec store.Label) error {
+	l, err := labelFor(rec.CardID, rec.To)
+	if err != nil {
+		return err
+	}
+	if _, err := b.Add(l); err != nil {
+		return fmt.Errorf("label for card %s: %w", rec.CardID, err)
+	}
+	return nil
 }
 
 // sheetAdd records a written card on the worker's open sheet, if it keeps one.
@@ -98,7 +236,7 @@ func (w *Worker) sheetAdd(ctx context.Context, card *store.Card) {
 	if w.sheet == nil {
 		return
 	}
-	path, err := w.sheet.add(card)
+	path, err := w.sheet.add(ctx, card)
 	if err != nil {
 		w.log.Error("address label not added; address this envelope by hand", "card", card.ID, "err", err)
 		return
@@ -113,9 +251,23 @@ func (w *Worker) FlushSheet() (string, error) {
 	if w.sheet == nil {
 		return "", fmt.Errorf("robot %s keeps no address sheet", w.cfg.Name)
 	}
-	path, err := w.sheet.flush()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	path, err := w.sheet.flush(ctx)
 	if err == nil && path != "" {
 		w.log.Info("address sheet ready to print", "path", path)
 	}
 	return path, err
+}
+
+// recoverSheets rebuilds the address sheets from the store's labels at start.
+func (w *Worker) recoverSheets(ctx context.Context) error {
+	if w.sheet == nil {
+		return nil
+	}
+	paths, err := w.sheet.recover(ctx)
+	for _, p := range paths {
+		w.log.Info("address sheet ready to print (rebuilt after a restart)", "path", p)
+	}
+	return err
 }

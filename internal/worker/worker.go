@@ -45,7 +45,18 @@ type Config struct {
 	ShutdownGrace time.Duration
 	// Sheet, if set, makes the worker keep an open address sheet of the cards it wrote.
 	Sheet *SheetConfig
+	// JournalDir keeps the outcomes of cards (written, spoiled) on this machine's disk until the
+	// store has recorded them, so that an outage or a crash of the worker never loses one. ""
+	// keeps them in memory only: they survive outages, not a crash of the worker.
+	JournalDir string
+	// Lease is how long a claim holds without renewal (default store.DefaultLease); the worker
+	// renews it five times per Lease while it holds the card.
+	Lease time.Duration
+	// HeartbeatEvery is how often the heartbeat is published even when nothing changed (default
+	// 10 s), so that a robot waiting for a blank card or writing a long card never looks offline.
+	HeartbeatEvery time.Duration
 	// OnWritten, if set, is called after a card was recorded as written (address sheets, tests).
+	// prog is nil for a card recorded from the journal after a restart.
 	OnWritten func(ctx context.Context, worker string, card *store.Card, prog *program.Program)
 	// Stream adjusts the serial sender's settings (timeouts); Dialect, protocol, buffers, baud and
 	// pen-up commands come from the profile.
@@ -61,7 +72,9 @@ type Worker struct {
 	loaded  chan struct{} // an operator confirmed a blank card
 	recheck chan struct{} // an operator asked for the firmware handshake again
 
-	sheet *openSheet
+	sheet   *openSheet
+	journal *journal
+	beatCh  chan struct{} // a heartbeat is waiting to be published (capacity 1: coalesces)
 
 	mu       sync.Mutex
 	hb       queue.Heartbeat
@@ -83,6 +96,10 @@ func New(cfg Config) (*Worker, error) {
 	case cfg.Store == nil || cfg.Queue == nil || cfg.OpenPort == nil:
 		return nil, errors.New("worker: store, queue and serial port are required")
 	}
+	if _, ok := cfg.Store.(store.LeaseRenewer); !ok {
+		// Without renewals every claim would lapse mid-card and be spoiled by the reconciler.
+		return nil, fmt.Errorf("worker %s: the card store %T cannot renew leases (store.LeaseRenewer)", cfg.Name, cfg.Store)
+	}
 	for _, l := range cfg.Lanes {
 		if err := store.ValidateLane(l); err != nil {
 			return nil, fmt.Errorf("worker %s: %w", cfg.Name, err)
@@ -93,6 +110,12 @@ func New(cfg Config) (*Worker, error) {
 	}
 	if cfg.ShutdownGrace <= 0 {
 		cfg.ShutdownGrace = 5 * time.Minute
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = store.DefaultLease
+	}
+	if cfg.HeartbeatEvery <= 0 {
+		cfg.HeartbeatEvery = 10 * time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -107,12 +130,17 @@ func New(cfg Config) (*Worker, error) {
 		sc.Logger = cfg.Logger
 	}
 	cfg.Stream = sc
+	j, err := openJournal(cfg.JournalDir)
+	if err != nil {
+		return nil, fmt.Errorf("worker %s: %w", cfg.Name, err)
+	}
 	w := &Worker{
 		cfg: cfg, log: cfg.Logger.With("worker", cfg.Name),
-		loaded: make(chan struct{}, 1), recheck: make(chan struct{}, 1),
+		loaded: make(chan struct{}, 1), recheck: make(chan struct{}, 1), journal: j, beatCh: make(chan struct{}, 1),
 	}
 	if cfg.Sheet != nil {
-		sh, err := newOpenSheet(cfg.Name, *cfg.Sheet)
+		labels, _ := cfg.Store.(store.LabelStore)
+		sh, err := newOpenSheet(cfg.Name, *cfg.Sheet, labels)
 		if err != nil {
 			return nil, err
 		}
@@ -133,6 +161,15 @@ func (w *Worker) Run(ctx context.Context) error {
 		return err
 	}
 	defer stopControl()
+	stopBeats := w.publishBeats()
+	defer stopBeats()
+	// What a previous run left unrecorded comes first, then the address sheets it left open.
+	if err := w.replayJournal(ctx); err != nil {
+		return fmt.Errorf("worker %s: %w", w.cfg.Name, err)
+	}
+	if err := w.recoverSheets(ctx); err != nil {
+		w.log.Error("address sheets not recovered; their labels stay recorded and are retried at the next start", "err", err)
+	}
 	consumers := make([]*queue.Consumer, 0, len(w.cfg.Lanes))
 	for _, lane := range w.cfg.Lanes {
 		c, err := w.cfg.Queue.Consumer(ctx, lane)
@@ -142,7 +179,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		consumers = append(consumers, c)
 	}
 	defer w.shutdown()
-	w.beat(ctx, func(h *queue.Heartbeat) { h.State = queue.StateIdle })
+	w.beat(func(h *queue.Heartbeat) { h.State = queue.StateIdle })
 	backoff := time.Second
 	lane, streak := 0, 0
 	for ctx.Err() == nil {
@@ -151,7 +188,7 @@ func (w *Worker) Run(ctx context.Context) error {
 				break
 			}
 			w.log.Warn("robot not reachable", "err", err, "retry_in", backoff)
-			w.beat(ctx, func(h *queue.Heartbeat) { h.State, h.Error = queue.StateError, "robot not reachable: "+err.Error() })
+			w.beat(func(h *queue.Heartbeat) { h.State, h.Error = queue.StateError, "robot not reachable: "+err.Error() })
 			sleep(ctx, backoff)
 			backoff = min(backoff*2, 30*time.Second)
 			continue
@@ -180,7 +217,6 @@ func (w *Worker) Run(ctx context.Context) error {
 			lane, streak = lane+1, 0
 		}
 		if d == nil {
-			w.beat(ctx, nil) // keep the heartbeat fresh while idle
 			continue
 		}
 		streak++
@@ -245,7 +281,7 @@ func (w *Worker) ensureController(ctx context.Context) error {
 	w.ctrl = ctrl
 	w.mu.Unlock()
 	w.log.Info("robot connected", "controller", ctrl.Info())
-	w.beat(ctx, func(h *queue.Heartbeat) { h.State, h.Error = queue.StateIdle, "" })
+	w.beat(func(h *queue.Heartbeat) { h.State, h.Error = queue.StateIdle, "" })
 	return nil
 }
 
@@ -273,14 +309,16 @@ func (w *Worker) shutdown() {
 			w.log.Error("address sheet not written at shutdown", "err", err)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	w.beat(ctx, func(h *queue.Heartbeat) { h.State, h.CardID, h.Progress = queue.StateOffline, "", 0 })
+	w.mu.Lock()
+	w.hb.State, w.hb.CardID, w.hb.Progress = queue.StateOffline, "", 0
+	w.mu.Unlock()
+	w.publishBeat(5 * time.Second)
 }
 
-// beat updates the heartbeat with fn and publishes it. Progress updates are published at most
-// once a second; state changes at once.
-func (w *Worker) beat(ctx context.Context, fn func(*queue.Heartbeat)) {
+// beat updates the heartbeat with fn and hands it to the publisher; it never waits for the
+// network, so it is safe inside the robot's streaming loop. Progress updates go out at most once a
+// second; state changes at once. A heartbeat not yet sent is replaced by the newer one.
+func (w *Worker) beat(fn func(*queue.Heartbeat)) {
 	w.mu.Lock()
 	before := w.hb.State
 	if fn != nil {
@@ -292,11 +330,47 @@ func (w *Worker) beat(ctx context.Context, fn func(*queue.Heartbeat)) {
 		return
 	}
 	w.lastBeat = now
-	w.hb.UpdatedAt = now.UTC()
+	w.mu.Unlock()
+	select {
+	case w.beatCh <- struct{}{}:
+	default: // one is pending already; it will carry this state
+	}
+}
+
+// publishBeats sends heartbeats from a goroutine of their own: each change handed over by beat,
+// and the current state every HeartbeatEvery whatever the robot is doing (waiting for a blank
+// card, idle, writing a long card). A publish waits at most a few seconds; during an outage the
+// latest state simply goes out once NATS is back.
+func (w *Worker) publishBeats() (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(w.cfg.HeartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-w.beatCh:
+			case <-t.C:
+			}
+			w.publishBeat(min(5*time.Second, max(w.cfg.HeartbeatEvery, time.Second)))
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+func (w *Worker) publishBeat(timeout time.Duration) {
+	w.mu.Lock()
+	w.hb.UpdatedAt = time.Now().UTC()
 	h := w.hb
 	w.mu.Unlock()
-	if err := w.cfg.Queue.PutHeartbeat(ctx, h); err != nil && ctx.Err() == nil {
-		w.log.Warn("heartbeat not published", "err", err)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := w.cfg.Queue.PutHeartbeat(ctx, h); err != nil {
+		w.log.Warn("heartbeat not published", "state", h.State, "err", err)
 	}
 }
 

@@ -14,7 +14,8 @@ import (
 
 const cardCols = `c.id, c.account_id, c.campaign_id, c.idempotency_key, c.test, c.message, c.font, c.hand,
 	c.stock, c.format, c.seed, c.stroke_hash, c.to_address, c.from_address, c.metadata, c.status,
-	c.attempts, c.approval_required, c.send_date, c.created_at, c.updated_at, c.align, c.request_hash`
+	c.attempts, c.approval_required, c.send_date, c.created_at, c.updated_at, c.align, c.request_hash,
+	c.lease_until, c.lease_holder`
 
 // The statements every card takes, prepared once (see txExec).
 const (
@@ -26,8 +27,9 @@ const (
 		to_status, attempt, cause, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertOutboxSQL = `INSERT INTO outbox (kind, key, msg_id, payload, created_at)
 		VALUES (?, ?, ?, ?, ?)`
-	updateStatusSQL = `UPDATE cards SET status = ?, attempts = ?, updated_at = ?
+	updateStatusSQL = `UPDATE cards SET status = ?, attempts = ?, updated_at = ?, lease_until = ?, lease_holder = ?
 			WHERE id = ? AND status = ? AND attempts = ?`
+	insertLabelSQL = `INSERT INTO labels (card_id, robot, attempt, written_at) VALUES (?, ?, ?, ?)`
 )
 
 type scanner interface{ Scan(dest ...any) error }
@@ -41,10 +43,12 @@ func scanCard(sc scanner) (*store.Card, error) {
 		status           string
 		sendDate         sql.NullInt64
 		created, updated int64
+		lease            sql.NullInt64
 	)
 	err := sc.Scan(&c.ID, &c.AccountID, &campaign, &idem, &c.Test, &c.Message, &c.Font, &c.Hand,
 		&c.Stock, &c.Format, &seed, &c.StrokeHash, &to, &from, &meta, &status,
-		&c.Attempts, &c.ApprovalRequired, &sendDate, &created, &updated, &c.Align, &c.RequestHash)
+		&c.Attempts, &c.ApprovalRequired, &sendDate, &created, &updated, &c.Align, &c.RequestHash,
+		&lease, &c.LeaseHolder)
 	if err != nil {
 		return nil, err
 	}
@@ -60,6 +64,7 @@ func scanCard(sc scanner) (*store.Card, error) {
 	c.Status = store.Status(status)
 	c.SendDate = fromNullMicros(sendDate)
 	c.CreatedAt, c.UpdatedAt = fromMicros(created), fromMicros(updated)
+	c.LeaseUntil = fromNullMicros(lease)
 	return &c, nil
 }
 
@@ -325,6 +330,9 @@ func (s *Store) TransitionTx(ctx context.Context, tx *sql.Tx, ch store.Change) (
 	if ch.Attempt != 0 && c.Attempts != ch.Attempt {
 		return nil, fmt.Errorf("card %s is at attempt %d, not %d: %w", c.ID, c.Attempts, ch.Attempt, store.ErrConflict)
 	}
+	if !ch.LeaseExpiredBy.IsZero() && (c.Status != store.StatusPlotting || !c.LeaseUntil.Before(ch.LeaseExpiredBy)) {
+		return nil, fmt.Errorf("card %s is %s with its lease until %s: %w", c.ID, c.Status, c.LeaseUntil.Format(time.RFC3339), store.ErrConflict)
+	}
 	steps := []store.Status{ch.To}
 	if ch.Then != "" {
 		steps = append(steps, ch.Then)
@@ -341,8 +349,21 @@ func (s *Store) TransitionTx(ctx context.Context, tx *sql.Tx, ch store.Change) (
 	if cur == store.StatusQueued {
 		attempts++
 	}
+	worker := ch.Worker
+	if worker == "" {
+		worker = ch.Detail
+	}
+	var leaseUntil time.Time
+	holder := ""
+	if cur == store.StatusPlotting {
+		ttl := ch.Lease
+		if ttl <= 0 {
+			ttl = store.DefaultLease
+		}
+		leaseUntil, holder = now.Add(ttl), worker
+	}
 	res, err := s.txExec(ctx, tx, updateStatusSQL,
-		string(cur), attempts, micros(now), c.ID, string(c.Status), c.Attempts)
+		string(cur), attempts, micros(now), nullMicros(leaseUntil), holder, c.ID, string(c.Status), c.Attempts)
 	if err != nil {
 		return nil, fmt.Errorf("update card %s: %w", c.ID, err)
 	}
@@ -369,7 +390,16 @@ func (s *Store) TransitionTx(ctx context.Context, tx *sql.Tx, ch store.Change) (
 		}
 		from = next
 	}
-	c.Status, c.Attempts, c.UpdatedAt = cur, attempts, now
+	c.Status, c.Attempts, c.UpdatedAt, c.LeaseUntil, c.LeaseHolder = cur, attempts, now, leaseUntil.UTC(), holder
+	if leaseUntil.IsZero() {
+		c.LeaseUntil = time.Time{}
+	}
+	if cur == store.StatusWritten {
+		// The label is part of being written: one transaction, so no written card lacks one.
+		if _, err := s.txExec(ctx, tx, insertLabelSQL, c.ID, worker, c.Attempts, micros(now)); err != nil {
+			return nil, fmt.Errorf("label of card %s: %w", c.ID, err)
+		}
+	}
 	if cur == store.StatusQueued {
 		if err := s.addJob(ctx, tx, c, now); err != nil {
 			return nil, err

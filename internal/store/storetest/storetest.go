@@ -39,6 +39,9 @@ func Run(t *testing.T, open Opener) {
 		{"Outbox", testOutbox},
 		{"CreateCardsAtomic", testCreateCardsAtomic},
 		{"ConcurrentCreate", testConcurrentCreate},
+		{"Leases", testLeases},
+		{"OperatorRecovery", testOperatorRecovery},
+		{"Labels", testLabels},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -494,19 +497,27 @@ func testJobHelpers(t *testing.T, s store.Store) {
 	c := mustCard(t, s, SampleCard(a.ID))
 	job := store.Job{CardID: c.ID, Attempt: 1}
 
-	got, err := store.Claim(ctx, s, job, false, store.JobOptions{Worker: "plotter-1", MaxAttempts: 3})
-	if err != nil || got.Status != store.StatusPlotting {
+	got, err := store.Claim(ctx, s, job, false, store.JobOptions{Worker: "plotter-1", MaxAttempts: 3, Lease: time.Hour})
+	if err != nil || got.Status != store.StatusPlotting || got.LeaseHolder != "plotter-1" || time.Until(got.LeaseUntil) < 50*time.Minute {
 		t.Fatalf("Claim: %+v, %v", got, err)
 	}
-	// A duplicate publish of the job (a first delivery) changes nothing.
-	if _, err := store.Claim(ctx, s, job, false, store.JobOptions{Worker: "plotter-2", MaxAttempts: 3}); !errors.Is(err, store.ErrStale) {
-		t.Fatalf("duplicate: %v, want ErrStale", err)
+	// A duplicate publish of the job, or a redelivery while the holder's lease holds (it was cut off
+	// from NATS for a while), changes nothing.
+	for _, redelivered := range []bool{false, true} {
+		if _, err := store.Claim(ctx, s, job, redelivered, store.JobOptions{Worker: "plotter-2", MaxAttempts: 3}); !errors.Is(err, store.ErrStale) {
+			t.Fatalf("duplicate: %v, want ErrStale", err)
+		}
 	}
 	if got, _ := s.GetCard(ctx, a.ID, c.ID); got.Status != store.StatusPlotting || got.Attempts != 1 {
 		t.Fatalf("duplicate changed the card: %s attempt %d", got.Status, got.Attempts)
 	}
-	// The same job redelivered (its worker died): the card is spoiled and a fresh attempt queued.
-	if _, err := store.Claim(ctx, s, job, true, store.JobOptions{Worker: "plotter-2", MaxAttempts: 3}); !errors.Is(err, store.ErrStale) {
+	// The holder died: its lease runs out. The job delivered again, even without the redelivery
+	// flag (a crashed server loses it), spoils the card and queues a fresh attempt.
+	if _, err := s.RenewLease(ctx, c.ID, 1, time.Microsecond); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	if _, err := store.Claim(ctx, s, job, false, store.JobOptions{Worker: "plotter-2", MaxAttempts: 3}); !errors.Is(err, store.ErrStale) {
 		t.Fatalf("reclaim: %v, want ErrStale", err)
 	}
 	got, _ = s.GetCard(ctx, a.ID, c.ID)
