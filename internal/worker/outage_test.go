@@ -64,12 +64,12 @@ func simPlotter(t *testing.T, speed float64) (*plotsim.Sim, *profile.Profile) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pen, err := plotsim.CommandPen(p.PenDown.Commands, p.PenUp.Commands)
+	// Set up as the profile asks, so that the firmware handshake lets the robot work.
+	cfg, err := plotsim.ForProfile(p, plotsim.Config{Speed: speed, Logger: testLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim, err := plotsim.Start(plotsim.Config{Area: p.WorkArea, MaxRate: p.TravelFeed, Accel: p.Accel, Pen: pen, Speed: speed,
-		RXBuffer: p.Protocol.RXBuffer, Logger: testLogger()})
+	sim, err := plotsim.Start(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
