@@ -260,6 +260,23 @@ func (p *Profile) PenCycleSeconds() (up, down float64) {
 	return up, down
 }
 
+// FirstLiftCycleSeconds is PenCycleSeconds for the first pen-up of a card, which starts from
+// rest (or, without one, from PenDown): a servo's dwell as the firmware rounds it; for a Z axis the
+// planned Z move from a standstill (nothing moves before it) plus the settle dwell. This, not
+// FirstLiftSeconds, is what a plot-time estimate must add once per card.
+func (p *Profile) FirstLiftCycleSeconds() float64 {
+	secs := p.FirmwareDwell(p.FirstLiftDwellSeconds())
+	if p.Actuator != ActuatorZ {
+		return secs
+	}
+	from := p.PenDown.Position
+	if p.HasRest() {
+		from = p.PenRest.Position
+	}
+	travelIn, _, _, _ := p.PenCorners()
+	return secs + zMoveTime(math.Abs(from-p.PenUp.Position), 0, travelIn, p.PenUp.Speed, p.Accel)
+}
+
 // PenCorners returns the speeds (mm/s) at which a Z pen's planned moves join the moves around
 // them, at GRBL's junction-deviation corner speed for a right angle (v² = a·δ·sin45°/(1−sin45°)),
 // capped by both moves' speeds; zero where a dwell stops the machine, and for servo pens (the

@@ -181,3 +181,20 @@ func TestSettleDefault(t *testing.T) {
 		t.Errorf("settle = %g up, %g down; want 0.03 as given and the default %g", p.PenUp.SettleSeconds, p.PenDown.SettleSeconds, DefaultSettleSeconds)
 	}
 }
+
+// The first lift of a card costs what the firmware runs: GRBL rounds a servo's dwell up to its
+// 50 ms step; a Z pen is a planned move from a standstill plus its settle.
+func TestFirstLiftCycleSeconds(t *testing.T) {
+	s, _ := Lookup("grbl-servo")
+	if got, want := s.FirstLiftCycleSeconds(), s.FirmwareDwell(s.FirstLiftSeconds()); math.Abs(got-want) > 1e-9 || math.Abs(got-0.2) > 1e-9 {
+		t.Errorf("grbl-servo first lift %g s, want the 0.2 s GRBL dwells for %g s", got, s.FirstLiftSeconds())
+	}
+	z, _ := Lookup("grbl-z")
+	// 1 mm at 10 mm/s and 300 mm/s²: accelerate to 10 mm/s (1/30 s, 1/6 mm), cruise, and slow to
+	// the 2.69 mm/s corner into the travel.
+	corner, _, _, _ := z.PenCorners()
+	want := 10.0/300 + (10-corner)/300 + (1-100.0/600-(100-corner*corner)/600)/10
+	if got := z.FirstLiftCycleSeconds(); math.Abs(got-want) > 1e-9 {
+		t.Errorf("grbl-z first lift %g s, want %g", got, want)
+	}
+}

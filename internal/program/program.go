@@ -39,7 +39,7 @@ func Motion(p *profile.Profile) plan.Motion {
 	return plan.Motion{
 		DrawFeed: p.DrawFeed, TravelFeed: p.TravelFeed, Accel: p.Accel,
 		JunctionDeviation: p.JunctionDeviation, PenUpSeconds: up, PenDownSeconds: down,
-		StartSeconds: p.FirstLiftSeconds(), PlannerBlocks: blocks,
+		StartSeconds: p.FirstLiftCycleSeconds(), PlannerBlocks: blocks,
 		TravelEntry: travelIn, TravelExit: travelOut, DrawEntry: drawIn, DrawExit: drawOut,
 	}
 }
@@ -66,6 +66,6 @@ func Build(c *hand.Card, p *profile.Profile, order plan.Order, title string) (*P
 		Strokes:     strokes,
 		GCode:       g,
 		Stats:       plan.Measure(strokes, start),
-		PlotSeconds: plan.Estimate(paths, geom.Point{}, Motion(p)),
+		PlotSeconds: plan.Estimate(paths, start, Motion(p)),
 	}, nil
 }

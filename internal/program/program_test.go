@@ -82,3 +82,31 @@ func TestEstimateCountsTheProgramsPenDwells(t *testing.T) {
 		}
 	}
 }
+
+// TestEstimateStartsWhereHomingLeavesTheMachine: a card starts at the machine origin (where
+// homing leaves it), not at the card's own corner, so the estimate must time the first travel
+// from there. grbl-z's card sits 280 mm from its origin: timed from the card's corner, the first
+// travel was 3 s short of the firmware's clock.
+func TestEstimateStartsWhereHomingLeavesTheMachine(t *testing.T) {
+	card, err := cardspec.Render(cardspec.Spec{Message: "Hi", Seed: 1}.WithDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range profile.All() {
+		prog, err := Build(card, p, plan.OrderOptimal, "card")
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths, err := gcode.Read(prog.GCode.Lines, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The same program started right at its first stroke: the difference is the first travel.
+		atFirst := plan.Estimate(paths, paths[0][0], Motion(p))
+		d := p.ToMachine(paths[0][0]).Dist(geom.Point{})
+		if travel := prog.PlotSeconds - atFirst; travel < d/(p.TravelFeed/60) {
+			t.Errorf("%s: the estimate gives the first travel %.2f s, but its %.1f mm from the origin take at least %.2f s",
+				p.Name, travel, d, d/(p.TravelFeed/60))
+		}
+	}
+}

@@ -18,8 +18,8 @@ import (
 // rendered cards, for every profile. The virtual plotter times what it plans the way the
 // firmware does (acceleration, junction deviation, a full planner's look-ahead, GRBL's 50 ms
 // dwell steps, Z's own maximum rate); the program is streamed without its end sequence, which
-// the estimate leaves out (the park move), and the estimate is given the program's first pen
-// lift, which happens before the first stroke.
+// the estimate leaves out (the park move). The estimate counts the first pen lift once and
+// starts where homing leaves the machine, as the program does.
 func TestEstimateMatchesTheFirmwareClock(t *testing.T) {
 	text, err := os.ReadFile("../../../testdata/texts/en-thanks.txt")
 	if err != nil {
@@ -53,15 +53,15 @@ func TestEstimateMatchesTheFirmwareClock(t *testing.T) {
 				t.Fatal(err)
 			}
 			firmware := sim.Stats().MachineSeconds
-			up, _ := p.PenCycleSeconds()
-			est := prog.PlotSeconds + up
+			// The estimate counts the card's first pen lift itself (plan.Motion.StartSeconds).
+			est := prog.PlotSeconds
 			// The estimate as it was: on the planned strokes, pen times without the firmware's dwell
 			// rounding, Z pens from rest to rest.
 			old := program.Motion(p)
 			old.PenUpSeconds, old.PenDownSeconds = p.PenLiftSeconds()
 			old.TravelEntry, old.TravelExit, old.DrawEntry, old.DrawExit = 0, 0, 0, 0
-			oldUp, _ := p.PenLiftSeconds()
-			before := plan.Estimate(prog.Strokes, program.Start(p), old) + oldUp
+			old.StartSeconds, _ = p.PenLiftSeconds()
+			before := plan.Estimate(prog.Strokes, program.Start(p), old)
 			rel := (est - firmware) / firmware
 			t.Logf("%s: firmware %.2f s, estimate %.2f s (%+.2f %%); before the fix %.2f s (%+.2f %%)",
 				p.Name, firmware, est, 100*rel, before, 100*(before-firmware)/firmware)
