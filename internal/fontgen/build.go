@@ -123,6 +123,7 @@ func Build(spec Spec, svg *SVGFont, jhf []JHFGlyph) (*font.File, *Report, error)
 		b.findLate(b.glyphs[r])
 	}
 	b.composeMissing()
+	b.typography()
 	b.hookCs()
 	for _, r := range b.sortedRunes() {
 		b.classify(b.glyphs[r])
