@@ -17,6 +17,7 @@ func (b *builder) typography() {
 	b.proportionalDigits()
 	b.trimLeadIn('S')
 	b.ampersand()
+	b.eszettDescender()
 }
 
 // shortHyphen makes the hyphen clearly shorter than the en dash, as every writer draws it:
@@ -169,4 +170,42 @@ func (b *builder) slant() float64 {
 		return math.Max(-0.3, math.Min(0.3, (top.X-bottom.X)/h))
 	}
 	return 0
+}
+
+// eszettDescender gives EMS Allure's ß the descender a written ß has: its stem stops at the
+// baseline and hooks back up into the lower bowl, which closes a B ("Ößwald" read "ÖBwald").
+// The hook goes; the stem runs on, in its own direction, to half an x-height below the line.
+func (b *builder) eszettDescender() {
+	g := b.glyphs['ß']
+	if g == nil || !b.spec.Cursive || len(g.paths) != 1 {
+		return
+	}
+	// The source may draw it either way round; classify picks the direction later.
+	if p, ok := b.stemDescender(g.paths[0]); ok {
+		g.paths[0] = p
+	} else if p, ok := b.stemDescender(reversePath(g.paths[0])); ok {
+		g.paths[0] = p
+	}
+}
+
+// stemDescender replaces the final hook of p, when p ends with a curved stem reaching the
+// baseline and a hook rising from it, by the stem's continuation below the baseline.
+func (b *builder) stemDescender(p geom.Path) (geom.Path, bool) {
+	n := len(p.Segs)
+	if n < 3 {
+		return p, false
+	}
+	stem, hook := p.Segs[n-2], p.Segs[n-1]
+	end := stem.End()
+	if stem.Kind != geom.Cubic || math.Abs(end.Y) > 0.15*b.xh || hook.End().Y > end.Y-0.2*b.xh {
+		return p, false
+	}
+	d := end.Sub(stem.P[1])
+	if d.Y <= 0 {
+		return p, false
+	}
+	tail := end.Add(d.Scale((0.5*b.xh - end.Y) / d.Y))
+	segs := append([]geom.Seg(nil), p.Segs[:n-1]...)
+	segs = append(segs, geom.Seg{Kind: geom.Line, P: [3]geom.Point{tail}})
+	return geom.Path{Start: p.Start, Segs: segs}, true
 }

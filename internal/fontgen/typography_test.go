@@ -57,3 +57,13 @@ func TestShippedTypography(t *testing.T) {
 		t.Errorf("script S starts at y=%.0f: the lead-in from the baseline doubles the S", y)
 	}
 }
+
+// TestAllureEszettDescender: Allure's ß reaches below the baseline instead of hooking back
+// into its lower bowl, which made it a B.
+func TestAllureEszettDescender(t *testing.T) {
+	f, _ := font.Lookup("allure")
+	g, _ := f.Glyph('ß')
+	if b := inkBox(g); b.Max.Y < 0.4*f.XHeight {
+		t.Errorf("allure ß reaches %.0f below the baseline, want a descender of about half an x-height", b.Max.Y)
+	}
+}

@@ -40,8 +40,8 @@ const (
 
 // countHoles counts the background areas of grid, with the ink grown by legPen, that do not
 // reach the raster's border.
-func countHoles(dt []float32) int {
-	seen := make([]bool, len(dt))
+func countHoles(dt []float32, seen []bool) int {
+	clear(seen)
 	ink := func(i int) bool { return dt[i] <= legPen }
 	var stack []int
 	fill := func(i int) (bool, int) {
@@ -105,13 +105,19 @@ type legReader struct {
 	base float64 // the baseline of a one-line card written by the still hand, mm
 	own  []geom.Stroke
 	k, n int
+	// Buffers for the contexts' rasters.
+	grid []bool
+	dt   []float32
+	seen []bool
+	on   []int32
 }
 
 func newLegReader(t testing.TB, f *font.Face) *legReader {
 	fi := infoFor(f)
 	lr := &legReader{t: t, r: new(renderer),
 		req:  Request{Face: f, Format: mustFormat(t, "a5"), Hand: stillHand(t), Seed: 1},
-		base: mustFormat(t, "a5").Margin.Top + fi.asc*legXH/fi.xh}
+		base: mustFormat(t, "a5").Margin.Top + fi.asc*legXH/fi.xh,
+		grid: make([]bool, legW*legH), dt: make([]float32, legW*legH), seen: make([]bool, legW*legH)}
 	return lr
 }
 
@@ -152,8 +158,13 @@ func (lr *legReader) raster(strokes []geom.Stroke, near []float32) legShape {
 		}
 	}
 	cx := (minX + maxX) / 2
-	grid := make([]bool, legW*legH)
-	var sh legShape
+	// A reference keeps its raster; a context's reuses the reader's buffers.
+	grid, dt, on := make([]bool, legW*legH), make([]float32, legW*legH), []int32(nil)
+	if near != nil {
+		grid, dt, on = lr.grid, lr.dt, lr.on[:0]
+		clear(grid)
+	}
+	sh := legShape{on: on}
 	put := func(p geom.Point) {
 		i := int(math.Floor((p.X-cx)/legXH/legCell)) + legW/2
 		j := int(math.Floor((p.Y-lr.base)/legXH/legCell + legTop/legCell))
@@ -178,17 +189,20 @@ func (lr *legReader) raster(strokes []geom.Stroke, near []float32) legShape {
 			}
 		}
 	}
-	sh.dt = distanceTransform(grid)
-	sh.holes = countHoles(sh.dt)
+	sh.dt = distanceTransform(grid, dt)
+	sh.holes = countHoles(sh.dt, lr.seen)
+	if near != nil {
+		lr.on = sh.on
+	}
 	return sh
 }
 
 // distanceTransform is the two-pass chamfer (1, √2) distance from every cell to the nearest
 // true cell.
-func distanceTransform(grid []bool) []float32 {
+func distanceTransform(grid []bool, d []float32) []float32 {
 	const inf = 1e6
-	d := make([]float32, len(grid))
 	for i, g := range grid {
+		d[i] = 0
 		if !g {
 			d[i] = inf
 		}
