@@ -3,6 +3,7 @@ package hand
 import (
 	"math"
 	"sort"
+	"unicode"
 
 	"github.com/quillpost/quillpost/internal/geom"
 )
@@ -34,19 +35,27 @@ const (
 type profile struct {
 	left, right         [profileBands]float64
 	markLeft, markRight [profileBands]float64
+	fixedLeft           [profileBands]float64 // late strokes attached to the letter (t-bar, cedilla)
 }
 
-func newProfile(paths []geom.Path, late []bool, xh float64) *profile {
+func newProfile(paths []geom.Path, late, floating []bool, xh float64) *profile {
 	pr := &profile{}
+	var none [profileBands]float64
 	for i := range pr.left {
 		pr.left[i], pr.right[i] = math.NaN(), math.NaN()
-		pr.markLeft[i], pr.markRight[i] = math.NaN(), math.NaN()
+		pr.markLeft[i], pr.markRight[i], pr.fixedLeft[i] = math.NaN(), math.NaN(), math.NaN()
+		none[i] = math.NaN()
 	}
 	var buf geom.Stroke
+	nLate := 0
 	for i, p := range paths {
-		left, right := &pr.left, &pr.right
+		left, right, fixed := &pr.left, &pr.right, &none
 		if i < len(late) && late[i] {
 			left, right = &pr.markLeft, &pr.markRight
+			if nLate >= len(floating) || !floating[nLate] {
+				fixed = &pr.fixedLeft
+			}
+			nLate++
 		}
 		buf = p.Flatten(0.01*xh, buf[:0])
 		add := func(q geom.Point) {
@@ -56,6 +65,9 @@ func newProfile(paths []geom.Path, late []bool, xh float64) *profile {
 			}
 			if !(left[b] <= q.X) {
 				left[b] = q.X
+			}
+			if !(fixed[b] <= q.X) {
+				fixed[b] = q.X
 			}
 			if !(right[b] >= q.X) {
 				right[b] = q.X
@@ -89,7 +101,7 @@ func profileBand(y, xh float64) int {
 // and the bands next to it: body against body, and body against the other letter's dots and
 // accents (a capital's arm over an è, a leaning d over an i's dot). Joined pairs need none:
 // the connector spaces them.
-func (fi *faceInfo) clearance(a, b *glyphInfo, kern float64) float64 {
+func (fi *faceInfo) clearance(a, b *glyphInfo, kern float64, aUpper bool) float64 {
 	if a == nil || b == nil || a.prof == nil || b.prof == nil {
 		return 0
 	}
@@ -116,7 +128,14 @@ func (fi *faceInfo) clearance(a, b *glyphInfo, kern float64) float64 {
 		}
 	}
 	check(&a.prof.right, &b.prof.left, from)
-	check(&a.prof.right, &b.prof.markLeft, from)
+	// A dot or accent over b that a lower-case letter's ascender overhangs moves aside instead
+	// (clearMarks): pushing the whole letter on would leave the accent over the gap
+	// ("Lef`evre"). A capital's arm or bowl is wide; there the letter moves on.
+	if aUpper {
+		check(&a.prof.right, &b.prof.markLeft, from)
+	} else {
+		check(&a.prof.right, &b.prof.fixedLeft, from)
+	}
 	check(&a.prof.markRight, &b.prof.left, from)
 	// Two letters' dots and accents never touch, joined or not (ö then ê).
 	check(&a.prof.markRight, &b.prof.markLeft, 0)
@@ -139,7 +158,7 @@ func (fi *faceInfo) joinable(a, b *glyphInfo) bool {
 // face's kerning plus what their ink needs to stay clear.
 func (fi *faceInfo) kern(a, b rune) float64 {
 	k := fi.face.Kern(a, b)
-	return k + fi.clearance(fi.glyph(a), fi.glyph(b), k)
+	return k + fi.clearance(fi.glyph(a), fi.glyph(b), k, unicode.IsUpper(a))
 }
 
 // keepBody records one body stroke of the glyph being written, for clearMarks.
@@ -254,15 +273,16 @@ func segDist2(p, a, b geom.Point) float64 {
 }
 
 // markMoves are the places a mark tries, in x-heights, nearest first, where moving sideways
-// costs four times as much as moving up: a dot or accent must stay over its own letter.
+// costs three times as much as moving up: a dot or accent must stay over its own letter. It
+// may go further right than left, where a hurried writer puts it anyway.
 var markMoves = func() []geom.Point {
 	var out []geom.Point
 	for k := 0; k <= 10; k++ {
-		for i := -4; i <= 4; i++ {
+		for i := -4; i <= 6; i++ {
 			out = append(out, geom.Point{X: 0.05 * float64(i), Y: -0.06 * float64(k)})
 		}
 	}
-	cost := func(p geom.Point) float64 { return -p.Y + 4*math.Abs(p.X) }
+	cost := func(p geom.Point) float64 { return -p.Y + 3*math.Abs(p.X) }
 	sort.SliceStable(out, func(i, j int) bool { return cost(out[i]) < cost(out[j]) })
 	return out
 }()

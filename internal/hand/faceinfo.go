@@ -150,11 +150,11 @@ func newGlyphInfo(g *font.Glyph, xh float64, cursive bool) *glyphInfo {
 		}
 	}
 	gi.hasInk = len(g.Strokes) > 0 && gi.minX <= gi.maxX
-	if gi.hasInk {
-		gi.prof = newProfile(gi.paths, g.Late, xh)
-	}
 	for _, li := range gi.late {
 		gi.floating = append(gi.floating, pathMaxY(gi.paths[li]) < -0.6*xh && floats(gi.paths, g.Late, li, 0.08*xh))
+	}
+	if gi.hasInk {
+		gi.prof = newProfile(gi.paths, g.Late, gi.floating, xh)
 	}
 	gi.coreMinX, gi.coreMaxX = math.Inf(1), math.Inf(-1)
 	for _, s := range g.Strokes {
