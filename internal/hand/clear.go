@@ -3,6 +3,7 @@ package hand
 import (
 	"math"
 	"sort"
+	"sync"
 	"unicode"
 
 	"github.com/quillpost/quillpost/internal/geom"
@@ -36,6 +37,23 @@ type profile struct {
 	left, right         [profileBands]float64
 	markLeft, markRight [profileBands]float64
 	fixedLeft           [profileBands]float64 // late strokes attached to the letter (t-bar, cedilla)
+	// rightNear and markRightNear are right and markRight spread over two bands either side:
+	// what a letter's ink to the left of a band must clear.
+	rightNear, markRightNear [profileBands]float64
+}
+
+// spread returns the largest value of v within two bands of each band (NaN where none).
+func spread(v *[profileBands]float64) [profileBands]float64 {
+	var out [profileBands]float64
+	for i := range out {
+		out[i] = math.NaN()
+		for j := max(0, i-2); j <= min(profileBands-1, i+2); j++ {
+			if !(out[i] >= v[j]) && v[j] == v[j] {
+				out[i] = v[j]
+			}
+		}
+	}
+	return out
 }
 
 func newProfile(paths []geom.Path, late, floating []bool, xh float64) *profile {
@@ -85,6 +103,7 @@ func newProfile(paths []geom.Path, late, floating []bool, xh float64) *profile {
 			}
 		}
 	}
+	pr.rightNear, pr.markRightNear = spread(&pr.right), spread(&pr.markRight)
 	return pr
 }
 
@@ -114,31 +133,27 @@ func (fi *faceInfo) clearance(a, b *glyphInfo, kern float64, aUpper bool) float6
 	gap := pairGap * fi.xh
 	off := a.g.Advance + kern
 	need := 0.0
+	// right is already spread over the bands next to each band (see spread).
 	check := func(right, left *[profileBands]float64, from int) {
-		for i := from; i < profileBands; i++ {
-			r := right[i]
-			if r != r {
-				continue
-			}
-			for j := max(from, i-2); j <= min(profileBands-1, i+2); j++ {
-				if l := left[j]; l == l {
-					need = math.Max(need, r+gap-(off+l))
-				}
+		for j := from; j < profileBands; j++ {
+			r, l := right[j], left[j]
+			if r == r && l == l {
+				need = math.Max(need, r+gap-(off+l))
 			}
 		}
 	}
-	check(&a.prof.right, &b.prof.left, from)
+	check(&a.prof.rightNear, &b.prof.left, from)
 	// A dot or accent over b that a lower-case letter's ascender overhangs moves aside instead
 	// (clearMarks): pushing the whole letter on would leave the accent over the gap
 	// ("Lef`evre"). A capital's arm or bowl is wide; there the letter moves on.
 	if aUpper {
-		check(&a.prof.right, &b.prof.markLeft, from)
+		check(&a.prof.rightNear, &b.prof.markLeft, from)
 	} else {
-		check(&a.prof.right, &b.prof.fixedLeft, from)
+		check(&a.prof.rightNear, &b.prof.fixedLeft, from)
 	}
-	check(&a.prof.markRight, &b.prof.left, from)
+	check(&a.prof.markRightNear, &b.prof.left, from)
 	// Two letters' dots and accents never touch, joined or not (ö then ê).
-	check(&a.prof.markRight, &b.prof.markLeft, 0)
+	check(&a.prof.markRightNear, &b.prof.markLeft, 0)
 	return need
 }
 
@@ -157,8 +172,28 @@ func (fi *faceInfo) joinable(a, b *glyphInfo) bool {
 // kern is the spacing adjustment (font units) between runes a and b written in one word: the
 // face's kerning plus what their ink needs to stay clear.
 func (fi *faceInfo) kern(a, b rune) float64 {
+	if a >= 0 && a < 128 && b >= 0 && b < 128 {
+		// Every card asks for the same few hundred pairs: work out a left letter's row once.
+		row := &fi.kernRows[a]
+		row.once.Do(func() {
+			for c := range row.k {
+				row.k[c] = fi.pairKern(a, rune(c))
+			}
+		})
+		return row.k[b]
+	}
+	return fi.pairKern(a, b)
+}
+
+func (fi *faceInfo) pairKern(a, b rune) float64 {
 	k := fi.face.Kern(a, b)
 	return k + fi.clearance(fi.glyph(a), fi.glyph(b), k, unicode.IsUpper(a))
+}
+
+// kernRow caches kern for one ASCII left letter and every ASCII right one.
+type kernRow struct {
+	once sync.Once
+	k    [128]float64
 }
 
 // keepBody records one body stroke of the glyph being written, for clearMarks.
@@ -166,6 +201,12 @@ func (r *renderer) keepBody(pts []geom.Point) {
 	a := len(r.body)
 	r.body = append(r.body, pts...)
 	r.bodyRefs = append(r.bodyRefs, strokeRef{a: a, b: len(r.body), glyph: r.wordGlyph})
+	box := geom.Rect{Min: pts[0], Max: pts[0]}
+	for _, p := range pts[1:] {
+		box.Min.X, box.Max.X = min(box.Min.X, p.X), max(box.Max.X, p.X)
+		box.Min.Y, box.Max.Y = min(box.Min.Y, p.Y), max(box.Max.Y, p.Y)
+	}
+	r.bodyBox = append(r.bodyBox, box)
 }
 
 // nearInk is a segment of ink near a mark; k scales its distance so that every kind of ink
@@ -207,10 +248,13 @@ func (r *renderer) clearMarks() {
 				r.near = append(r.near, nearInk{p, q, k})
 			}
 		}
-		for _, ref := range r.bodyRefs {
-			if ref.glyph != l.glyph {
-				collect(r.body[ref.a:ref.b], 1)
+		for i, ref := range r.bodyRefs {
+			b := r.bodyBox[i]
+			if ref.glyph == l.glyph || b.Max.X < box.Min.X-reach || b.Min.X > box.Max.X+reach ||
+				b.Max.Y < box.Min.Y-reach || b.Min.Y > box.Max.Y+reach {
+				continue
 			}
+			collect(r.body[ref.a:ref.b], 1)
 		}
 		for _, o := range r.late[:li] {
 			if o.glyph != l.glyph {
@@ -223,7 +267,7 @@ func (r *renderer) clearMarks() {
 		best, bestD := geom.Point{}, -1.0
 		for _, d := range markMoves {
 			off := d.Scale(r.xh)
-			c := r.markClearance(m, off, gap)
+			c := r.markClearance(m, off, gap, bestD)
 			if c >= gap {
 				best = off
 				break
@@ -242,21 +286,34 @@ func (r *renderer) clearMarks() {
 
 // markClearance is the (scaled) distance from mark m moved by off to the collected ink,
 // capped at gap.
-func (r *renderer) markClearance(m []geom.Point, off geom.Point, gap float64) float64 {
+// It gives up as soon as the mark comes within floor: that place is no better than one found.
+func (r *renderer) markClearance(m []geom.Point, off geom.Point, gap, floor float64) float64 {
 	d2 := gap * gap
-	probe := func(p geom.Point) {
+	f2 := floor * floor
+	if floor < 0 {
+		f2 = -1
+	}
+	probe := func(p geom.Point) bool {
 		for _, s := range r.near {
 			if e := segDist2(p, s.a, s.b) * s.k * s.k; e < d2 {
 				d2 = e
+				if d2 <= f2 {
+					return false
+				}
 			}
 		}
+		return true
 	}
 	for _, p := range m {
-		probe(p.Add(off))
+		if !probe(p.Add(off)) {
+			return math.Sqrt(d2)
+		}
 	}
 	// Between points of a long mark (an accent is a dash): the segments' midpoints.
 	for k := 1; k < len(m); k++ {
-		probe(m[k-1].Add(m[k]).Scale(0.5).Add(off))
+		if !probe(m[k-1].Add(m[k]).Scale(0.5).Add(off)) {
+			break
+		}
 	}
 	return math.Sqrt(d2)
 }

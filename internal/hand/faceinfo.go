@@ -19,6 +19,7 @@ type faceInfo struct {
 	other        map[rune]*glyphInfo
 	space, hyph  *glyphInfo
 	spaceAdvance float64
+	kernRows     [128]kernRow // see kern
 }
 
 type glyphInfo struct {

@@ -45,6 +45,7 @@ type renderer struct {
 	// The current word's body strokes per glyph (copies, in body), for clearMarks.
 	body      []geom.Point
 	bodyRefs  []strokeRef
+	bodyBox   []geom.Rect // parallel to bodyRefs
 	wordGlyph int
 	prevGlyph *glyphInfo // the glyph written last in the current word, nil at its start
 
@@ -194,7 +195,7 @@ func (r *renderer) writeWord(p piece, wk uint64, ws *stream, x float64, lg *line
 	r.used = r.used[:0]
 	r.late = r.late[:0]
 	r.closeChain(word)
-	r.body, r.bodyRefs, r.wordGlyph, r.prevGlyph = r.body[:0], r.bodyRefs[:0], 0, nil
+	r.body, r.bodyRefs, r.bodyBox, r.wordGlyph, r.prevGlyph = r.body[:0], r.bodyRefs[:0], r.bodyBox[:0], 0, nil
 	rho := h.Correlation
 	q := math.Sqrt(1 - rho*rho)
 	var e [4]float64 // letter jitter, correlated along the word: scale, baseline, rotation, slant
