@@ -38,10 +38,23 @@ const (
 	legHoleCost = 3
 )
 
-// countHoles counts the background areas of grid, with the ink grown by legPen, that do not
-// reach the raster's border.
-func countHoles(dt []float32, seen []bool) int {
-	clear(seen)
+// countHoles counts the background areas of the raster, with the ink (the on cells) grown by
+// legPen, that do not reach the border. Only the box around the grown ink is searched: every
+// area outside it is open.
+func countHoles(on []int32, dt []float32, seen []bool) int {
+	if len(on) == 0 {
+		return 0
+	}
+	x0, y0, x1, y1 := legW, legH, -1, -1
+	for _, c := range on {
+		x, y := int(c)%legW, int(c)/legW
+		x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
+	}
+	m := legPen + 1
+	x0, y0, x1, y1 = max(0, x0-m), max(0, y0-m), min(legW-1, x1+m), min(legH-1, y1+m)
+	for y := y0; y <= y1; y++ {
+		clear(seen[y*legW+x0 : y*legW+x1+1])
+	}
 	ink := func(i int) bool { return dt[i] <= legPen }
 	var stack []int
 	fill := func(i int) (bool, int) {
@@ -53,11 +66,12 @@ func countHoles(dt []float32, seen []bool) int {
 			stack = stack[:len(stack)-1]
 			area++
 			x, y := c%legW, c/legW
-			if x == 0 || y == 0 || x == legW-1 || y == legH-1 {
+			if x == x0 || y == y0 || x == x1 || y == y1 {
 				border = true
 			}
 			for _, n := range [4]int{c - 1, c + 1, c - legW, c + legW} {
-				if n < 0 || n >= len(dt) || (n%legW == 0 && c%legW == legW-1) || (c%legW == 0 && n%legW == legW-1) {
+				nx, ny := n%legW, n/legW
+				if n < 0 || nx < x0 || nx > x1 || ny < y0 || ny > y1 || (nx != x && ny != y) {
 					continue
 				}
 				if !seen[n] && !ink(n) {
@@ -69,11 +83,14 @@ func countHoles(dt []float32, seen []bool) int {
 		return border, area
 	}
 	holes := 0
-	for i := range dt {
-		if !seen[i] && !ink(i) {
-			// A hole of a cell or two is the raster's, not the letter's.
-			if border, area := fill(i); !border && area >= 3 {
-				holes++
+	for y := y0; y <= y1; y++ {
+		for x := x0; x <= x1; x++ {
+			i := y*legW + x
+			if !seen[i] && !ink(i) {
+				// A hole of a cell or two is the raster's, not the letter's.
+				if border, area := fill(i); !border && area >= 3 {
+					holes++
+				}
 			}
 		}
 	}
@@ -190,7 +207,7 @@ func (lr *legReader) raster(strokes []geom.Stroke, near []float32) legShape {
 		}
 	}
 	sh.dt = distanceTransform(grid, dt)
-	sh.holes = countHoles(sh.dt, lr.seen)
+	sh.holes = countHoles(sh.on, sh.dt, lr.seen)
 	if near != nil {
 		lr.on = sh.on
 	}
