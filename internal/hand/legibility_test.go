@@ -294,8 +294,17 @@ func legConfusions(t *testing.T, f *font.Face) []string {
 			bad = append(bad, fmt.Sprintf("%s→%c (%.2f<%.2f)", word, letters[read], best, mine))
 		}
 	}
+	// Under -short and the race detector (10× slower) every letter still meets a fifth of the
+	// neighbours, a different fifth for each letter.
+	stride := 1
+	if testing.Short() || raceEnabled {
+		stride = 5
+	}
 	for ti, c := range letters {
-		for _, o := range letters {
+		for oi, o := range letters {
+			if (oi+ti)%stride != 0 {
+				continue
+			}
 			check(string(o)+string(c), 1, ti)
 			check(string(c)+string(o), 0, ti)
 		}
@@ -311,8 +320,7 @@ func TestLegibilityInContext(t *testing.T) {
 			t.Parallel()
 			bad := legConfusions(t, f)
 			if len(bad) > 0 {
-				t.Errorf("%d of %d contexts misread, e.g. %s", len(bad), 2*len([]rune(legibleRunes))*len([]rune(legibleRunes)),
-					strings.Join(bad[:min(len(bad), 40)], " "))
+				t.Errorf("%d contexts misread, e.g. %s", len(bad), strings.Join(bad[:min(len(bad), 40)], " "))
 			}
 		})
 	}
