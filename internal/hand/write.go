@@ -56,6 +56,13 @@ type renderer struct {
 	exitDir     geom.Point // unit direction of the pen at that exit
 
 	used []variantUse // variants already written in the current word
+	near []nearInk    // ink segments near the mark clearMarks is placing
+	// The current word's body strokes per glyph (copies, in body), for clearMarks.
+	body      []geom.Point
+	bodyRefs  []strokeRef
+	bodyBox   []geom.Rect // parallel to bodyRefs
+	wordGlyph int
+	prevGlyph *glyphInfo // the glyph written last in the current word, nil at its start
 
 	// Every instance's check points, chained per letter bucket: the near-copy guard.
 	sigs    []sigRec
@@ -67,9 +74,11 @@ type renderer struct {
 }
 
 type strokeRef struct {
-	a, b int
-	word int
-	late bool
+	a, b  int
+	word  int
+	late  bool
+	glyph int  // for the current word's late strokes: the glyph (within the word) they belong to
+	above bool // a late stroke above the letter (a dot, accent or bar), which clearMarks may move
 }
 
 type sigRec struct {
@@ -349,6 +358,7 @@ func (r *renderer) writeWord(p piece, wk uint64, ws *stream, x float64, lg *line
 	r.used = r.used[:0]
 	r.late = r.late[:0]
 	r.closeChain(word)
+	r.body, r.bodyRefs, r.bodyBox, r.wordGlyph, r.prevGlyph = r.body[:0], r.bodyRefs[:0], r.bodyBox[:0], 0, nil
 	rho := h.Correlation
 	q := math.Sqrt(1 - rho*rho)
 	var e [4]float64 // letter jitter, correlated along the word: scale, baseline, rotation, slant
@@ -368,7 +378,7 @@ func (r *renderer) writeWord(p piece, wk uint64, ws *stream, x float64, lg *line
 			}
 		} else {
 			c = '-'
-			kern = r.fi.face.Kern(prev, c)
+			kern = r.fi.kern(prev, c)
 		}
 		prev = c
 		if c == nbsp || c == thin {
@@ -399,12 +409,14 @@ func (r *renderer) writeWord(p piece, wk uint64, ws *stream, x float64, lg *line
 			angle := math.Atan(dy) + h.RotationJitter*deg*e[2]
 			slant := math.Tan((wSlant + h.SlantJitter*e[3]) * deg)
 			r.writeGlyph(gi, c, lk, &ls, geom.Point{X: ox, Y: oy}, angle, scale, slant, word)
+			r.prevGlyph = gi
 			r.glyphs++
 			ink = math.Max(ink, ox+gi.coreMaxX*r.s*scale)
 		}
 		x += gi.g.Advance * r.s * wScale * (1 + 0.5*h.ScaleJitter*e[0])
 	}
 	r.closeChain(word)
+	r.clearMarks()
 	for _, l := range r.late {
 		a := len(r.pts)
 		r.pts = append(r.pts, r.side[l.a:l.b]...)
@@ -511,9 +523,11 @@ func (r *renderer) writeGlyph(gi *glyphInfo, c rune, lk uint64, ls *stream, o ge
 	for i, si := range gi.order {
 		sw := w
 		if i > 0 {
-			// A stroke begun after a pen lift lands a little off, differently each time.
+			// A stroke begun after a pen lift lands a little off, differently each time: as far
+			// as in every shipped hand, less in a hand asked to vary its letters less.
 			ss := newStream(child(lk, levelStroke, si))
-			sw = w.then([6]float64{1, 0, 0.03 * r.xh * ss.g(), 0, 1, 0.03 * r.xh * ss.g()})
+			land := 0.03 * r.xh * min(1, h.InstanceWarp/0.012)
+			sw = w.then([6]float64{1, 0, land * ss.g(), 0, 1, land * ss.g()})
 		}
 		p := gi.paths[si]
 		start := sw.at(p.Start)
@@ -528,6 +542,7 @@ func (r *renderer) writeGlyph(gi *glyphInfo, c rune, lk uint64, ls *stream, o ge
 			r.side = ensureTwo(r.side, a)
 			r.deferred = append(r.deferred, strokeRef{a: a, b: len(r.side), word: word})
 			r.traced(r.side[a:])
+			r.keepBody(r.side[a:])
 			continue
 		default:
 			r.closeChain(word)
@@ -535,6 +550,7 @@ func (r *renderer) writeGlyph(gi *glyphInfo, c rune, lk uint64, ls *stream, o ge
 			r.pts = emit(p, &sw, r.pts)
 			r.pts = ensureTwo(r.pts, r.chainStart)
 			r.traced(r.pts[r.chainStart:])
+			r.keepBody(r.pts[r.chainStart:])
 		}
 		r.chainAtExit = si == gi.out && gi.joinOut
 		openHere = r.chainAtExit
@@ -543,14 +559,14 @@ func (r *renderer) writeGlyph(gi *glyphInfo, c rune, lk uint64, ls *stream, o ge
 		}
 	}
 	// Late strokes: after the word, each landing a little off its ideal place.
-	for _, si := range gi.late {
+	for k, si := range gi.late {
 		ls := newStream(child(lk, levelStroke, si+1000))
 		st := gi.paths[si]
 		mid := w.at(geom.Point{X: (st.Start.X + st.End().X) / 2, Y: (st.Start.Y + st.End().Y) / 2})
 		dx := (h.LateShift + h.LateJitter*ls.g()) * r.xh
 		dy := 0.7 * h.LateJitter * ls.g() * r.xh
 		turn := h.LateTurn * deg * ls.sym()
-		stretch := 1 + 0.06*ls.g()
+		stretch := 1 + 0.06*min(1, h.LateJitter/0.07)*ls.g()
 		sn, cn := math.Sincos(turn)
 		a := [6]float64{stretch * cn, -stretch * sn, 0, stretch * sn, stretch * cn, 0}
 		a[2] = mid.X + dx - (a[0]*mid.X + a[1]*mid.Y)
@@ -559,12 +575,14 @@ func (r *renderer) writeGlyph(gi *glyphInfo, c rune, lk uint64, ls *stream, o ge
 		start := len(r.side)
 		r.side = emit(st, &lw, r.side)
 		r.side = ensureTwo(r.side, start)
-		r.late = append(r.late, strokeRef{a: start, b: len(r.side), word: word, late: true})
+		r.late = append(r.late, strokeRef{a: start, b: len(r.side), word: word, late: true, glyph: r.wordGlyph,
+			above: gi.floating[k]})
 		r.traced(r.side[start:])
 	}
 	if r.trace != nil {
 		r.trace(c, r.traceBuf)
 	}
+	r.wordGlyph++
 }
 
 // instParams are the warp parameters of a variant, relative (affine) and in x-heights (modes).
@@ -689,7 +707,7 @@ func sigBucket(c rune) int { return int(uint32(c)) & (len(renderer{}.sigHead) - 
 // of gi, which starts at start: both letters must join, the gap must be a letter's width at
 // most, and now and then the hand lifts anyway.
 func (r *renderer) canJoin(gi *glyphInfo, lk uint64, start geom.Point) bool {
-	if !r.chainOpen || !r.chainAtExit || !gi.joinIn {
+	if !r.chainOpen || !r.chainAtExit || !gi.joinIn || (r.prevGlyph != nil && !r.fi.joinable(r.prevGlyph, gi)) {
 		return false
 	}
 	end := r.pts[len(r.pts)-1]
@@ -722,6 +740,7 @@ func (r *renderer) join(p geom.Path, w *warp, start geom.Point) {
 	a := len(r.pts)
 	r.pts = emit(p, w, r.pts)
 	r.traced(r.pts[a:])
+	r.keepBody(r.pts[a:])
 }
 
 // emit maps p through w and appends it to dst as a polyline within Tolerance: transforming and
