@@ -2,6 +2,7 @@ package hand
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/quillpost/quillpost/internal/font"
@@ -23,10 +24,6 @@ func writeTraced(t *testing.T, req Request) ([]glyphInk, *Card) {
 	}
 	var out []glyphInk
 	r.trace = func(c rune, strokes []geom.Stroke) {
-		if c < 0 { // the card is written afresh at another size
-			out = out[:0]
-			return
-		}
 		g, ok := req.Face.Glyph(c)
 		if !ok {
 			t.Fatalf("no glyph %q", c)
@@ -52,8 +49,9 @@ func writeTraced(t *testing.T, req Request) ([]glyphInk, *Card) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The trace sees late strokes where they were first put; the card has them where they
-	// ended up. They come in the same order.
+	// The trace reports the ink where it is on the card: its late strokes are the card's, in
+	// order. (Ink as first put, before the layout moves words and lines, would measure the
+	// layout's moves instead of the marks' clearance.)
 	var late []geom.Stroke
 	for i, s := range card.Strokes {
 		if card.Late[i] {
@@ -62,11 +60,13 @@ func writeTraced(t *testing.T, req Request) ([]glyphInk, *Card) {
 	}
 	k := 0
 	for i := range out {
-		for j := range out[i].late {
+		for _, s := range out[i].late {
 			if k >= len(late) {
 				t.Fatalf("the card has %d late strokes, the trace more", len(late))
 			}
-			out[i].late[j] = late[k]
+			if !slices.Equal(s, late[k]) {
+				t.Fatalf("late stroke %d of %q is not where the card has it", k, out[i].c)
+			}
 			k++
 		}
 	}

@@ -119,7 +119,7 @@ type legReader struct {
 	t    testing.TB
 	r    *renderer
 	req  Request
-	base float64 // the baseline of a one-line card written by the still hand, mm
+	base float64 // the baseline of the word last written, where the layout placed it, mm
 	own  []geom.Stroke
 	k, n int
 	// Buffers for the contexts' rasters.
@@ -130,10 +130,8 @@ type legReader struct {
 }
 
 func newLegReader(t testing.TB, f *font.Face) *legReader {
-	fi := infoFor(f)
 	lr := &legReader{t: t, r: new(renderer),
 		req:  Request{Face: f, Format: mustFormat(t, "a5"), Hand: stillHand(t), Seed: 1},
-		base: mustFormat(t, "a5").Margin.Top + fi.asc*legXH/fi.xh,
 		grid: make([]bool, legW*legH), dt: make([]float32, legW*legH), seen: make([]bool, legW*legH)}
 	return lr
 }
@@ -147,12 +145,16 @@ func (lr *legReader) write(word string, k int) []geom.Stroke {
 	}
 	lr.k, lr.n, lr.own = k, 0, lr.own[:0]
 	lr.r.trace = func(c rune, strokes []geom.Stroke) {
-		if c < 0 { // the word is written afresh at another size
-			lr.n, lr.own = 0, lr.own[:0]
-			return
-		}
 		if lr.n == lr.k {
-			lr.own = append(lr.own, strokes...) // the renderer reuses the slice, not the strokes
+			// The body only: the frame stays on the letter wherever its dot or accent had
+			// to move to keep clear of a neighbour.
+			nBody := 0
+			for _, l := range lr.r.fi.glyph(c).g.Late {
+				if !l {
+					nBody++
+				}
+			}
+			lr.own = append(lr.own, strokes[:nBody]...) // the renderer reuses the slice, not the strokes
 		}
 		lr.n++
 	}
@@ -160,6 +162,12 @@ func (lr *legReader) write(word string, k int) []geom.Stroke {
 	if err != nil {
 		lr.t.Fatalf("%s %q: %v", lr.req.Face.Name, word, err)
 	}
+	if lr.r.refits > 0 || c.Lines != 1 {
+		lr.t.Fatalf("%s %q: written on %d lines or moved by guard: no known baseline", lr.req.Face.Name, word, c.Lines)
+	}
+	// The layout places the line lower on the card by what its ink and the seed ask for: the
+	// raster follows it, so that every word is read on its own baseline.
+	lr.base = lr.r.bases[0] + lr.r.moves[0]
 	return c.Strokes
 }
 
@@ -168,7 +176,7 @@ func (lr *legReader) write(word string, k int) []geom.Stroke {
 // touch or cross it, ink that hides its dot.
 const legNear = 0.2
 
-// raster puts the ink of strokes on the raster, centred on the box of lr.own horizontally and
+// raster puts the ink of strokes on the raster, centred on the box of lr.own (the letter's body) horizontally and
 // on the baseline vertically. With near (a distance transform of the letter's isolated ink)
 // only ink within legNear of the letter counts.
 func (lr *legReader) raster(strokes []geom.Stroke, near []float32) legShape {

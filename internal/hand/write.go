@@ -33,6 +33,7 @@ type renderer struct {
 	bases    []float64    // per line, the baseline it was written at (before separate moves it)
 	inks     []lineInk    // per line, its ink profile (separate)
 	shifts   []float64    // per line, how far separate moves it down
+	moves    []float64    // per line, how far separate and place moved it down in the end
 	floor    []float64    // separate's running profile of the lowest ink
 	estFloor []float64    // estimateFits' running profile
 	estLine  [][2]float64 // estimateFits' profile of one line
@@ -68,9 +69,26 @@ type renderer struct {
 	sigs    []sigRec
 	sigHead [256]int32 // 1-based index of the bucket's latest record, 0 when empty
 
-	// trace, for tests, receives every written glyph's own strokes (no connectors).
-	trace    func(r rune, strokes []geom.Stroke)
-	traceBuf []geom.Stroke
+	// trace, for tests, receives every written glyph's own strokes (no connectors) where they
+	// are on the card: after the layout has moved words and lines, squeezed long lines and
+	// guard has moved the writing, not where they were first put. Comparing ink as first put
+	// with ink as it ended up measures the layout's moves, not the letters.
+	trace       func(r rune, strokes []geom.Stroke)
+	traceGlyphs []tracedGlyph
+	traceRefs   []traceRef
+	tracePend   []int // indices in traceRefs of strokes still in side
+}
+
+// tracedGlyph is one written glyph's strokes: traceRefs[a:b].
+type tracedGlyph struct {
+	c    rune
+	a, b int
+}
+
+// traceRef is a range of pts, or of side while the stroke waits there to be written.
+type traceRef struct {
+	a, b int
+	side bool
 }
 
 type strokeRef struct {
@@ -145,9 +163,7 @@ func (r *renderer) plan() {
 func (r *renderer) write(xh float64) {
 	h := &r.h
 	r.xh, r.s = xh, xh/r.fi.xh
-	if r.trace != nil {
-		r.trace(-1, nil) // the card is written afresh (at another size): forget what was traced
-	}
+	r.traceGlyphs, r.traceRefs, r.tracePend = r.traceGlyphs[:0], r.traceRefs[:0], r.tracePend[:0]
 
 	r.pts = r.pts[:0]
 	r.refs = r.refs[:0]
@@ -421,6 +437,7 @@ func (r *renderer) writeWord(p piece, wk uint64, ws *stream, x float64, lg *line
 		a := len(r.pts)
 		r.pts = append(r.pts, r.side[l.a:l.b]...)
 		r.refs = append(r.refs, strokeRef{a: a, b: len(r.pts), word: word, late: true})
+		r.tracedMoved(l.a, a, len(r.pts))
 	}
 	r.late = r.late[:0]
 	r.side = r.side[:0]
@@ -515,9 +532,7 @@ func (r *renderer) writeGlyph(gi *glyphInfo, c rune, lk uint64, ls *stream, o ge
 	}
 	r.remember(c, &sig)
 
-	if r.trace != nil {
-		r.traceBuf = r.traceBuf[:0]
-	}
+	traceA := len(r.traceRefs)
 	// Main strokes in writing order, joined to the previous letter when the hand does.
 	openHere := false // the open chain ends at this glyph's exit
 	for i, si := range gi.order {
@@ -541,7 +556,7 @@ func (r *renderer) writeGlyph(gi *glyphInfo, c rune, lk uint64, ls *stream, o ge
 			r.side = emit(p, &sw, r.side)
 			r.side = ensureTwo(r.side, a)
 			r.deferred = append(r.deferred, strokeRef{a: a, b: len(r.side), word: word})
-			r.traced(r.side[a:])
+			r.traced(a, len(r.side), true)
 			r.keepBody(r.side[a:])
 			continue
 		default:
@@ -549,7 +564,7 @@ func (r *renderer) writeGlyph(gi *glyphInfo, c rune, lk uint64, ls *stream, o ge
 			r.chainOpen, r.chainStart = true, len(r.pts)
 			r.pts = emit(p, &sw, r.pts)
 			r.pts = ensureTwo(r.pts, r.chainStart)
-			r.traced(r.pts[r.chainStart:])
+			r.traced(r.chainStart, len(r.pts), false)
 			r.keepBody(r.pts[r.chainStart:])
 		}
 		r.chainAtExit = si == gi.out && gi.joinOut
@@ -577,10 +592,10 @@ func (r *renderer) writeGlyph(gi *glyphInfo, c rune, lk uint64, ls *stream, o ge
 		r.side = ensureTwo(r.side, start)
 		r.late = append(r.late, strokeRef{a: start, b: len(r.side), word: word, late: true, glyph: r.wordGlyph,
 			above: gi.floating[k]})
-		r.traced(r.side[start:])
+		r.traced(start, len(r.side), true)
 	}
 	if r.trace != nil {
-		r.trace(c, r.traceBuf)
+		r.traceGlyphs = append(r.traceGlyphs, tracedGlyph{c: c, a: traceA, b: len(r.traceRefs)})
 	}
 	r.wordGlyph++
 }
@@ -739,7 +754,7 @@ func (r *renderer) join(p geom.Path, w *warp, start geom.Point) {
 	r.pts = r.pts[:len(r.pts)-1]
 	a := len(r.pts)
 	r.pts = emit(p, w, r.pts)
-	r.traced(r.pts[a:])
+	r.traced(a, len(r.pts), false)
 	r.keepBody(r.pts[a:])
 }
 
@@ -811,13 +826,45 @@ func (r *renderer) closeChain(word int) {
 		a := len(r.pts)
 		r.pts = append(r.pts, r.side[d.a:d.b]...)
 		r.refs = append(r.refs, strokeRef{a: a, b: len(r.pts), word: word})
+		r.tracedMoved(d.a, a, len(r.pts))
 	}
 	r.deferred = r.deferred[:0]
 }
 
-func (r *renderer) traced(pts []geom.Point) {
-	if r.trace != nil {
-		r.traceBuf = append(r.traceBuf, append(geom.Stroke(nil), pts...))
+// traced records a glyph's stroke, points a to b of pts or of side.
+func (r *renderer) traced(a, b int, side bool) {
+	if r.trace == nil {
+		return
+	}
+	if side {
+		r.tracePend = append(r.tracePend, len(r.traceRefs))
+	}
+	r.traceRefs = append(r.traceRefs, traceRef{a: a, b: b, side: side})
+}
+
+// tracedMoved notes that the stroke at side[sa:] is now written at pts[a:b].
+func (r *renderer) tracedMoved(sa, a, b int) {
+	for i, k := range r.tracePend {
+		if t := &r.traceRefs[k]; t.a == sa {
+			*t = traceRef{a: a, b: b}
+			r.tracePend = append(r.tracePend[:i], r.tracePend[i+1:]...)
+			return
+		}
+	}
+}
+
+// traceCard hands the trace every glyph's strokes as they are on the card (pts).
+func (r *renderer) traceCard(pts []geom.Point) {
+	if r.trace == nil {
+		return
+	}
+	var strokes []geom.Stroke
+	for _, g := range r.traceGlyphs {
+		strokes = strokes[:0]
+		for _, t := range r.traceRefs[g.a:g.b] {
+			strokes = append(strokes, geom.Stroke(pts[t.a:t.b:t.b]))
+		}
+		r.trace(g.c, strokes)
 	}
 }
 
