@@ -123,9 +123,12 @@ func Build(spec Spec, svg *SVGFont, jhf []JHFGlyph) (*font.File, *Report, error)
 		b.findLate(b.glyphs[r])
 	}
 	b.composeMissing()
+	b.typography()
+	b.hookCs()
 	for _, r := range b.sortedRunes() {
 		b.classify(b.glyphs[r])
 	}
+	b.liftBeforeLowX()
 	f := b.file(svg, byName)
 	b.rep.Glyphs = len(f.Glyphs)
 	return f, b.rep, nil

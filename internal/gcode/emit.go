@@ -18,6 +18,9 @@ type Options struct {
 	// Arcs fits G2/G3 arcs to runs of points that lie on a circle within the profile's
 	// tolerance, when the profile allows arcs.
 	Arcs bool
+	// Ink varies the drawing feed along every stroke and the pen-down dwell per stroke, as a
+	// hand does (see ink.go); without it every line draws at the profile's draw feed.
+	Ink bool
 }
 
 // Program is a complete G-code program, one command or comment per line.
@@ -25,6 +28,9 @@ type Program struct {
 	Lines    []string // without line terminators
 	PenLifts int      // strokes drawn: each is one pen-down and one pen-up
 	Arcs     int      // G2/G3 moves
+	// InkSeconds is the time Options.Ink adds over steady drawing (slower moves, longer
+	// dwells), as a cruise-speed estimate: a plot-time estimate at the draw feed adds it.
+	InkSeconds float64
 }
 
 // Stats are the figures a caller reports about a program.
@@ -110,10 +116,17 @@ func Emit(strokes []geom.Stroke, p *profile.Profile, o Options) (*Program, error
 	e.pen(p.PenUp, p.FirstLiftDwellSeconds())
 
 	arcs := o.Arcs && p.Arcs
+	if o.Ink {
+		e.ink = &inkState{seed: inkSeed(placed)}
+	}
 	var moves []move
 	for _, s := range placed {
 		e.travel(s[0])
-		e.pen(p.PenDown, downDwell)
+		dwell := downDwell
+		if e.ink != nil {
+			dwell = e.ink.beginStroke(downDwell)
+		}
+		e.pen(p.PenDown, dwell)
 		moves = planMoves(s, g, p.Tolerance, p.WorkArea, arcs, moves[:0])
 		for _, m := range moves {
 			e.draw(m)
@@ -129,6 +142,9 @@ func Emit(strokes []geom.Stroke, p *profile.Profile, o Options) (*Program, error
 		e.command(l)
 	}
 	e.prog.Lines = e.finish()
+	if e.ink != nil {
+		e.prog.InkSeconds = e.ink.extra
+	}
 	return &e.prog, nil
 }
 
@@ -192,7 +208,8 @@ type emitter struct {
 
 	pos      ipt
 	posKnown bool
-	feed     float64 // NaN until a line sets it
+	feed     float64   // NaN until a line sets it
+	ink      *inkState // nil: steady feed and dwell
 }
 
 func (e *emitter) endLine() { e.ends = append(e.ends, len(e.text)) }
@@ -324,7 +341,21 @@ func (e *emitter) draw(m move) {
 		e.text = e.g.appendTo(e.text, m.j)
 		e.prog.Arcs++
 	}
-	e.feedWord(e.p.DrawFeed)
+	e.feedWord(e.drawFeed(m))
 	e.endLine()
 	e.pos, e.posKnown = m.to, true
+}
+
+// drawFeed is the feed for move m: the profile's draw feed, or with ink a hand's varying pace
+// (the chord of an arc stands for its direction and length).
+func (e *emitter) drawFeed(m move) float64 {
+	if e.ink == nil {
+		return e.p.DrawFeed
+	}
+	dx, dy := e.g.mm(m.to.x-e.pos.x), e.g.mm(m.to.y-e.pos.y)
+	l := math.Hypot(dx, dy)
+	if l > 0 {
+		dx, dy = dx/l, dy/l
+	}
+	return e.ink.feed(e.p.DrawFeed, l, dx, dy)
 }

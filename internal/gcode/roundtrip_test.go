@@ -22,13 +22,14 @@ func TestRoundTrip(t *testing.T) {
 	}
 	for _, p := range profile.All() {
 		for _, arcs := range []bool{false, true} {
+			ink := arcs // the varying feed and dwell must not change what is drawn
 			t.Run(fmt.Sprintf("%s/arcs=%v", p.Name, arcs), func(t *testing.T) {
 				t.Parallel()
 				totalArcs := 0
 				for seed := range uint64(seeds) {
 					rng := rand.New(rand.NewPCG(seed, 42))
 					strokes := randomStrokes(rng, 1+rng.IntN(25))
-					prog, err := Emit(strokes, p, Options{Arcs: arcs, Title: "round trip"})
+					prog, err := Emit(strokes, p, Options{Arcs: arcs, Ink: ink, Title: "round trip"})
 					if err != nil {
 						t.Fatalf("seed %d: Emit: %v", seed, err)
 					}

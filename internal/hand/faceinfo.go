@@ -19,6 +19,7 @@ type faceInfo struct {
 	other        map[rune]*glyphInfo
 	space, hyph  *glyphInfo
 	spaceAdvance float64
+	kernRows     [128]kernRow // see kern
 }
 
 type glyphInfo struct {
@@ -41,6 +42,12 @@ type glyphInfo struct {
 	// sig are up to sigSource control points spread over the main strokes, font units: the
 	// outline along which two instances of a glyph are compared (see renderer.stamped).
 	sig []geom.Point
+	// prof is the ink's extent per height band, for spacing letters (see clearance).
+	prof *profile
+	// floating, parallel to late: the late stroke is a dot or accent above the letter, clear
+	// of its body (not a t-bar across the stem, not a cedilla), which may move out of the way
+	// of its neighbours' ink.
+	floating []bool
 }
 
 // sigSource is how many control points outline a glyph for the near-copy check, and sigPoints
@@ -144,6 +151,12 @@ func newGlyphInfo(g *font.Glyph, xh float64, cursive bool) *glyphInfo {
 		}
 	}
 	gi.hasInk = len(g.Strokes) > 0 && gi.minX <= gi.maxX
+	for _, li := range gi.late {
+		gi.floating = append(gi.floating, pathMaxY(gi.paths[li]) < -0.6*xh && floats(gi.paths, g.Late, li, 0.08*xh))
+	}
+	if gi.hasInk {
+		gi.prof = newProfile(gi.paths, g.Late, gi.floating, xh)
+	}
 	gi.coreMinX, gi.coreMaxX = math.Inf(1), math.Inf(-1)
 	for _, s := range g.Strokes {
 		core := func(p geom.Point) {
@@ -308,4 +321,26 @@ func pathMaxY(p geom.Path) float64 {
 		}
 	}
 	return y
+}
+
+// floats reports whether late stroke li keeps more than d from every body stroke.
+func floats(paths []geom.Path, late []bool, li int, d float64) bool {
+	m := paths[li].Flatten(0.02*d, nil)
+	for i, p := range paths {
+		if i < len(late) && late[i] {
+			continue
+		}
+		body := p.Flatten(0.02*d, nil)
+		for _, q := range m {
+			for k := 1; k < len(body); k++ {
+				if segDist2(q, body[k-1], body[k]) <= d*d {
+					return false
+				}
+			}
+			if len(body) == 1 && q.Dist(body[0]) <= d {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -138,7 +138,6 @@ func (r *renderer) reset(req Request) error {
 func (r *renderer) release() {
 	r.fi = nil
 	r.trace = nil
-	r.traceBuf = nil
 }
 
 func (r *renderer) render() (*Card, error) {
@@ -215,6 +214,7 @@ func (r *renderer) card(xh float64) (*Card, error) {
 	if err := r.guard(pts); err != nil {
 		return nil, err
 	}
+	r.traceCard(pts)
 	for i, ref := range r.refs {
 		c.Strokes[i] = geom.Stroke(pts[ref.a:ref.b:ref.b])
 		c.Word[i] = ref.word

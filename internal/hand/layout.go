@@ -37,7 +37,7 @@ func (r *renderer) measure() {
 			}
 			r.kern[i] = 0
 			if i > w.a {
-				r.kern[i] = r.fi.face.Kern(r.t.runes[i-1], c)
+				r.kern[i] = r.fi.kern(r.t.runes[i-1], c)
 			}
 		}
 	}

@@ -96,10 +96,6 @@ func measureRealism(t *testing.T, req Request) realism {
 	}
 	byRune := map[rune][]instance{}
 	r.trace = func(c rune, strokes []geom.Stroke) {
-		if c < 0 {
-			clear(byRune)
-			return
-		}
 		byRune[c] = append(byRune[c], makeInstance(strokes))
 	}
 	card, err := r.render()

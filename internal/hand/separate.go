@@ -235,8 +235,10 @@ func (r *renderer) place(sep separation) {
 		}
 		dy = max(dy, lo)
 	}
+	r.moves = r.moves[:0]
 	for li := range r.linePts {
 		d := sep.shift[li] + dy
+		r.moves = append(r.moves, d)
 		if d == 0 {
 			continue
 		}

@@ -33,6 +33,7 @@ type renderer struct {
 	bases    []float64    // per line, the baseline it was written at (before separate moves it)
 	inks     []lineInk    // per line, its ink profile (separate)
 	shifts   []float64    // per line, how far separate moves it down
+	moves    []float64    // per line, how far separate and place moved it down in the end
 	floor    []float64    // separate's running profile of the lowest ink
 	estFloor []float64    // estimateFits' running profile
 	estLine  [][2]float64 // estimateFits' profile of one line
@@ -56,20 +57,46 @@ type renderer struct {
 	exitDir     geom.Point // unit direction of the pen at that exit
 
 	used []variantUse // variants already written in the current word
+	near []nearInk    // ink segments near the mark clearMarks is placing
+	// The current word's body strokes per glyph (copies, in body), for clearMarks.
+	body      []geom.Point
+	bodyRefs  []strokeRef
+	bodyBox   []geom.Rect // parallel to bodyRefs
+	wordGlyph int
+	prevGlyph *glyphInfo // the glyph written last in the current word, nil at its start
 
 	// Every instance's check points, chained per letter bucket: the near-copy guard.
 	sigs    []sigRec
 	sigHead [256]int32 // 1-based index of the bucket's latest record, 0 when empty
 
-	// trace, for tests, receives every written glyph's own strokes (no connectors).
-	trace    func(r rune, strokes []geom.Stroke)
-	traceBuf []geom.Stroke
+	// trace, for tests, receives every written glyph's own strokes (no connectors) where they
+	// are on the card: after the layout has moved words and lines, squeezed long lines and
+	// guard has moved the writing, not where they were first put. Comparing ink as first put
+	// with ink as it ended up measures the layout's moves, not the letters.
+	trace       func(r rune, strokes []geom.Stroke)
+	traceGlyphs []tracedGlyph
+	traceRefs   []traceRef
+	tracePend   []int // indices in traceRefs of strokes still in side
+}
+
+// tracedGlyph is one written glyph's strokes: traceRefs[a:b].
+type tracedGlyph struct {
+	c    rune
+	a, b int
+}
+
+// traceRef is a range of pts, or of side while the stroke waits there to be written.
+type traceRef struct {
+	a, b int
+	side bool
 }
 
 type strokeRef struct {
-	a, b int
-	word int
-	late bool
+	a, b  int
+	word  int
+	late  bool
+	glyph int  // for the current word's late strokes: the glyph (within the word) they belong to
+	above bool // a late stroke above the letter (a dot, accent or bar), which clearMarks may move
 }
 
 type sigRec struct {
@@ -136,9 +163,7 @@ func (r *renderer) plan() {
 func (r *renderer) write(xh float64) {
 	h := &r.h
 	r.xh, r.s = xh, xh/r.fi.xh
-	if r.trace != nil {
-		r.trace(-1, nil) // the card is written afresh (at another size): forget what was traced
-	}
+	r.traceGlyphs, r.traceRefs, r.tracePend = r.traceGlyphs[:0], r.traceRefs[:0], r.tracePend[:0]
 
 	r.pts = r.pts[:0]
 	r.refs = r.refs[:0]
@@ -349,6 +374,7 @@ func (r *renderer) writeWord(p piece, wk uint64, ws *stream, x float64, lg *line
 	r.used = r.used[:0]
 	r.late = r.late[:0]
 	r.closeChain(word)
+	r.body, r.bodyRefs, r.bodyBox, r.wordGlyph, r.prevGlyph = r.body[:0], r.bodyRefs[:0], r.bodyBox[:0], 0, nil
 	rho := h.Correlation
 	q := math.Sqrt(1 - rho*rho)
 	var e [4]float64 // letter jitter, correlated along the word: scale, baseline, rotation, slant
@@ -368,7 +394,7 @@ func (r *renderer) writeWord(p piece, wk uint64, ws *stream, x float64, lg *line
 			}
 		} else {
 			c = '-'
-			kern = r.fi.face.Kern(prev, c)
+			kern = r.fi.kern(prev, c)
 		}
 		prev = c
 		if c == nbsp || c == thin {
@@ -399,16 +425,19 @@ func (r *renderer) writeWord(p piece, wk uint64, ws *stream, x float64, lg *line
 			angle := math.Atan(dy) + h.RotationJitter*deg*e[2]
 			slant := math.Tan((wSlant + h.SlantJitter*e[3]) * deg)
 			r.writeGlyph(gi, c, lk, &ls, geom.Point{X: ox, Y: oy}, angle, scale, slant, word)
+			r.prevGlyph = gi
 			r.glyphs++
 			ink = math.Max(ink, ox+gi.coreMaxX*r.s*scale)
 		}
 		x += gi.g.Advance * r.s * wScale * (1 + 0.5*h.ScaleJitter*e[0])
 	}
 	r.closeChain(word)
+	r.clearMarks()
 	for _, l := range r.late {
 		a := len(r.pts)
 		r.pts = append(r.pts, r.side[l.a:l.b]...)
 		r.refs = append(r.refs, strokeRef{a: a, b: len(r.pts), word: word, late: true})
+		r.tracedMoved(l.a, a, len(r.pts))
 	}
 	r.late = r.late[:0]
 	r.side = r.side[:0]
@@ -503,17 +532,17 @@ func (r *renderer) writeGlyph(gi *glyphInfo, c rune, lk uint64, ls *stream, o ge
 	}
 	r.remember(c, &sig)
 
-	if r.trace != nil {
-		r.traceBuf = r.traceBuf[:0]
-	}
+	traceA := len(r.traceRefs)
 	// Main strokes in writing order, joined to the previous letter when the hand does.
 	openHere := false // the open chain ends at this glyph's exit
 	for i, si := range gi.order {
 		sw := w
 		if i > 0 {
-			// A stroke begun after a pen lift lands a little off, differently each time.
+			// A stroke begun after a pen lift lands a little off, differently each time: as far
+			// as in every shipped hand, less in a hand asked to vary its letters less.
 			ss := newStream(child(lk, levelStroke, si))
-			sw = w.then([6]float64{1, 0, 0.03 * r.xh * ss.g(), 0, 1, 0.03 * r.xh * ss.g()})
+			land := 0.03 * r.xh * min(1, h.InstanceWarp/0.012)
+			sw = w.then([6]float64{1, 0, land * ss.g(), 0, 1, land * ss.g()})
 		}
 		p := gi.paths[si]
 		start := sw.at(p.Start)
@@ -527,14 +556,16 @@ func (r *renderer) writeGlyph(gi *glyphInfo, c rune, lk uint64, ls *stream, o ge
 			r.side = emit(p, &sw, r.side)
 			r.side = ensureTwo(r.side, a)
 			r.deferred = append(r.deferred, strokeRef{a: a, b: len(r.side), word: word})
-			r.traced(r.side[a:])
+			r.traced(a, len(r.side), true)
+			r.keepBody(r.side[a:])
 			continue
 		default:
 			r.closeChain(word)
 			r.chainOpen, r.chainStart = true, len(r.pts)
 			r.pts = emit(p, &sw, r.pts)
 			r.pts = ensureTwo(r.pts, r.chainStart)
-			r.traced(r.pts[r.chainStart:])
+			r.traced(r.chainStart, len(r.pts), false)
+			r.keepBody(r.pts[r.chainStart:])
 		}
 		r.chainAtExit = si == gi.out && gi.joinOut
 		openHere = r.chainAtExit
@@ -543,14 +574,14 @@ func (r *renderer) writeGlyph(gi *glyphInfo, c rune, lk uint64, ls *stream, o ge
 		}
 	}
 	// Late strokes: after the word, each landing a little off its ideal place.
-	for _, si := range gi.late {
+	for k, si := range gi.late {
 		ls := newStream(child(lk, levelStroke, si+1000))
 		st := gi.paths[si]
 		mid := w.at(geom.Point{X: (st.Start.X + st.End().X) / 2, Y: (st.Start.Y + st.End().Y) / 2})
 		dx := (h.LateShift + h.LateJitter*ls.g()) * r.xh
 		dy := 0.7 * h.LateJitter * ls.g() * r.xh
 		turn := h.LateTurn * deg * ls.sym()
-		stretch := 1 + 0.06*ls.g()
+		stretch := 1 + 0.06*min(1, h.LateJitter/0.07)*ls.g()
 		sn, cn := math.Sincos(turn)
 		a := [6]float64{stretch * cn, -stretch * sn, 0, stretch * sn, stretch * cn, 0}
 		a[2] = mid.X + dx - (a[0]*mid.X + a[1]*mid.Y)
@@ -559,12 +590,14 @@ func (r *renderer) writeGlyph(gi *glyphInfo, c rune, lk uint64, ls *stream, o ge
 		start := len(r.side)
 		r.side = emit(st, &lw, r.side)
 		r.side = ensureTwo(r.side, start)
-		r.late = append(r.late, strokeRef{a: start, b: len(r.side), word: word, late: true})
-		r.traced(r.side[start:])
+		r.late = append(r.late, strokeRef{a: start, b: len(r.side), word: word, late: true, glyph: r.wordGlyph,
+			above: gi.floating[k]})
+		r.traced(start, len(r.side), true)
 	}
 	if r.trace != nil {
-		r.trace(c, r.traceBuf)
+		r.traceGlyphs = append(r.traceGlyphs, tracedGlyph{c: c, a: traceA, b: len(r.traceRefs)})
 	}
+	r.wordGlyph++
 }
 
 // instParams are the warp parameters of a variant, relative (affine) and in x-heights (modes).
@@ -689,7 +722,7 @@ func sigBucket(c rune) int { return int(uint32(c)) & (len(renderer{}.sigHead) - 
 // of gi, which starts at start: both letters must join, the gap must be a letter's width at
 // most, and now and then the hand lifts anyway.
 func (r *renderer) canJoin(gi *glyphInfo, lk uint64, start geom.Point) bool {
-	if !r.chainOpen || !r.chainAtExit || !gi.joinIn {
+	if !r.chainOpen || !r.chainAtExit || !gi.joinIn || (r.prevGlyph != nil && !r.fi.joinable(r.prevGlyph, gi)) {
 		return false
 	}
 	end := r.pts[len(r.pts)-1]
@@ -721,7 +754,8 @@ func (r *renderer) join(p geom.Path, w *warp, start geom.Point) {
 	r.pts = r.pts[:len(r.pts)-1]
 	a := len(r.pts)
 	r.pts = emit(p, w, r.pts)
-	r.traced(r.pts[a:])
+	r.traced(a, len(r.pts), false)
+	r.keepBody(r.pts[a:])
 }
 
 // emit maps p through w and appends it to dst as a polyline within Tolerance: transforming and
@@ -792,13 +826,45 @@ func (r *renderer) closeChain(word int) {
 		a := len(r.pts)
 		r.pts = append(r.pts, r.side[d.a:d.b]...)
 		r.refs = append(r.refs, strokeRef{a: a, b: len(r.pts), word: word})
+		r.tracedMoved(d.a, a, len(r.pts))
 	}
 	r.deferred = r.deferred[:0]
 }
 
-func (r *renderer) traced(pts []geom.Point) {
-	if r.trace != nil {
-		r.traceBuf = append(r.traceBuf, append(geom.Stroke(nil), pts...))
+// traced records a glyph's stroke, points a to b of pts or of side.
+func (r *renderer) traced(a, b int, side bool) {
+	if r.trace == nil {
+		return
+	}
+	if side {
+		r.tracePend = append(r.tracePend, len(r.traceRefs))
+	}
+	r.traceRefs = append(r.traceRefs, traceRef{a: a, b: b, side: side})
+}
+
+// tracedMoved notes that the stroke at side[sa:] is now written at pts[a:b].
+func (r *renderer) tracedMoved(sa, a, b int) {
+	for i, k := range r.tracePend {
+		if t := &r.traceRefs[k]; t.a == sa {
+			*t = traceRef{a: a, b: b}
+			r.tracePend = append(r.tracePend[:i], r.tracePend[i+1:]...)
+			return
+		}
+	}
+}
+
+// traceCard hands the trace every glyph's strokes as they are on the card (pts).
+func (r *renderer) traceCard(pts []geom.Point) {
+	if r.trace == nil {
+		return
+	}
+	var strokes []geom.Stroke
+	for _, g := range r.traceGlyphs {
+		strokes = strokes[:0]
+		for _, t := range r.traceRefs[g.a:g.b] {
+			strokes = append(strokes, geom.Stroke(pts[t.a:t.b:t.b]))
+		}
+		r.trace(g.c, strokes)
 	}
 }
 

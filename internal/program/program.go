@@ -19,7 +19,8 @@ type Program struct {
 	Strokes []geom.Stroke
 	GCode   *gcode.Program
 	Stats   plan.Stats // of Strokes, measured from Start
-	// PlotSeconds is the motion model's estimate for Strokes (moves, corners, pen lifts).
+	// PlotSeconds is the motion model's estimate for Strokes (moves, corners, pen lifts), plus
+	// the time the varying ink adds (gcode.Program.InkSeconds).
 	PlotSeconds float64
 }
 
@@ -51,7 +52,7 @@ func Build(c *hand.Card, p *profile.Profile, order plan.Order, title string) (*P
 	strokes := plan.Optimize(c.Strokes, start, plan.Options{
 		Order: order, Tolerance: p.Tolerance, MinGap: p.MinGap, Word: c.Word, Late: c.Late,
 	})
-	g, err := gcode.Emit(strokes, p, gcode.Options{Title: title, Arcs: p.Arcs})
+	g, err := gcode.Emit(strokes, p, gcode.Options{Title: title, Arcs: p.Arcs, Ink: true})
 	if err != nil {
 		return nil, fmt.Errorf("emit %s for profile %s: %w", title, p.Name, err)
 	}
@@ -66,6 +67,6 @@ func Build(c *hand.Card, p *profile.Profile, order plan.Order, title string) (*P
 		Strokes:     strokes,
 		GCode:       g,
 		Stats:       plan.Measure(strokes, start),
-		PlotSeconds: plan.Estimate(paths, start, Motion(p)),
+		PlotSeconds: plan.Estimate(paths, start, Motion(p)) + g.InkSeconds,
 	}, nil
 }
