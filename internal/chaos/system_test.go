@@ -1,0 +1,468 @@
+//go:build chaos
+
+package chaos
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Settings shared by the scenarios: small campaigns on fast simulated robots, so that a scenario
+// finishes in a few minutes on a busy two-core machine, while each card still takes long enough
+// (seconds) for a fault to land in the middle of one.
+const (
+	simSpeed   = "20"
+	simProfile = "grbl-servo"
+	stock      = "a6-white"
+	// settleTimeout is how long the system may take, after the last fault was cleared, to finish
+	// or fail every card. It is generous: a lease or ack wait of a minute must fit in it.
+	settleTimeout = 4 * time.Minute
+	readyTimeout  = 2 * time.Minute
+)
+
+// harness is one scenario's installation: its directories, processes and API keys, and the
+// faults injected so far.
+type harness struct {
+	t      *testing.T
+	dir    string // everything the scenario writes
+	logs   string // process logs
+	data   string // serve's --data
+	port   int    // serve's HTTP port, kept across restarts
+	base   string // http://127.0.0.1:port
+	key    string // the customer's API key
+	opKey  string // an operator key ("" where the keys command cannot reach the database)
+	serve  *proc
+	args   []string // serve's arguments, for restarts
+	sheets []string // directories where robots put their address sheets
+	faults []fault
+	ids    []string // the cards the customer was promised
+	robots []*proc  // workers in their own processes, stopped gracefully at the end of the shift
+	client *http.Client
+}
+
+// fault is one injected fault. hits says whether it can physically spoil the card a robot is
+// writing at that instant (the robot's driver died with it); a NATS or database outage cannot.
+type fault struct {
+	what string
+	at   time.Time
+	hits bool
+}
+
+func newHarness(t *testing.T) *harness {
+	dir := t.TempDir()
+	h := &harness{t: t, dir: dir, logs: filepath.Join(dir, "logs"), data: filepath.Join(dir, "data"),
+		client: &http.Client{Timeout: 15 * time.Second}}
+	for _, d := range []string{h.logs, h.data} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.port = freePort(t)
+	h.base = fmt.Sprintf("http://127.0.0.1:%d", h.port)
+	h.sheets = []string{filepath.Join(h.data, "sheets")}
+	return h
+}
+
+// createKeys makes the customer's live key and an operator key in serve's SQLite database,
+// before serve starts, with the keys command an operator uses.
+func (h *harness) createKeys() {
+	h.key = strings.TrimSpace(runCmd(h.t, nil, bins.quillpost, "keys", "create", "--account", "shop", "--data", h.data))
+	h.opKey = strings.TrimSpace(runCmd(h.t, nil, bins.quillpost, "keys", "create", "--account", "ops", "--operator", "--data", h.data))
+}
+
+// startServe starts `quillpost serve` with the harness's data directory and HTTP port and the
+// given flags, and waits until it is ready. The flags are kept for restarts.
+func (h *harness) startServe(flags ...string) {
+	h.t.Helper()
+	h.args = append([]string{"serve", "--data", h.data, "--addr", fmt.Sprintf("127.0.0.1:%d", h.port)}, flags...)
+	h.restartServe()
+}
+
+// restartServe starts serve again with the same flags and data (after a crash or a stop).
+func (h *harness) restartServe() {
+	h.t.Helper()
+	h.serve = startProc(h.t, h.logs, "serve", bins.quillpost, h.args...)
+	h.waitReady(h.serve)
+	if h.key == "" {
+		b, err := os.ReadFile(filepath.Join(h.data, "demo-key.txt"))
+		if err != nil {
+			h.t.Fatalf("serve made no demo key: %v", err)
+		}
+		h.key = strings.TrimSpace(string(b))
+	}
+}
+
+func (h *harness) waitReady(p *proc) {
+	h.t.Helper()
+	waitFor(h.t, readyTimeout, "serve answers /readyz", func() bool {
+		if p.exited() {
+			p.dumpLog(30)
+			h.t.Fatalf("serve exited while starting: %v", p.err)
+		}
+		resp, err := h.client.Get(h.base + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+}
+
+// killServe kills serve with SIGKILL (and, with it, its embedded NATS and simulated robots).
+func (h *harness) killServe() {
+	h.fault("kill -9 serve", true)
+	h.serve.kill()
+}
+
+// fault records that a fault is being injected now.
+func (h *harness) fault(what string, hits bool) {
+	h.faults = append(h.faults, fault{what: what, at: time.Now(), hits: hits})
+	h.t.Logf("FAULT: %s", what)
+}
+
+// endShift stops the robots' workers and then serve gracefully, as an operator does at the end
+// of a shift; each writes its open address sheet.
+func (h *harness) endShift() {
+	for _, r := range h.robots {
+		r.stop(time.Minute)
+	}
+	if h.serve != nil {
+		h.serve.stop(time.Minute)
+	}
+}
+
+// startPlotsim starts a virtual plotter in its own process (the robot) and returns its device.
+func (h *harness) startPlotsim(name string) (*proc, string) {
+	h.t.Helper()
+	p := startProc(h.t, h.logs, name, bins.quillpost, "plotsim", "--profile", simProfile, "--speed", simSpeed)
+	return p, p.firstLine(time.Minute)
+}
+
+// startWorker starts `quillpost worker` for a robot on device, against NATS at natsURL, keeping
+// its address sheets in sheets.
+func (h *harness) startWorker(name, device, natsURL, sheets string) *proc {
+	h.t.Helper()
+	p := startProc(h.t, h.logs, name, bins.quillpost, "worker", "--port", device, "--profile", simProfile,
+		"--stock", stock, "--nats", natsURL, "--sheets", sheets, "--name", name, "--auto-feed")
+	// A worker that cannot connect on its first start must retry and say what it waits for
+	// (finding 10), not exit.
+	if poll(10*time.Second, p.exited) {
+		h.t.Errorf("finding 10: worker %s exited on start (%v) instead of retrying; started again", name, p.err)
+		p.dumpLog(10)
+		p = startProc(h.t, h.logs, name, bins.quillpost, p.cmd.Args[1:]...)
+	}
+	h.robots = append(h.robots, p)
+	return p
+}
+
+// call makes one API request with the customer's key.
+func (h *harness) call(key, method, path, ctype, idem string, body []byte) (int, []byte, error) {
+	req, err := http.NewRequest(method, h.base+path, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	if idem != "" {
+		req.Header.Set("Idempotency-Key", idem)
+	}
+	resp, err := h.client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, out, err
+}
+
+// mustCall is call for requests that must succeed now (the system is up).
+func (h *harness) mustCall(key, method, path, ctype, idem string, body []byte, want int) []byte {
+	h.t.Helper()
+	code, out, err := h.call(key, method, path, ctype, idem, body)
+	if err != nil || code != want {
+		h.t.Fatalf("%s %s: %d %v %.300s", method, path, code, err, out)
+	}
+	return out
+}
+
+// campaign orders n cards the way a CRM does: a campaign, a CSV of recipients, activation. Each
+// recipient has a unique name, so its label can be told apart. It returns the card ids.
+func (h *harness) campaign(n int) []string {
+	h.t.Helper()
+	out := h.mustCall(h.key, "POST", "/v1/campaigns", "application/json", "",
+		[]byte(`{"name":"Chaos","template":"Hallo {{vorname|Freund}},\ndanke für alles!","hand":"casual","font":"allure","stock":"`+stock+`"}`), 201)
+	var camp struct{ ID string }
+	if err := json.Unmarshal(out, &camp); err != nil || camp.ID == "" {
+		h.t.Fatalf("campaign: %v %s", err, out)
+	}
+	var csv strings.Builder
+	csv.WriteString("name;line1;postal_code;city;country;vorname\n")
+	for i := range n {
+		fmt.Fprintf(&csv, "Kundin %s-%03d;Hauptstraße %d;10115;Berlin;DE;Anna\n", camp.ID[len(camp.ID)-4:], i, i+1)
+	}
+	out = h.mustCall(h.key, "POST", "/v1/campaigns/"+camp.ID+"/recipients", "text/csv; charset=utf-8", "rcpt-"+camp.ID, []byte(csv.String()), 201)
+	var batch struct {
+		Accepted int
+		Cards    []struct{ ID string }
+	}
+	if err := json.Unmarshal(out, &batch); err != nil || batch.Accepted != n || len(batch.Cards) != n {
+		h.t.Fatalf("recipients: %v %.500s", err, out)
+	}
+	h.mustCall(h.key, "POST", "/v1/campaigns/"+camp.ID+"/activate", "application/json", "", nil, 200)
+	var ids []string
+	for _, c := range batch.Cards {
+		ids = append(ids, c.ID)
+	}
+	h.ids = append(h.ids, ids...)
+	return ids
+}
+
+// card is what the API shows the customer of one card.
+type card struct {
+	ID       string
+	Status   string
+	Attempts int
+	Events   []event
+	missing  bool // the API says there is no such card
+}
+
+type event struct {
+	From, To, Cause, Detail string
+	Attempt                 int
+	CreatedAt               time.Time `json:"created_at"`
+}
+
+// cards reads every promised card with its history through the API; an error means the API did
+// not answer (serve is down or restarting).
+func (h *harness) cards() (map[string]*card, error) {
+	out := map[string]*card{}
+	for _, id := range h.ids {
+		code, body, err := h.call(h.key, "GET", "/v1/cards/"+id, "", "", nil)
+		for tries := 0; err == nil && code == http.StatusTooManyRequests && tries < 50; tries++ {
+			time.Sleep(200 * time.Millisecond) // the API's per-key rate limit
+			code, body, err = h.call(h.key, "GET", "/v1/cards/"+id, "", "", nil)
+		}
+		if err != nil {
+			return nil, err
+		}
+		switch code {
+		case http.StatusOK:
+			var c card
+			if err := json.Unmarshal(body, &c); err != nil {
+				return nil, fmt.Errorf("card %s: %w", id, err)
+			}
+			out[id] = &c
+		case http.StatusNotFound:
+			out[id] = &card{ID: id, missing: true}
+		default:
+			return nil, fmt.Errorf("card %s: HTTP %d %.200s", id, code, body)
+		}
+	}
+	return out, nil
+}
+
+// statuses lists the customer's cards (one request a page, no histories) and returns the status
+// of each promised card; a card the list lacks is "missing".
+func (h *harness) statuses() (map[string]string, error) {
+	all := map[string]string{}
+	after := ""
+	for {
+		path := "/v1/cards?limit=1000"
+		if after != "" {
+			path += "&after=" + after
+		}
+		code, body, err := h.call(h.key, "GET", path, "", "", nil)
+		if err != nil {
+			return nil, err
+		}
+		if code != http.StatusOK {
+			return nil, fmt.Errorf("list cards: HTTP %d %.200s", code, body)
+		}
+		var page struct {
+			Data []struct{ ID, Status string }
+			Next string
+		}
+		if err := json.Unmarshal(body, &page); err != nil {
+			return nil, fmt.Errorf("list cards: %w", err)
+		}
+		for _, c := range page.Data {
+			all[c.ID] = c.Status
+		}
+		if page.Next == "" {
+			break
+		}
+		after = page.Next
+	}
+	out := map[string]string{}
+	for _, id := range h.ids {
+		if st, ok := all[id]; ok {
+			out[id] = st
+		} else {
+			out[id] = "missing"
+		}
+	}
+	return out, nil
+}
+
+// counts is the number of cards in each status.
+func counts(sts map[string]string) map[string]int {
+	m := map[string]int{}
+	for _, st := range sts {
+		m[st]++
+	}
+	return m
+}
+func done(status string) bool { return status == "written" || status == "posted" || status == "failed" }
+
+// waitWriting waits until at least n cards are written and a robot is writing another one: the
+// moment to inject a fault "mid-campaign, mid-card".
+func (h *harness) waitWriting(n int) {
+	h.t.Helper()
+	var last map[string]int
+	waitFor(h.t, 4*time.Minute, fmt.Sprintf("%d cards are written and another is plotting", n), func() bool {
+		sts, err := h.statuses()
+		if err != nil {
+			return false
+		}
+		last = counts(sts)
+		return last["written"] >= n && last["plotting"] > 0
+	})
+	h.t.Logf("cards before the fault: %v", last)
+}
+
+// settle waits until every card is written or failed, or settleTimeout passes, and returns the
+// cards with their histories as the customer then sees them.
+func (h *harness) settle() map[string]*card {
+	h.t.Helper()
+	var last map[string]string
+	start := time.Now()
+	ok := poll(settleTimeout, func() bool {
+		sts, err := h.statuses()
+		if err != nil {
+			return false
+		}
+		last = sts
+		for _, st := range sts {
+			if !done(st) {
+				return false
+			}
+		}
+		return true
+	})
+	if last == nil {
+		h.t.Fatalf("the API did not answer for %v after the faults", settleTimeout)
+	}
+	if ok {
+		h.t.Logf("settled in %v: %v", time.Since(start).Round(time.Second), counts(last))
+	} else {
+		h.t.Logf("not settled after %v: %v", settleTimeout, counts(last))
+	}
+	var cs map[string]*card
+	waitFor(h.t, time.Minute, "the API shows every card's history", func() bool {
+		var err error
+		cs, err = h.cards()
+		return err == nil
+	})
+	return cs
+}
+
+// operatorFailed lists the failed cards in the operator's list, with the operator key.
+func (h *harness) operatorFailed() (map[string]bool, bool) {
+	if h.opKey == "" {
+		return nil, false
+	}
+	ids := map[string]bool{}
+	after := ""
+	for {
+		path := "/v1/operator/cards?status=failed&limit=200"
+		if after != "" {
+			path += "&after=" + after
+		}
+		out := h.mustCall(h.opKey, "GET", path, "", "", nil, 200)
+		var page struct {
+			Data []struct{ ID string }
+			Next string
+		}
+		if err := json.Unmarshal(out, &page); err != nil {
+			h.t.Fatalf("operator list: %v", err)
+		}
+		for _, c := range page.Data {
+			ids[c.ID] = true
+		}
+		if page.Next == "" {
+			return ids, true
+		}
+		after = page.Next
+	}
+}
+
+// labels reads every address sheet PDF in the robots' sheet directories and returns, per card id
+// found, the sheets that carry it.
+func (h *harness) labels() map[string][]string {
+	h.t.Helper()
+	found := map[string][]string{}
+	var files []string
+	for _, d := range h.sheets {
+		m, _ := filepath.Glob(filepath.Join(d, "*.pdf"))
+		files = append(files, m...)
+	}
+	sort.Strings(files)
+	want := map[string]bool{}
+	for _, id := range h.ids {
+		want[id] = true
+	}
+	for _, f := range files {
+		texts, err := pdfTexts(f)
+		if err != nil {
+			h.t.Errorf("address sheet: %v", err)
+			continue
+		}
+		seen := map[string]bool{}
+		for _, s := range texts {
+			for _, w := range strings.Fields(s) {
+				if want[w] && !seen[w] {
+					seen[w] = true
+					found[w] = append(found[w], filepath.Base(f))
+				}
+			}
+		}
+	}
+	return found
+}
+
+// nobody returns credentials for an unprivileged user that owns dir, for programs that refuse to
+// run as root (PostgreSQL). ok is false when the tests do not run as root.
+func unprivileged(t *testing.T, dir string) (*syscall.Credential, bool) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		return nil, false
+	}
+	for _, name := range []string{"postgres", "nobody"} {
+		u, err := user.Lookup(name)
+		if err != nil {
+			continue
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		if err := os.Chown(dir, uid, gid); err != nil {
+			t.Fatal(err)
+		}
+		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, true
+	}
+	t.Skip("running as root and neither user postgres nor nobody exists to run PostgreSQL")
+	return nil, false
+}
