@@ -466,3 +466,32 @@ func unprivileged(t *testing.T, dir string) (*syscall.Credential, bool) {
 	t.Skip("running as root and neither user postgres nor nobody exists to run PostgreSQL")
 	return nil, false
 }
+
+// waitPlottingOn waits until the robot named robot is writing a card (its claim is the card's
+// latest event) and returns the card.
+func (h *harness) waitPlottingOn(robot string) string {
+	h.t.Helper()
+	var id string
+	waitFor(h.t, 4*time.Minute, robot+" is writing a card", func() bool {
+		sts, err := h.statuses()
+		if err != nil {
+			return false
+		}
+		for cid, st := range sts {
+			if st != "plotting" {
+				continue
+			}
+			code, body, err := h.call(h.key, "GET", "/v1/cards/"+cid, "", "", nil)
+			var c card
+			if err != nil || code != http.StatusOK || json.Unmarshal(body, &c) != nil || len(c.Events) == 0 {
+				continue
+			}
+			if e := c.Events[len(c.Events)-1]; e.To == "plotting" && strings.Contains(e.Detail, robot) {
+				id = cid
+				return true
+			}
+		}
+		return false
+	})
+	return id
+}
