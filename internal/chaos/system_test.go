@@ -28,7 +28,7 @@ const (
 	stock      = "a6-white"
 	// settleTimeout is how long the system may take, after the last fault was cleared, to finish
 	// or fail every card. It is generous: a lease or ack wait of a minute must fit in it.
-	settleTimeout = 4 * time.Minute
+	settleTimeout = 3 * time.Minute
 	readyTimeout  = 2 * time.Minute
 )
 
