@@ -88,12 +88,15 @@ var procSeq struct {
 
 // startProc starts bin with args, logging to files in logDir. The process gets its own process
 // group so that killing it also kills anything it started.
+// It runs in logDir's parent, so that nothing it writes by default lands in the source tree.
 func startProc(t *testing.T, logDir, name, bin string, args ...string) *proc {
 	t.Helper()
-	return startProcAs(t, logDir, name, nil, bin, args...)
+	return startProcAs(t, logDir, filepath.Dir(logDir), name, nil, bin, args...)
 }
 
-func startProcAs(t *testing.T, logDir, name string, cred *syscall.Credential, bin string, args ...string) *proc {
+// startProcAs is startProc for a process run as another user (cred) in workDir, which that user
+// must be able to enter.
+func startProcAs(t *testing.T, logDir, workDir, name string, cred *syscall.Credential, bin string, args ...string) *proc {
 	t.Helper()
 	procSeq.Lock()
 	procSeq.n++
@@ -111,6 +114,7 @@ func startProcAs(t *testing.T, logDir, name string, cred *syscall.Credential, bi
 		t.Fatal(err)
 	}
 	p.cmd = exec.Command(bin, args...)
+	p.cmd.Dir = workDir
 	p.cmd.Stdout = outf
 	p.cmd.Stderr = logf
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}

@@ -199,7 +199,7 @@ func (h *harness) startPostgres() *pgCluster {
 
 func (pg *pgCluster) start() {
 	pg.h.t.Helper()
-	pg.p = startProcAs(pg.h.t, pg.h.logs, "postgres", pg.cred, filepath.Join(pg.bin, "postgres"),
+	pg.p = startProcAs(pg.h.t, pg.h.logs, pg.dir, "postgres", pg.cred, filepath.Join(pg.bin, "postgres"),
 		"-D", filepath.Join(pg.dir, "data"), "-p", strconv.Itoa(pg.port), "-k", pg.dir,
 		"-c", "listen_addresses=127.0.0.1", "-c", "max_connections=100")
 	waitFor(pg.h.t, readyTimeout, "PostgreSQL accepts connections", func() bool {

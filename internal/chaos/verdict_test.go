@@ -114,9 +114,7 @@ func (h *harness) verdict(name string, cs map[string]*card) figures {
 		}
 		t.Error(p)
 	}
-	line := fmt.Sprintf("chaos figures: %s: %s", name, f)
-	t.Log(line)
-	fmt.Println(line)
+	t.Logf("chaos figures: %s: %s", name, f)
 	return f
 }
 
