@@ -79,6 +79,7 @@ type proc struct {
 	stdout string // stdout alone (plotsim prints its device path there)
 	done   chan struct{}
 	err    error
+	killed bool // the test killed or stopped it (it did not die by itself)
 }
 
 var procSeq struct {
@@ -144,6 +145,7 @@ func (p *proc) kill() {
 	if p.exited() {
 		return
 	}
+	p.killed = true
 	syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 	p.cmd.Process.Kill()
 	<-p.done
@@ -154,6 +156,7 @@ func (p *proc) stop(grace time.Duration) {
 	if p.exited() {
 		return
 	}
+	p.killed = true
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-p.done:

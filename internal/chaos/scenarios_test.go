@@ -141,6 +141,7 @@ func checkReplicas(t *testing.T, nodes []*natsNode, when string) {
 func TestPostgresRestart(t *testing.T) {
 	h := newHarness(t)
 	pg := h.startPostgres()
+	h.tryOperatorKey(pg.url())
 	h.startServe("--db", pg.url(), "--sim-plotters", "2", "--sim-speed", simSpeed)
 	h.campaign(30)
 	h.waitWriting(4)

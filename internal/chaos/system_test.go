@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"sort"
@@ -75,6 +76,17 @@ func newHarness(t *testing.T) *harness {
 	return h
 }
 
+// tryOperatorKey makes an operator key in the PostgreSQL database at url, if the keys command can
+// reach PostgreSQL; otherwise the operator's list of failed cards is not checked.
+func (h *harness) tryOperatorKey(url string) {
+	out, err := exec.Command(bins.quillpost, "keys", "create", "--account", "ops", "--operator", "--db", url).Output()
+	if err != nil {
+		h.t.Logf("no operator key (keys create --db: %v); the operator's list is not checked", err)
+		return
+	}
+	h.opKey = strings.TrimSpace(string(out))
+}
+
 // createKeys makes the customer's live key and an operator key in serve's SQLite database,
 // before serve starts, with the keys command an operator uses.
 func (h *harness) createKeys() {
@@ -135,11 +147,19 @@ func (h *harness) fault(what string, hits bool) {
 // endShift stops the robots' workers and then serve gracefully, as an operator does at the end
 // of a shift; each writes its open address sheet.
 func (h *harness) endShift() {
-	for _, r := range h.robots {
-		r.stop(time.Minute)
-	}
+	ps := h.robots
 	if h.serve != nil {
-		h.serve.stop(time.Minute)
+		ps = append(ps, h.serve)
+	}
+	for _, p := range ps {
+		// A process that died by itself during the scenario is a finding of its own.
+		if p.exited() && !p.killed {
+			h.t.Errorf("%s exited by itself during the scenario: %v", p.name, p.err)
+			p.dumpLog(15)
+		}
+	}
+	for _, p := range ps {
+		p.stop(time.Minute)
 	}
 }
 
@@ -410,34 +430,51 @@ func (h *harness) operatorFailed() (map[string]bool, bool) {
 	}
 }
 
-// labels reads every address sheet PDF in the robots' sheet directories and returns, per card id
-// found, the sheets that carry it.
+// labels reads every address sheet PDF the scenario's processes wrote (anywhere under the
+// scenario's directory, so that sheets rebuilt elsewhere count too) and returns, per card id, how
+// many labels carry it and on which sheets.
 func (h *harness) labels() map[string][]string {
 	h.t.Helper()
-	found := map[string][]string{}
 	var files []string
-	for _, d := range h.sheets {
-		m, _ := filepath.Glob(filepath.Join(d, "*.pdf"))
-		files = append(files, m...)
-	}
+	filepath.WalkDir(h.dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".pdf") {
+			files = append(files, path)
+		}
+		return nil
+	})
 	sort.Strings(files)
 	want := map[string]bool{}
 	for _, id := range h.ids {
 		want[id] = true
 	}
+	found := map[string][]string{}
 	for _, f := range files {
 		texts, err := pdfTexts(f)
 		if err != nil {
 			h.t.Errorf("address sheet: %v", err)
 			continue
 		}
-		seen := map[string]bool{}
+		// A label prints its card id, and the sheet's manifest lists it again: every label puts
+		// the same number of copies of its id on the sheet, the fewest any card has. A card
+		// with twice that has two labels.
+		n := map[string]int{}
 		for _, s := range texts {
 			for _, w := range strings.Fields(s) {
-				if want[w] && !seen[w] {
-					seen[w] = true
-					found[w] = append(found[w], filepath.Base(f))
+				if want[w] {
+					n[w]++
 				}
+			}
+		}
+		per := 0
+		for _, c := range n {
+			if per == 0 || c < per {
+				per = c
+			}
+		}
+		rel, _ := filepath.Rel(h.dir, f)
+		for id, c := range n {
+			for range max(1, c/per) {
+				found[id] = append(found[id], rel)
 			}
 		}
 	}

@@ -74,7 +74,7 @@ func (h *harness) verdict(name string, cs map[string]*card) figures {
 				report("written card %s has no address label on any sheet", id)
 			case n > 1:
 				f.duplicated++
-				report("card %s has a label on %d sheets: %v", id, n, labels[id])
+				report("card %s has %d labels: %v", id, n, labels[id])
 			}
 		case "failed":
 			f.failed++
