@@ -16,7 +16,7 @@ func TestKillServeTwice(t *testing.T) {
 	h := newHarness(t)
 	h.createKeys()
 	h.startServe("--sim-plotters", "2", "--sim-speed", simSpeed)
-	h.campaign(30)
+	h.campaign(h.test, 30)
 	for _, n := range []int{4, 14} {
 		h.waitWriting(n)
 		h.killServe()
@@ -34,15 +34,13 @@ func TestKillWorkerMidCard(t *testing.T) {
 	natsPort := freePort(t)
 	nats := fmt.Sprintf("nats://127.0.0.1:%d", natsPort)
 	h.startServe("--nats-listen", fmt.Sprintf("127.0.0.1:%d", natsPort))
-	robots := map[string]string{}
+	robots, creds := map[string]string{}, map[string]string{}
 	for _, name := range []string{"robot-a", "robot-b"} {
 		_, dev := h.startPlotsim("plotsim-" + name)
-		robots[name] = dev
-		sheets := filepath.Join(h.dir, "sheets-"+name)
-		h.sheets = append(h.sheets, sheets)
-		h.startWorker(name, dev, nats, sheets)
+		robots[name], creds[name] = dev, h.robotCreds(name)
+		h.startWorker(name, dev, nats, creds[name], filepath.Join(h.dir, "sheets-"+name))
 	}
-	h.campaign(24)
+	h.campaign(h.key, 24)
 	h.waitWriting(3)
 	id := h.waitPlottingOn("robot-a")
 	t.Logf("robot-a is writing %s", id)
@@ -50,7 +48,7 @@ func TestKillWorkerMidCard(t *testing.T) {
 	h.fault("kill -9 worker robot-a", true)
 	victim.kill()
 	h.robots = h.robots[1:]
-	h.startWorker("robot-a", robots["robot-a"], nats, filepath.Join(h.dir, "sheets-robot-a"))
+	h.startWorker("robot-a", robots["robot-a"], nats, creds["robot-a"], filepath.Join(h.dir, "sheets-robot-a"))
 	h.verdict("kill -9 worker mid-card", h.settle())
 }
 
@@ -65,10 +63,9 @@ func TestNATSOutage(t *testing.T) {
 	url := natsURL(nodes)
 	h.startServe("--nats", url, "--sim-plotters", "1", "--sim-speed", simSpeed)
 	_, dev := h.startPlotsim("plotsim-robot-x")
-	sheets := filepath.Join(h.dir, "sheets-robot-x")
-	h.sheets = append(h.sheets, sheets)
-	h.startWorker("robot-x", dev, url, sheets)
-	h.campaign(30)
+	h.startWorker("robot-x", dev, url, "", filepath.Join(h.dir, "sheets-robot-x"))
+	h.campaign(h.test, 15) // for the simulated robot
+	h.campaign(h.key, 15)  // for the real one
 	h.waitWriting(4)
 	h.fault("NATS stopped for 20 s", false)
 	nodes[0].p.stop(time.Minute)
@@ -88,10 +85,9 @@ func TestNATSClusterNodeLost(t *testing.T) {
 	url := natsURL(nodes)
 	h.startServe("--nats", url, "--replicas", "3", "--sim-plotters", "2", "--sim-speed", simSpeed)
 	_, dev := h.startPlotsim("plotsim-robot-y")
-	sheets := filepath.Join(h.dir, "sheets-robot-y")
-	h.sheets = append(h.sheets, sheets)
-	h.startWorker("robot-y", dev, url, sheets)
-	h.campaign(30)
+	h.startWorker("robot-y", dev, url, "", filepath.Join(h.dir, "sheets-robot-y"))
+	h.campaign(h.test, 20) // for the two simulated robots
+	h.campaign(h.key, 10)  // for the real one
 	h.waitWriting(4)
 	checkReplicas(t, nodes, "before the node was killed")
 	victim := nodes[0]
@@ -143,7 +139,7 @@ func TestPostgresRestart(t *testing.T) {
 	pg := h.startPostgres()
 	h.tryOperatorKey(pg.url())
 	h.startServe("--db", pg.url(), "--sim-plotters", "2", "--sim-speed", simSpeed)
-	h.campaign(30)
+	h.campaign(h.test, 30)
 	h.waitWriting(4)
 	h.fault("PostgreSQL killed, restarted after 10 s", false)
 	pg.crash()
@@ -160,10 +156,10 @@ func TestIdleRobots(t *testing.T) {
 	h := newHarness(t)
 	h.createKeys()
 	h.startServe("--sim-plotters", "2", "--sim-speed", simSpeed)
-	h.campaign(4)
+	h.campaign(h.test, 4)
 	h.settle()
 	time.Sleep(time.Minute) // the robots' idle time is the scenario, not a wait for a condition
 	h.fault("robots idle for 60 s", false)
-	h.campaign(16)
+	h.campaign(h.test, 16)
 	h.verdict("robots idle 60 s", h.settle())
 }

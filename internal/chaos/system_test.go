@@ -37,16 +37,17 @@ const (
 // faults injected so far.
 type harness struct {
 	t      *testing.T
-	dir    string // everything the scenario writes
-	logs   string // process logs
-	data   string // serve's --data
-	port   int    // serve's HTTP port, kept across restarts
-	base   string // http://127.0.0.1:port
-	key    string // the customer's API key
-	opKey  string // an operator key ("" where the keys command cannot reach the database)
+	dir    string            // everything the scenario writes
+	logs   string            // process logs
+	data   string            // serve's --data
+	port   int               // serve's HTTP port, kept across restarts
+	base   string            // http://127.0.0.1:port
+	key    string            // the customer's live API key: its cards go to real robots (worker processes)
+	test   string            // the customer's test key: its cards go to serve's simulated robots
+	keyOf  map[string]string // the key each card was ordered with
+	opKey  string            // an operator key ("" where the keys command cannot reach the database)
 	serve  *proc
 	args   []string // serve's arguments, for restarts
-	sheets []string // directories where robots put their address sheets
 	faults []fault
 	ids    []string // the cards the customer was promised
 	robots []*proc  // workers in their own processes, stopped gracefully at the end of the shift
@@ -64,7 +65,7 @@ type fault struct {
 func newHarness(t *testing.T) *harness {
 	dir := t.TempDir()
 	h := &harness{t: t, dir: dir, logs: filepath.Join(dir, "logs"), data: filepath.Join(dir, "data"),
-		client: &http.Client{Timeout: 15 * time.Second}}
+		client: &http.Client{Timeout: 15 * time.Second}, keyOf: map[string]string{}}
 	for _, d := range []string{h.logs, h.data} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
@@ -72,7 +73,6 @@ func newHarness(t *testing.T) *harness {
 	}
 	h.port = freePort(t)
 	h.base = fmt.Sprintf("http://127.0.0.1:%d", h.port)
-	h.sheets = []string{filepath.Join(h.data, "sheets")}
 	return h
 }
 
@@ -87,10 +87,11 @@ func (h *harness) tryOperatorKey(url string) {
 	h.opKey = strings.TrimSpace(string(out))
 }
 
-// createKeys makes the customer's live key and an operator key in serve's SQLite database,
-// before serve starts, with the keys command an operator uses.
+// createKeys makes the customer's live and test keys and an operator key in serve's SQLite
+// database, before serve starts, with the keys command an operator uses.
 func (h *harness) createKeys() {
 	h.key = strings.TrimSpace(runCmd(h.t, nil, bins.quillpost, "keys", "create", "--account", "shop", "--data", h.data))
+	h.test = strings.TrimSpace(runCmd(h.t, nil, bins.quillpost, "keys", "create", "--account", "shop", "--test", "--data", h.data))
 	h.opKey = strings.TrimSpace(runCmd(h.t, nil, bins.quillpost, "keys", "create", "--account", "ops", "--operator", "--data", h.data))
 }
 
@@ -107,12 +108,12 @@ func (h *harness) restartServe() {
 	h.t.Helper()
 	h.serve = startProc(h.t, h.logs, "serve", bins.quillpost, h.args...)
 	h.waitReady(h.serve)
-	if h.key == "" {
+	if h.key == "" && h.test == "" {
 		b, err := os.ReadFile(filepath.Join(h.data, "demo-key.txt"))
 		if err != nil {
 			h.t.Fatalf("serve made no demo key: %v", err)
 		}
-		h.key = strings.TrimSpace(string(b))
+		h.test = strings.TrimSpace(string(b))
 	}
 }
 
@@ -170,12 +171,28 @@ func (h *harness) startPlotsim(name string) (*proc, string) {
 	return p, p.firstLine(time.Minute)
 }
 
-// startWorker starts `quillpost worker` for a robot on device, against NATS at natsURL, keeping
-// its address sheets in sheets.
-func (h *harness) startWorker(name, device, natsURL, sheets string) *proc {
+// robotCreds gives a robot its NATS credentials on serve's embedded NATS with the operator's
+// command (`keys worker`), where the installation has robot credentials; "" where it has none.
+func (h *harness) robotCreds(robot string) string {
+	path := filepath.Join(h.dir, robot+".creds")
+	out, err := exec.Command(bins.quillpost, "keys", "worker", "--robot", robot, "--lanes", stock, "--data", h.data, "--out", path).CombinedOutput()
+	if err != nil {
+		h.t.Logf("no NATS credentials for %s (keys worker: %v: %s); the worker connects without", robot, err, bytes.TrimSpace(out))
+		return ""
+	}
+	return path
+}
+
+// startWorker starts `quillpost worker` for a robot on device, against NATS at natsURL (with
+// credentials creds, if not ""), keeping its address sheets in sheets.
+func (h *harness) startWorker(name, device, natsURL, creds, sheets string) *proc {
 	h.t.Helper()
-	p := startProc(h.t, h.logs, name, bins.quillpost, "worker", "--port", device, "--profile", simProfile,
-		"--stock", stock, "--nats", natsURL, "--sheets", sheets, "--name", name, "--auto-feed")
+	args := []string{"worker", "--port", device, "--profile", simProfile,
+		"--stock", stock, "--nats", natsURL, "--sheets", sheets, "--name", name, "--auto-feed"}
+	if creds != "" {
+		args = append(args, "--nats-creds", creds)
+	}
+	p := startProc(h.t, h.logs, name, bins.quillpost, args...)
 	// A worker that cannot connect on its first start must retry and say what it waits for
 	// (finding 10), not exit.
 	if poll(10*time.Second, p.exited) {
@@ -219,11 +236,15 @@ func (h *harness) mustCall(key, method, path, ctype, idem string, body []byte, w
 	return out
 }
 
-// campaign orders n cards the way a CRM does: a campaign, a CSV of recipients, activation. Each
-// recipient has a unique name, so its label can be told apart. It returns the card ids.
-func (h *harness) campaign(n int) []string {
+// campaign orders n cards the way a CRM does, with key (h.key: live cards for real robots;
+// h.test: test cards for simulated ones): a campaign, a CSV of recipients, activation. It returns
+// the card ids.
+func (h *harness) campaign(key string, n int) []string {
 	h.t.Helper()
-	out := h.mustCall(h.key, "POST", "/v1/campaigns", "application/json", "",
+	if key == "" {
+		h.t.Fatal("campaign: no API key")
+	}
+	out := h.mustCall(key, "POST", "/v1/campaigns", "application/json", "",
 		[]byte(`{"name":"Chaos","template":"Hallo {{vorname|Freund}},\ndanke für alles!","hand":"casual","font":"allure","stock":"`+stock+`"}`), 201)
 	var camp struct{ ID string }
 	if err := json.Unmarshal(out, &camp); err != nil || camp.ID == "" {
@@ -234,7 +255,7 @@ func (h *harness) campaign(n int) []string {
 	for i := range n {
 		fmt.Fprintf(&csv, "Kundin %s-%03d;Hauptstraße %d;10115;Berlin;DE;Anna\n", camp.ID[len(camp.ID)-4:], i, i+1)
 	}
-	out = h.mustCall(h.key, "POST", "/v1/campaigns/"+camp.ID+"/recipients", "text/csv; charset=utf-8", "rcpt-"+camp.ID, []byte(csv.String()), 201)
+	out = h.mustCall(key, "POST", "/v1/campaigns/"+camp.ID+"/recipients", "text/csv; charset=utf-8", "rcpt-"+camp.ID, []byte(csv.String()), 201)
 	var batch struct {
 		Accepted int
 		Cards    []struct{ ID string }
@@ -242,10 +263,11 @@ func (h *harness) campaign(n int) []string {
 	if err := json.Unmarshal(out, &batch); err != nil || batch.Accepted != n || len(batch.Cards) != n {
 		h.t.Fatalf("recipients: %v %.500s", err, out)
 	}
-	h.mustCall(h.key, "POST", "/v1/campaigns/"+camp.ID+"/activate", "application/json", "", nil, 200)
+	h.mustCall(key, "POST", "/v1/campaigns/"+camp.ID+"/activate", "application/json", "", nil, 200)
 	var ids []string
 	for _, c := range batch.Cards {
 		ids = append(ids, c.ID)
+		h.keyOf[c.ID] = key
 	}
 	h.ids = append(h.ids, ids...)
 	return ids
@@ -271,10 +293,10 @@ type event struct {
 func (h *harness) cards() (map[string]*card, error) {
 	out := map[string]*card{}
 	for _, id := range h.ids {
-		code, body, err := h.call(h.key, "GET", "/v1/cards/"+id, "", "", nil)
+		code, body, err := h.call(h.keyOf[id], "GET", "/v1/cards/"+id, "", "", nil)
 		for tries := 0; err == nil && code == http.StatusTooManyRequests && tries < 50; tries++ {
 			time.Sleep(200 * time.Millisecond) // the API's per-key rate limit
-			code, body, err = h.call(h.key, "GET", "/v1/cards/"+id, "", "", nil)
+			code, body, err = h.call(h.keyOf[id], "GET", "/v1/cards/"+id, "", "", nil)
 		}
 		if err != nil {
 			return nil, err
@@ -295,37 +317,18 @@ func (h *harness) cards() (map[string]*card, error) {
 	return out, nil
 }
 
-// statuses lists the customer's cards (one request a page, no histories) and returns the status
-// of each promised card; a card the list lacks is "missing".
+// statuses lists the customer's cards with each key used (one request a page, no histories) and
+// returns the status of each promised card; a card the lists lack is "missing".
 func (h *harness) statuses() (map[string]string, error) {
 	all := map[string]string{}
-	after := ""
-	for {
-		path := "/v1/cards?limit=1000"
-		if after != "" {
-			path += "&after=" + after
-		}
-		code, body, err := h.call(h.key, "GET", path, "", "", nil)
-		if err != nil {
+	keys := map[string]bool{}
+	for _, k := range h.keyOf {
+		keys[k] = true
+	}
+	for k := range keys {
+		if err := h.list(k, all); err != nil {
 			return nil, err
 		}
-		if code != http.StatusOK {
-			return nil, fmt.Errorf("list cards: HTTP %d %.200s", code, body)
-		}
-		var page struct {
-			Data []struct{ ID, Status string }
-			Next string
-		}
-		if err := json.Unmarshal(body, &page); err != nil {
-			return nil, fmt.Errorf("list cards: %w", err)
-		}
-		for _, c := range page.Data {
-			all[c.ID] = c.Status
-		}
-		if page.Next == "" {
-			break
-		}
-		after = page.Next
 	}
 	out := map[string]string{}
 	for _, id := range h.ids {
@@ -336,6 +339,38 @@ func (h *harness) statuses() (map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// list adds the status of every card the key's list shows to all.
+func (h *harness) list(key string, all map[string]string) error {
+	after := ""
+	for {
+		path := "/v1/cards?limit=1000"
+		if after != "" {
+			path += "&after=" + after
+		}
+		code, body, err := h.call(key, "GET", path, "", "", nil)
+		if err != nil {
+			return err
+		}
+		if code != http.StatusOK {
+			return fmt.Errorf("list cards: HTTP %d %.200s", code, body)
+		}
+		var page struct {
+			Data []struct{ ID, Status string }
+			Next string
+		}
+		if err := json.Unmarshal(body, &page); err != nil {
+			return fmt.Errorf("list cards: %w", err)
+		}
+		for _, c := range page.Data {
+			all[c.ID] = c.Status
+		}
+		if page.Next == "" {
+			return nil
+		}
+		after = page.Next
+	}
 }
 
 // counts is the number of cards in each status.
@@ -518,7 +553,7 @@ func (h *harness) waitPlottingOn(robot string) string {
 			if st != "plotting" {
 				continue
 			}
-			code, body, err := h.call(h.key, "GET", "/v1/cards/"+cid, "", "", nil)
+			code, body, err := h.call(h.keyOf[cid], "GET", "/v1/cards/"+cid, "", "", nil)
 			var c card
 			if err != nil || code != http.StatusOK || json.Unmarshal(body, &c) != nil || len(c.Events) == 0 {
 				continue
