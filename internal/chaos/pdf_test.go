@@ -21,8 +21,8 @@ import (
 // here, as internal/sheets' tests do, because the parser's own text extraction mangles code
 // points above one byte.
 
-// pdfTexts returns every text run of a PDF, in page order.
-func pdfTexts(path string) (texts []string, err error) {
+// pdfTexts returns every text run of a PDF, page by page.
+func pdfTexts(path string) (pages [][]string, err error) {
 	defer func() {
 		// The parser panics on some malformed files; a torn sheet is a finding, not a crash.
 		if r := recover(); r != nil {
@@ -50,6 +50,7 @@ func pdfTexts(path string) (texts []string, err error) {
 		}
 		var font string
 		var derr error
+		var texts []string
 		pdf.Interpret(p.V.Key("Contents"), func(stk *pdf.Stack, op string) {
 			args := make([]pdf.Value, stk.Len())
 			for j := len(args) - 1; j >= 0; j-- {
@@ -79,8 +80,9 @@ func pdfTexts(path string) (texts []string, err error) {
 		if derr != nil {
 			return nil, fmt.Errorf("sheet %s page %d: %w", path, i, derr)
 		}
+		pages = append(pages, texts)
 	}
-	return texts, nil
+	return pages, nil
 }
 
 var (

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -193,12 +194,26 @@ func (h *harness) startWorker(name, device, natsURL, creds, sheets string) *proc
 		args = append(args, "--nats-creds", creds)
 	}
 	p := startProc(h.t, h.logs, name, bins.quillpost, args...)
+	// The harness restarts a worker that exits on start for a reason that passes, as a
+	// supervisor (systemd) would: serve admits new robot credentials within seconds of 'keys
+	// worker', and a robot's identity stays claimed for a while after its process was killed.
+	start := time.Now()
+	for time.Since(start) < time.Minute {
+		if !poll(5*time.Second, p.exited) || !(p.logContains("Authorization Violation") || p.logContains("identity taken")) {
+			break
+		}
+		time.Sleep(2 * time.Second)
+		p = startProc(h.t, h.logs, name, bins.quillpost, args...)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		h.t.Logf("worker %s refused to start for %v (supervisor restarts)", name, d.Round(time.Second))
+	}
 	// A worker that cannot connect on its first start must retry and say what it waits for
 	// (finding 10), not exit.
 	if poll(10*time.Second, p.exited) {
 		h.t.Errorf("finding 10: worker %s exited on start (%v) instead of retrying; started again", name, p.err)
 		p.dumpLog(10)
-		p = startProc(h.t, h.logs, name, bins.quillpost, p.cmd.Args[1:]...)
+		p = startProc(h.t, h.logs, name, bins.quillpost, args...)
 	}
 	h.robots = append(h.robots, p)
 	return p
@@ -484,32 +499,32 @@ func (h *harness) labels() map[string][]string {
 	}
 	found := map[string][]string{}
 	for _, f := range files {
-		texts, err := pdfTexts(f)
+		pages, err := pdfTexts(f)
 		if err != nil {
 			h.t.Errorf("address sheet: %v", err)
 			continue
 		}
-		// A label prints its card id, and the sheet's manifest lists it again: every label puts
-		// the same number of copies of its id on the sheet, the fewest any card has. A card
-		// with twice that has two labels.
-		n := map[string]int{}
-		for _, s := range texts {
-			for _, w := range strings.Fields(s) {
-				if want[w] {
-					n[w]++
+		rel, _ := filepath.Rel(h.dir, f)
+		labelled := map[string]bool{}
+		for _, texts := range pages {
+			// The sheet's manifest pages list the labels again (in cells that may shorten an
+			// id): only the label pages count, where each label prints its card id once.
+			manifest := slices.Contains(texts, "Barcode")
+			for _, s := range texts {
+				for _, w := range strings.Fields(s) {
+					if !want[w] {
+						continue
+					}
+					if !manifest {
+						found[w] = append(found[w], rel)
+					}
+					labelled[w] = true
 				}
 			}
 		}
-		per := 0
-		for _, c := range n {
-			if per == 0 || c < per {
-				per = c
-			}
-		}
-		rel, _ := filepath.Rel(h.dir, f)
-		for id, c := range n {
-			for range max(1, c/per) {
-				found[id] = append(found[id], rel)
+		for id := range labelled {
+			if !slices.Contains(found[id], rel) {
+				found[id] = append(found[id], rel) // listed, though not on a label page
 			}
 		}
 	}
