@@ -28,9 +28,6 @@ type Program struct {
 	Lines    []string // without line terminators
 	PenLifts int      // strokes drawn: each is one pen-down and one pen-up
 	Arcs     int      // G2/G3 moves
-	// InkSeconds is the time Options.Ink adds over steady drawing (slower moves, longer
-	// dwells), as a cruise-speed estimate: a plot-time estimate at the draw feed adds it.
-	InkSeconds float64
 }
 
 // Stats are the figures a caller reports about a program.
@@ -142,9 +139,6 @@ func Emit(strokes []geom.Stroke, p *profile.Profile, o Options) (*Program, error
 		e.command(l)
 	}
 	e.prog.Lines = e.finish()
-	if e.ink != nil {
-		e.prog.InkSeconds = e.ink.extra
-	}
 	return &e.prog, nil
 }
 

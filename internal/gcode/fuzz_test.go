@@ -65,13 +65,31 @@ func FuzzRead(f *testing.F) {
 	}
 	f.Add("G0 X30 Y150\nM3 S90\nG2 X40 Y150 R-5\nG91\nG3 X1 Y1 I0.5 J0.5\nG20\nG1 X1\n$H\nM5")
 	f.Add("G0 X0 Y0 Z0\nG1 Z0 F600\nG1 X10 Z5\nG1 X5 Z-1\nG28\n")
+	f.Add("G0 X30 Y150\nM3 S90\nG4 P-1\nG4 P1e400\nG20 G1 X1 F-3\nG1 X2 F1e400\nM5")
 	profiles := profile.All()
 	f.Fuzz(func(t *testing.T, text string) {
 		lines := strings.Split(text, "\n")
 		for _, p := range profiles {
-			strokes, err := Read(lines, p)
+			d, err := ReadDrawn(lines, p)
 			if err != nil {
 				continue
+			}
+			strokes := d.Strokes
+			if len(d.Feeds) != len(strokes) || len(d.Dwells) != len(strokes) {
+				t.Fatalf("%s: %d strokes, %d feed lists, %d dwells", p.Name, len(strokes), len(d.Feeds), len(d.Dwells))
+			}
+			for i, s := range strokes {
+				if len(d.Feeds[i]) != len(s) {
+					t.Fatalf("%s: stroke %d has %d points and %d feeds", p.Name, i, len(s), len(d.Feeds[i]))
+				}
+				for _, f := range d.Feeds[i] {
+					if !(f >= 0) {
+						t.Fatalf("%s: feed %v", p.Name, f)
+					}
+				}
+				if !(d.Dwells[i] >= 0) || math.IsInf(d.Dwells[i], 0) {
+					t.Fatalf("%s: dwell %v", p.Name, d.Dwells[i])
+				}
 			}
 			for _, s := range strokes {
 				if len(s) == 0 {

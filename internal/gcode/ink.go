@@ -29,9 +29,6 @@ type inkState struct {
 	pace   float64 // this stroke's pace factor
 	dist   float64 // mm drawn in this stroke so far
 	prev   [2]float64
-	// extra is the drawing and dwelling time (s) the variation adds over steady ink, for the
-	// plot-time estimate.
-	extra float64
 }
 
 // inkSeed hashes the placed points (FNV-1a over the grid values): the seed is the card.
@@ -71,15 +68,12 @@ func (s *inkState) beginStroke(down float64) float64 {
 	s.pace = 1 - inkStrokeSpan*s.unit(0)
 	s.dist = 0
 	s.prev = [2]float64{}
-	d := down * (1 + inkDwellSpan*s.unit(1))
-	if down > 0 {
-		s.extra += d - down
-	}
-	return d
+	return down * (1 + inkDwellSpan*s.unit(1))
 }
 
 // feed returns the feed (mm/min) for a move of length l (mm) in direction (dx, dy) (unit or
-// zero), at most maxFeed, and adds the time it costs over maxFeed to extra.
+// zero), at most maxFeed. A plot-time estimate reads the feeds back from the program (ReadDrawn):
+// what a slower feed costs depends on whether the move would have reached the faster one.
 func (s *inkState) feed(maxFeed, l, dx, dy float64) float64 {
 	f := s.pace
 	// Slow at the start of the stroke, getting up to pace over inkRampMM.
@@ -101,9 +95,5 @@ func (s *inkState) feed(maxFeed, l, dx, dy float64) float64 {
 	if dx != 0 || dy != 0 {
 		s.prev = [2]float64{dx, dy}
 	}
-	v := f * maxFeed
-	if l > 0 {
-		s.extra += l/(v/60) - l/(maxFeed/60)
-	}
-	return v
+	return f * maxFeed
 }

@@ -94,8 +94,40 @@ func TestInkVaries(t *testing.T) {
 				t.Errorf("strokes start at F%.0f on average and go on at F%.0f: no slower start",
 					firstFeeds/float64(max(1, nFirst)), otherFeeds/float64(max(1, nOther)))
 			}
-			if !(prog.InkSeconds > 0) {
-				t.Errorf("InkSeconds = %g, want the time the slower ink adds", prog.InkSeconds)
+			// The reader hands a plot-time estimate the same feeds and dwells.
+			drawn, err := ReadDrawn(prog.Lines, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(drawn.Feeds) != prog.PenLifts || len(drawn.Dwells) != prog.PenLifts {
+				t.Fatalf("read back %d feed lists and %d dwells for %d strokes", len(drawn.Feeds), len(drawn.Dwells), prog.PenLifts)
+			}
+			readFeeds := map[float64]bool{}
+			for i, fs := range drawn.Feeds {
+				if len(fs) != len(drawn.Strokes[i]) {
+					t.Fatalf("stroke %d: %d feeds for %d points", i, len(fs), len(drawn.Strokes[i]))
+				}
+				for _, f := range fs[1:] {
+					readFeeds[f] = true
+				}
+			}
+			for f := range feeds {
+				if !readFeeds[f] {
+					t.Errorf("the program draws at F%g, the reader never reports it (%v)", f, readFeeds)
+				}
+			}
+			if len(readFeeds) != len(feeds) {
+				t.Errorf("the reader reports feeds %v, the program draws at %v", readFeeds, feeds)
+			}
+			readDwells := map[float64]bool{}
+			for i, d := range drawn.Dwells {
+				if d < down-1e-9 || (down == 0 && d != 0) {
+					t.Errorf("stroke %d: read-back dwell %gs, profile %gs", i, d, down)
+				}
+				readDwells[d] = true
+			}
+			if len(readDwells) != len(dwells) && down > 0 {
+				t.Errorf("the reader reports %d different dwells, the program has %d", len(readDwells), len(dwells))
 			}
 			steady, _ := Emit(strokes, p, Options{})
 			for _, l := range steady.Lines {

@@ -29,16 +29,34 @@ const (
 // expanded the way GRBL reads them (centre from I/J or R, the same sweep rule) within
 // ReadArcTolerance. A program that leaves the pen down still returns its last path.
 func Read(lines []string, p *profile.Profile) ([]geom.Stroke, error) {
+	d, err := ReadDrawn(lines, p)
+	return d.Strokes, err
+}
+
+// Drawn is what a program draws, with what a plot-time estimate needs to time it as the
+// firmware will: the feed each drawing move carries and the dwell after each pen-down.
+type Drawn struct {
+	Strokes []geom.Stroke // card mm, as Read returns them
+	// Feeds[i][k] is the feed (mm/min) of the move that ends at Strokes[i][k], as the F words
+	// last set it before that move (0 when no F was given yet); Feeds[i][0] is 0.
+	Feeds [][]float64
+	// Dwells[i] is how long (s, as written) the program dwells after stroke i's pen goes down,
+	// before it draws: the G4 dwells between the pen-down and the first drawing move.
+	Dwells []float64
+}
+
+// ReadDrawn is Read with the feeds and pen-down dwells of what is drawn.
+func ReadDrawn(lines []string, p *profile.Profile) (Drawn, error) {
 	if p == nil {
-		return nil, errors.New("read G-code: no firmware profile")
+		return Drawn{}, errors.New("read G-code: no firmware profile")
 	}
 	if err := p.Validate(); err != nil {
-		return nil, fmt.Errorf("read G-code: %w", err)
+		return Drawn{}, fmt.Errorf("read G-code: %w", err)
 	}
 	r := newReader(p)
 	for n, raw := range lines {
 		if err := r.line(raw); err != nil {
-			return nil, fmt.Errorf("read G-code: line %d: %w", n+1, err)
+			return Drawn{}, fmt.Errorf("read G-code: line %d: %w", n+1, err)
 		}
 	}
 	r.lift()
@@ -47,7 +65,7 @@ func Read(lines []string, p *profile.Profile) ([]geom.Stroke, error) {
 			s[i] = p.ToCard(m)
 		}
 	}
-	return r.out, nil
+	return Drawn{Strokes: r.out, Feeds: r.outFeeds, Dwells: r.outDwells}, nil
 }
 
 type reader struct {
@@ -68,6 +86,12 @@ type reader struct {
 	cur       geom.Stroke
 	out       []geom.Stroke
 	points    int
+
+	feed      float64 // mm/min, modal
+	curFeeds  []float64
+	curDwell  float64
+	outFeeds  [][]float64
+	outDwells []float64
 }
 
 func newReader(p *profile.Profile) *reader {
@@ -115,6 +139,8 @@ func (r *reader) update() error {
 		}
 		r.down = true
 		r.cur = geom.Stroke{r.pos}
+		r.curFeeds = []float64{0}
+		r.curDwell = 0
 		r.points++
 	case !now && r.down:
 		r.lift()
@@ -125,7 +151,9 @@ func (r *reader) update() error {
 func (r *reader) lift() {
 	if r.down {
 		r.out = append(r.out, r.cur)
-		r.cur = nil
+		r.outFeeds = append(r.outFeeds, r.curFeeds)
+		r.outDwells = append(r.outDwells, r.curDwell)
+		r.cur, r.curFeeds = nil, nil
 		r.down = false
 	}
 }
@@ -139,6 +167,7 @@ func (r *reader) add(pt geom.Point) error {
 		return fmt.Errorf("the program expands to more than %d points", maxReadPoints)
 	}
 	r.cur = append(r.cur, pt)
+	r.curFeeds = append(r.curFeeds, r.feed)
 	return nil
 }
 
@@ -210,6 +239,9 @@ func (r *reader) block(blk syntax.Block) error {
 			return err
 		}
 	}
+	if f, ok := blk.Get('F'); ok && f >= 0 {
+		r.feed = f * r.scale
+	}
 	if home {
 		if r.down {
 			return errors.New("homes with the pen down")
@@ -218,7 +250,12 @@ func (r *reader) block(blk syntax.Block) error {
 		return nil
 	}
 	if blk.Has('G', 4) {
-		return nil // P is the dwell, not an axis
+		// P is the dwell, not an axis: seconds on GRBL, milliseconds on Marlin and Klipper
+		// (whose S gives seconds).
+		if r.down && len(r.cur) == 1 {
+			r.curDwell += r.dwellSeconds(blk)
+		}
+		return nil
 	}
 	x, hx := blk.Get('X')
 	y, hy := blk.Get('Y')
@@ -249,6 +286,24 @@ func (r *reader) block(blk syntax.Block) error {
 		}
 	}
 	return r.update()
+}
+
+// dwellSeconds is how long a G4 block asks to dwell, in the profile's dialect.
+func (r *reader) dwellSeconds(blk syntax.Block) float64 {
+	var secs float64
+	if r.p.DwellMilliseconds() {
+		if s, ok := blk.Get('S'); ok {
+			secs = s
+		} else if ms, ok := blk.Get('P'); ok {
+			secs = ms / 1000
+		}
+	} else if s, ok := blk.Get('P'); ok {
+		secs = s
+	}
+	if !(secs > 0) || math.IsInf(secs, 0) {
+		return 0
+	}
+	return secs
 }
 
 // axis applies one axis word in the current distance mode and units.

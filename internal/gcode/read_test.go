@@ -143,3 +143,68 @@ func TestReadBigArcIsBounded(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestReadDrawnFeedsAndDwells: the reader reports each drawn point's feed as the firmware runs
+// it (F is modal across G0 and G1, scaled by G20 in its own block, carried through an arc's
+// chords) and the dwell after each pen-down before the first move, in the dialect's units.
+func TestReadDrawnFeedsAndDwells(t *testing.T) {
+	grbl := mustProfile(t, "grbl-servo") // card (x, y) is machine (20+x, 160-y)
+	prog := `G21 G90
+G0 X30 Y150 F6000
+M3 S90
+G4 P0.2
+G4 P0.05
+G1 X40 F1500
+G1 Y140
+G4 P1
+G20 G1 X1.6 F100
+G21
+M5
+G0 X30 Y150
+M3 S90
+G2 X40 Y150 R5
+M5
+`
+	d, err := ReadDrawn(strings.Split(prog, "\n"), grbl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Strokes) != 2 || len(d.Feeds) != 2 || len(d.Dwells) != 2 {
+		t.Fatalf("read %d strokes, %d feed lists, %d dwells, want 2 each", len(d.Strokes), len(d.Feeds), len(d.Dwells))
+	}
+	want := []float64{0, 1500, 1500, 2540}
+	if len(d.Feeds[0]) != len(want) {
+		t.Fatalf("stroke 0 feeds %v, want %v", d.Feeds[0], want)
+	}
+	for i, f := range want {
+		if math.Abs(d.Feeds[0][i]-f) > 1e-9 {
+			t.Errorf("stroke 0 feeds %v, want %v", d.Feeds[0], want)
+			break
+		}
+	}
+	if math.Abs(d.Dwells[0]-0.25) > 1e-12 || d.Dwells[1] != 0 {
+		t.Errorf("dwells %v, want [0.25 0]: the G4 inside the stroke is not a landing", d.Dwells)
+	}
+	arc := d.Feeds[1]
+	if len(arc) < 10 || arc[0] != 0 {
+		t.Fatalf("arc feeds %v", arc)
+	}
+	for _, f := range arc[1:] {
+		if math.Abs(f-2540) > 1e-9 {
+			t.Fatalf("an arc chord at F%g, want the modal F2540", f)
+		}
+	}
+
+	marlin := mustProfile(t, "marlin-servo")
+	down := marlin.PenDown.Commands
+	lines := append([]string{"G28", "G0 X30 Y150"}, down...)
+	lines = append(lines, "G4 P250", "G4 S1", "G1 X40 F900")
+	lines = append(lines, marlin.PenUp.Commands...)
+	d, err = ReadDrawn(lines, marlin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Dwells) != 1 || math.Abs(d.Dwells[0]-1.25) > 1e-12 || d.Feeds[0][1] != 900 {
+		t.Errorf("marlin: dwells %v feeds %v, want [1.25] and F900", d.Dwells, d.Feeds)
+	}
+}

@@ -99,6 +99,25 @@ func Estimate(strokes []geom.Stroke, start geom.Point, m Motion) float64 {
 //
 // It returns zero Times when m is not valid (see Validate).
 func EstimateTimes(strokes []geom.Stroke, start geom.Point, m Motion) Times {
+	return EstimateProgram(strokes, start, m, Program{})
+}
+
+// Program is what a G-code program says beyond its paths that changes how long it runs: the feed
+// each drawing move carries and each stroke's pen-down time. Either may be nil.
+type Program struct {
+	// Feeds[i][k] is the feed (mm/min) of the move from strokes[i][k-1] to strokes[i][k] (the
+	// F word the firmware runs it at). It caps that block's nominal speed, as GRBL's planner
+	// takes the F word for it, together with Motion.DrawFeed; 0 or a missing entry means
+	// DrawFeed.
+	Feeds [][]float64
+	// PenDown[i], when given, replaces Motion.PenDownSeconds for stroke i (a dwell that varies
+	// from stroke to stroke).
+	PenDown []float64
+}
+
+// EstimateProgram is EstimateTimes for a program whose drawing feeds and pen-down times vary
+// (see Program).
+func EstimateProgram(strokes []geom.Stroke, start geom.Point, m Motion, prog Program) Times {
 	if m.Validate() != nil {
 		return Times{}
 	}
@@ -106,15 +125,23 @@ func EstimateTimes(strokes []geom.Stroke, start geom.Point, m Motion) Times {
 	p := planner{m: m, vDraw: m.DrawFeed / 60}
 	vTravel := m.TravelFeed / 60
 	cur := start
-	for _, s := range strokes {
+	for i, s := range strokes {
 		if len(s) == 0 {
 			continue
 		}
 		if d := cur.Dist(s[0]); d > 0 {
 			t.Travel += trapezoid(d, sq(m.TravelEntry), sq(m.TravelExit), vTravel, m.Accel)
 		}
-		t.Pen += m.PenDownSeconds + m.PenUpSeconds
-		t.Draw += p.stroke(s)
+		down := m.PenDownSeconds
+		if i < len(prog.PenDown) && prog.PenDown[i] >= 0 && !math.IsInf(prog.PenDown[i], 0) {
+			down = prog.PenDown[i]
+		}
+		t.Pen += down + m.PenUpSeconds
+		var feeds []float64
+		if i < len(prog.Feeds) {
+			feeds = prog.Feeds[i]
+		}
+		t.Draw += p.stroke(s, feeds)
 		cur = s[len(s)-1]
 	}
 	return t
@@ -125,32 +152,41 @@ type planner struct {
 	m     Motion
 	vDraw float64
 	lens  []float64 // block lengths
+	vn    []float64 // block nominal speeds, mm/s
 	units []geom.Point
 	entry []float64 // squared entry speeds: first the caps, then the plan
 }
 
-// stroke returns the seconds to draw one stroke from rest to rest.
-func (p *planner) stroke(s geom.Stroke) float64 {
-	p.lens, p.units, p.entry = p.lens[:0], p.units[:0], p.entry[:0]
+// stroke returns the seconds to draw one stroke from rest to rest; feeds (mm/min, see
+// Program.Feeds) may lower the nominal speed of each block below the draw feed.
+func (p *planner) stroke(s geom.Stroke, feeds []float64) float64 {
+	p.lens, p.vn, p.units, p.entry = p.lens[:0], p.vn[:0], p.units[:0], p.entry[:0]
 	for i := 1; i < len(s); i++ {
 		d := s[i].Sub(s[i-1])
 		l := math.Hypot(d.X, d.Y)
 		if l == 0 || math.IsInf(l, 0) {
 			continue
 		}
+		v := p.vDraw
+		if i < len(feeds) && feeds[i] > 0 {
+			v = min(v, feeds[i]/60)
+		}
 		p.lens = append(p.lens, l)
+		p.vn = append(p.vn, v)
 		p.units = append(p.units, d.Scale(1/l))
 	}
 	n := len(p.lens)
 	if n == 0 {
 		return 0
 	}
-	a, vn2 := p.m.Accel, sq(p.vDraw)
+	a := p.m.Accel
 	// Caps on each block's entry speed²: the pen just went down before the first block, the
-	// junction limit and the nominal speed elsewhere.
-	p.entry = append(p.entry, min(vn2, sq(p.m.DrawEntry)))
+	// junction limit and the nominal speeds of both blocks elsewhere (GRBL caps a junction by
+	// the slower of the two).
+	p.entry = append(p.entry, min(sq(p.vn[0]), sq(p.m.DrawEntry)))
 	for k := 1; k < n; k++ {
-		p.entry = append(p.entry, min(vn2, junctionSpeed2(p.units[k-1], p.units[k], a, p.m.JunctionDeviation)))
+		p.entry = append(p.entry, min(sq(p.vn[k-1]), sq(p.vn[k]),
+			junctionSpeed2(p.units[k-1], p.units[k], a, p.m.JunctionDeviation)))
 	}
 	// A finite planner must be able to stop within the blocks it sees. Blocks near the end of the
 	// stroke see the stroke's end, which stops anyway, so they need no window.
@@ -164,7 +200,7 @@ func (p *planner) stroke(s geom.Stroke) float64 {
 		}
 	}
 	// Backward pass: the stroke ends at rest (or at the corner into a planned pen lift).
-	end := min(vn2, sq(p.m.DrawExit))
+	end := min(sq(p.vn[n-1]), sq(p.m.DrawExit))
 	exit := end
 	for k := n - 1; k >= 0; k-- {
 		p.entry[k] = min(p.entry[k], exit+2*a*p.lens[k])
@@ -180,7 +216,7 @@ func (p *planner) stroke(s geom.Stroke) float64 {
 		if k+1 < n {
 			exit = p.entry[k+1]
 		}
-		t += trapezoid(p.lens[k], p.entry[k], exit, p.vDraw, a)
+		t += trapezoid(p.lens[k], p.entry[k], exit, p.vn[k], a)
 	}
 	return t
 }

@@ -177,3 +177,34 @@ func TestEstimateCornerSpeeds(t *testing.T) {
 		t.Error("a negative corner speed passed validation")
 	}
 }
+
+// TestEstimateProgramFeeds: a block runs at the F word it carries when that is below the draw
+// feed, as GRBL plans it; a block too short to reach either feed loses nothing to the lower one;
+// a junction is capped by the slower of its two blocks; a pen-down time given per stroke
+// replaces the motion's own.
+func TestEstimateProgramFeeds(t *testing.T) {
+	m := grblServo
+	p := func(x, y float64) geom.Point { return geom.Point{X: x, Y: y} }
+	line := []geom.Stroke{{p(0, 0), p(100, 0)}}
+	// 25 mm/s at 500 mm/s²: 0.05 s and 0.625 mm to reach speed, the same to stop.
+	slow := EstimateProgram(line, p(0, 0), m, Program{Feeds: [][]float64{{0, 1500}}})
+	near(t, "line at F1500", slow.Draw, 0.1+98.75/25)
+	near(t, "line at F6000, capped by the draw feed",
+		EstimateProgram(line, p(0, 0), m, Program{Feeds: [][]float64{{0, 6000}}}).Draw, 2.1)
+	near(t, "line with no feed given",
+		EstimateProgram(line, p(0, 0), m, Program{Feeds: [][]float64{{0, 0}}}).Draw, 2.1)
+	short := []geom.Stroke{{p(0, 0), p(0, 1)}}
+	near(t, "short line at F1500",
+		EstimateProgram(short, p(0, 0), m, Program{Feeds: [][]float64{{0, 1500}}}).Draw, 2*math.Sqrt(500)/500)
+	// 50 mm at 25 mm/s, then straight on into 50 mm at 50 mm/s: the junction passes at 25 mm/s,
+	// the second block speeds up over 1.875 mm (0.05 s) and stops over 2.5 mm (0.1 s).
+	two := []geom.Stroke{{p(0, 0), p(50, 0), p(100, 0)}}
+	near(t, "slow then fast",
+		EstimateProgram(two, p(0, 0), m, Program{Feeds: [][]float64{{0, 1500, 3000}}}).Draw,
+		0.05+49.375/25+0.05+45.625/50+0.1)
+	near(t, "pen-down time per stroke",
+		EstimateProgram(line, p(0, 0), m, Program{PenDown: []float64{1}}).Pen, 1+m.PenUpSeconds)
+	if a, b := EstimateProgram(line, p(0, 0), m, Program{}), EstimateTimes(line, p(0, 0), m); a != b {
+		t.Errorf("with no program details %+v, EstimateTimes %+v", a, b)
+	}
+}

@@ -12,8 +12,9 @@ import (
 )
 
 // TestBuildWritesWithInk: a card's program draws at varying feeds, never above the profile's
-// draw feed, is the same program every time, and its plot-time estimate is the steady estimate
-// plus what the slower ink and longer landings cost, within the size of that share.
+// draw feed, is the same program every time, and its plot-time estimate times the paths it draws
+// at the feeds and dwells it gives them: more than the same paths at the draw feed with the
+// profile's dwell, by less than the slowest ink could cost.
 func TestBuildWritesWithInk(t *testing.T) {
 	card, err := cardspec.Render(cardspec.Spec{Message: "Liebe Grüße aus Köln,\ndeine Jule", Seed: 5}.WithDefaults())
 	if err != nil {
@@ -44,12 +45,25 @@ func TestBuildWritesWithInk(t *testing.T) {
 		if len(feeds) < 4 {
 			t.Errorf("%s: %d draw feeds, want a varying pen", p.Name, len(feeds))
 		}
-		steady := plan.Estimate(prog.Strokes, Start(p), Motion(p))
-		extra := prog.PlotSeconds - steady
-		t.Logf("%s: steady %.1f s, ink adds %.1f s, %d draw feeds", p.Name, steady, extra, len(feeds))
-		if !(extra > 0) || math.Abs(extra-prog.GCode.InkSeconds) > 1e-9 || extra > 0.6*steady {
-			t.Errorf("%s: estimate %.1f s, steady %.1f s, ink adds %.1f s: want the steady estimate plus the ink's share",
-				p.Name, prog.PlotSeconds, steady, prog.GCode.InkSeconds)
+		drawn, err := gcode.ReadDrawn(prog.GCode.Lines, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		steady := plan.EstimateTimes(drawn.Strokes, Start(p), Motion(p))
+		inked := plan.EstimateProgram(drawn.Strokes, Start(p), Motion(p), Timing(p, drawn))
+		if math.Abs(inked.Total()-prog.PlotSeconds) > 1e-9 {
+			t.Errorf("%s: PlotSeconds %.3f s, the read-back program times %.3f s", p.Name, prog.PlotSeconds, inked.Total())
+		}
+		// Even every move at the slowest ink feed could at most stretch the drawing by 1/0.55.
+		extra := prog.PlotSeconds - steady.Total()
+		t.Logf("%s: steady %.1f s, ink adds %.1f s (draw %.1f→%.1f, pen %.1f→%.1f), %d draw feeds",
+			p.Name, steady.Total(), extra, steady.Draw, inked.Draw, steady.Pen, inked.Pen, len(feeds))
+		if !(inked.Draw > steady.Draw) || inked.Draw > steady.Draw/0.55 || inked.Travel != steady.Travel {
+			t.Errorf("%s: drawing takes %.2f s with ink, %.2f s steady: want slower, by at most 1/0.55",
+				p.Name, inked.Draw, steady.Draw)
+		}
+		if _, down := p.PenDwellSeconds(); down > 0 && !(inked.Pen > steady.Pen) {
+			t.Errorf("%s: pen time %.2f s with ink, %.2f s steady: want longer landings", p.Name, inked.Pen, steady.Pen)
 		}
 	}
 }

@@ -19,8 +19,8 @@ type Program struct {
 	Strokes []geom.Stroke
 	GCode   *gcode.Program
 	Stats   plan.Stats // of Strokes, measured from Start
-	// PlotSeconds is the motion model's estimate for Strokes (moves, corners, pen lifts), plus
-	// the time the varying ink adds (gcode.Program.InkSeconds).
+	// PlotSeconds is the motion model's estimate for the program as the firmware runs it (moves
+	// at the feeds the G-code gives them, corners, pen lifts and the dwells as written).
 	PlotSeconds float64
 }
 
@@ -59,7 +59,10 @@ func Build(c *hand.Card, p *profile.Profile, order plan.Order, title string) (*P
 	// The estimate runs on the program as the firmware will see it, read back from the G-code:
 	// simplified, gaps bridged, on the machine grid, and arcs split into chords as GRBL splits
 	// them ($12 = 0.002 mm), whose gentle corners the machine takes at speed.
-	paths, err := gcode.Read(g.Lines, p)
+	// The varying ink lives in the program too: each move's F word is its block's nominal
+	// speed, as the firmware plans it (a short move that never reaches the draw feed loses
+	// nothing to a lower one), and each landing dwells as long as its own G4 says.
+	drawn, err := gcode.ReadDrawn(g.Lines, p)
 	if err != nil {
 		return nil, fmt.Errorf("read back %s for profile %s: %w", title, p.Name, err)
 	}
@@ -67,6 +70,20 @@ func Build(c *hand.Card, p *profile.Profile, order plan.Order, title string) (*P
 		Strokes:     strokes,
 		GCode:       g,
 		Stats:       plan.Measure(strokes, start),
-		PlotSeconds: plan.Estimate(paths, start, Motion(p)) + g.InkSeconds,
+		PlotSeconds: plan.EstimateProgram(drawn.Strokes, start, Motion(p), Timing(p, drawn)).Total(),
 	}, nil
+}
+
+// Timing is what a read-back program tells the motion model beyond its paths: the drawing
+// feeds, and each stroke's pen-down time with the dwell the program gives that landing (as the
+// firmware rounds it) in place of the profile's.
+func Timing(p *profile.Profile, d gcode.Drawn) plan.Program {
+	_, cycle := p.PenCycleSeconds()
+	_, dwell := p.PenDwellSeconds()
+	fixed := cycle - p.FirmwareDwell(dwell)
+	down := make([]float64, len(d.Dwells))
+	for i, s := range d.Dwells {
+		down[i] = fixed + p.FirmwareDwell(s)
+	}
+	return plan.Program{Feeds: d.Feeds, PenDown: down}
 }

@@ -46,8 +46,8 @@ func TestBuildDrawsThePlannedStrokes(t *testing.T) {
 
 // TestEstimateCountsTheProgramsPenDwells: on a servo the firmware does not wait for the pen, so
 // the program's G4 dwells are the whole pen time, and the estimate must count exactly those:
-// the first swing from rest, then one short lift and drop per stroke (to within the millisecond
-// each dwell is rounded up to).
+// the first swing from rest, then one short lift and drop per stroke, each landing as long as its
+// own (varying) G4 says, as the firmware rounds it.
 func TestEstimateCountsTheProgramsPenDwells(t *testing.T) {
 	card, err := cardspec.Render(cardspec.Spec{Message: "Viele Grüße,\ndeine Jule", Seed: 3}.WithDefaults())
 	if err != nil {
@@ -72,11 +72,15 @@ func TestEstimateCountsTheProgramsPenDwells(t *testing.T) {
 				if p.DwellMilliseconds() {
 					f /= 1000
 				}
-				dwell += f
+				dwell += p.FirmwareDwell(f)
 				dwells++
 			}
 		}
-		pen := plan.EstimateTimes(prog.Strokes, Start(p), Motion(p)).Pen
+		drawn, err := gcode.ReadDrawn(prog.GCode.Lines, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pen := plan.EstimateProgram(drawn.Strokes, Start(p), Motion(p), Timing(p, drawn)).Pen
 		if dwells != 1+2*len(prog.Strokes) || math.Abs(dwell-pen) > 0.001*float64(dwells) {
 			t.Errorf("%s: %d dwells of %.3f s in the program, the estimate counts %.3f s of pen moves for %d strokes", p.Name, dwells, dwell, pen, len(prog.Strokes))
 		}
