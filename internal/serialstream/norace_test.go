@@ -1,5 +1,0 @@
-//go:build !race
-
-package serialstream_test
-
-const raceEnabled = false
