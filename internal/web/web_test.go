@@ -348,18 +348,25 @@ func TestFailedCardRetryAndMetrics(t *testing.T) {
 	waitFor(t, patience, "the card counted as written", func() bool {
 		return strings.Contains(metrics(), `quillpost_cards_written_total{worker="sim-1"} 1`)
 	})
-	m := metrics()
-	for _, want := range []string{
+	// Counters arrive from events published asynchronously: wait until every one has.
+	wants := []string{
 		`quillpost_orders_accepted_total{lane="a6-white"} 1`,
 		`quillpost_orders_rejected_total{reason="text_unwritable",source="api"} 1`,
 		`quillpost_plot_duration_seconds_count 1`,
 		`quillpost_workers{state="idle"} 1`,
 		`quillpost_queue_depth{kind="pending",lane="a6-white"} 0`,
-	} {
-		if !strings.Contains(m, want) {
-			t.Errorf("metrics lack %s", want)
-		}
 	}
+	missing := func() []string {
+		m := metrics()
+		var out []string
+		for _, want := range wants {
+			if !strings.Contains(m, want) {
+				out = append(out, want)
+			}
+		}
+		return out
+	}
+	waitFor(t, patience, "every metric", func() bool { return len(missing()) == 0 })
 
 	// A failed card shows on the dashboard with retry and cancel; retry queues it again. (Its
 	// stock is one no robot here has loaded, so it stays queued.)
