@@ -12,12 +12,15 @@ import (
 )
 
 func init() {
-	register("keys", "create API keys: keys create --account NAME [--test|--operator] --data DIR", runKeys)
+	register("keys", "create API keys (keys create --account NAME [--test|--operator]) and robot NATS credentials (keys worker --robot NAME)", runKeys)
 }
 
 // runKeys creates an API key for an account (made if missing) in the SQLite store of a data
 // directory and prints the secret, which is shown only this once.
 func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "worker" {
+		return runKeysWorker(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "create" {
 		fmt.Fprintln(stderr, "usage: quillpost keys create --account NAME [--test|--operator] [--data DIR]")
 		return errors.New("keys: the only action is create")

@@ -27,13 +27,16 @@ type Consumer struct {
 	c    jetstream.Consumer
 }
 
-// Consumer creates (or updates) the lane's durable pull consumer and returns it. Explicit acks,
-// the queue's AckWait and MaxDeliver, and all jobs of the lane from the start of the stream.
+// Consumer returns the lane's durable pull consumer: explicit acks, the queue's AckWait and
+// MaxDeliver, all jobs of the lane from the start of the stream. The deployment (Options.Manage)
+// creates or updates it; a worker binds to it, creating it only if it does not exist yet, so a
+// worker never changes its settings. Transient trouble (JetStream not ready, the deployment not
+// started yet) is retried with backoff until ctx ends.
 func (q *Queue) Consumer(ctx context.Context, lane string) (*Consumer, error) {
 	if err := store.ValidateLane(lane); err != nil {
 		return nil, err
 	}
-	c, err := q.js.CreateOrUpdateConsumer(ctx, q.names.CardsStream, jetstream.ConsumerConfig{
+	cfg := jetstream.ConsumerConfig{
 		Durable:       ConsumerName(lane),
 		Description:   "plotter workers for lane " + lane,
 		FilterSubject: q.names.JobSubject(lane),
@@ -42,9 +45,28 @@ func (q *Queue) Consumer(ctx context.Context, lane string) (*Consumer, error) {
 		MaxDeliver:    q.o.MaxDeliver,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		MaxAckPending: 1000,
+	}
+	var c jetstream.Consumer
+	err := retry(ctx, q.log, "opening the consumer of lane "+lane+" in stream "+q.names.CardsStream, func(ctx context.Context) error {
+		var err error
+		if q.o.Manage {
+			c, err = q.js.CreateOrUpdateConsumer(ctx, q.names.CardsStream, cfg)
+		} else {
+			c, err = q.js.Consumer(ctx, q.names.CardsStream, cfg.Durable)
+			if errors.Is(err, jetstream.ErrConsumerNotFound) {
+				c, err = q.js.CreateConsumer(ctx, q.names.CardsStream, cfg)
+				if errors.Is(err, jetstream.ErrConsumerExists) { // another worker was quicker
+					c, err = q.js.Consumer(ctx, q.names.CardsStream, cfg.Durable)
+				}
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("consumer for lane %s: %w", lane, err)
+		}
+		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("consumer for lane %s: %w", lane, err)
+		return nil, err
 	}
 	return &Consumer{q: q, lane: lane, c: c}, nil
 }
@@ -99,8 +121,10 @@ func (q *Queue) delivery(msg jetstream.Msg) (*Delivery, error) {
 	if err != nil {
 		return nil, fmt.Errorf("job metadata: %w", err)
 	}
+	// The token lets RemoteCards prove to the card service that this job was given to us.
+	q.tokens.put(job, msg.Headers().Get(JobTokenHeader))
 	return &Delivery{Job: job, Delivered: int(meta.NumDelivered), StreamSeq: meta.Sequence.Stream,
-		LastDelivery: int(meta.NumDelivered) >= q.o.MaxDeliver, msg: msg, ackWait: q.o.AckWait}, nil
+		LastDelivery: int(meta.NumDelivered) >= q.o.MaxDeliver, msg: msg, ackWait: q.o.AckWait, q: q}, nil
 }
 
 // Delivery is one delivery of a job to a worker. The worker ends it with exactly one of Ack, Nak or
@@ -120,6 +144,7 @@ type Delivery struct {
 
 	msg     jetstream.Msg
 	ackWait time.Duration
+	q       *Queue
 }
 
 // Redelivered reports whether the job was delivered before.
@@ -131,6 +156,7 @@ func (d *Delivery) Ack(ctx context.Context) error {
 	if err := d.msg.DoubleAck(ctx); err != nil {
 		return fmt.Errorf("ack job %s: %w", d.Job.MsgID(), err)
 	}
+	d.q.tokens.drop(d.Job)
 	return nil
 }
 
@@ -145,6 +171,7 @@ func (d *Delivery) Nak(delay time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("nak job %s: %w", d.Job.MsgID(), err)
 	}
+	d.q.tokens.drop(d.Job)
 	return nil
 }
 
@@ -153,6 +180,7 @@ func (d *Delivery) Term() error {
 	if err := d.msg.Term(); err != nil {
 		return fmt.Errorf("term job %s: %w", d.Job.MsgID(), err)
 	}
+	d.q.tokens.drop(d.Job)
 	return nil
 }
 

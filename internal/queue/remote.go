@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,12 +20,22 @@ import (
 // request/reply, and RemoteCards is the worker's store.CardStore. The database stays the truth:
 // every change still goes through Store.Transition's compare-and-set.
 
+// The card service answers a robot only about a job it was given: every request carries the job's
+// attempt and token (JobTokenHeader, signed by the deployment when it published the job), the
+// robot's name is part of the subject its credentials allow (Names.RPCSubject), and only the
+// status changes a worker makes are accepted.
+
+// ErrForbidden: the card service refused a request that no job given to the robot allows.
+var ErrForbidden = errors.New("not allowed for this robot")
+
 // rpcGroup is the queue group of ServeCards: with several servers, each request is answered once.
 const rpcGroup = "quillpost-cards"
 
 type getRequest struct {
 	AccountID string `json:"account_id"`
 	ID        string `json:"id"`
+	Attempt   int    `json:"attempt"`
+	Token     string `json:"token"`
 }
 
 type transitionRequest struct {
@@ -35,6 +47,7 @@ type transitionRequest struct {
 	Attempt   int          `json:"attempt"`
 	Cause     string       `json:"cause"`
 	Detail    string       `json:"detail"`
+	Token     string       `json:"token"`
 }
 
 type rpcReply struct {
@@ -58,6 +71,7 @@ var rpcCodes = []struct {
 	{"not_found", store.ErrNotFound},
 	{"conflict", store.ErrConflict},
 	{"invalid", store.ErrInvalid},
+	{"forbidden", ErrForbidden},
 }
 
 func toRPCError(err error) *rpcError {
@@ -85,13 +99,6 @@ func (e *rpcError) toError() error {
 	return fmt.Errorf("%s (remote)", e.Message)
 }
 
-func (q *Queue) rpcSubject(method string) string {
-	if q.o.Namespace == "" {
-		return "rpc.cards." + method
-	}
-	return q.o.Namespace + ".rpc.cards." + method
-}
-
 // ServeCards answers RemoteCards requests from s until ctx ends (then it returns nil).
 func (q *Queue) ServeCards(ctx context.Context, s store.CardStore) error {
 	ch := make(chan *nats.Msg, 256)
@@ -102,7 +109,7 @@ func (q *Queue) ServeCards(ctx context.Context, s store.CardStore) error {
 		}
 	}()
 	for _, m := range []string{"get", "transition"} {
-		sub, err := q.nc.ChanQueueSubscribe(q.rpcSubject(m), rpcGroup, ch)
+		sub, err := q.nc.ChanQueueSubscribe(q.names.RPCSubject("*", m), rpcGroup, ch)
 		if err != nil {
 			return fmt.Errorf("serve cards: %w", err)
 		}
@@ -131,26 +138,47 @@ func (q *Queue) ServeCards(ctx context.Context, s store.CardStore) error {
 	return nil
 }
 
+// workerMoves are the status changes a robot makes: claim, written, released, spoiled, failed.
+var workerMoves = map[store.Status][]store.Status{
+	store.StatusQueued:   {store.StatusPlotting, store.StatusFailed},
+	store.StatusPlotting: {store.StatusWritten, store.StatusQueued, store.StatusSpoiled, store.StatusFailed},
+}
+
 func (q *Queue) answer(ctx context.Context, s store.CardStore, m *nats.Msg) {
 	var (
 		card *store.Card
 		err  error
 	)
-	switch m.Subject {
-	case q.rpcSubject("get"):
+	prefix := q.names.Namespace + ".rpc.cards."
+	robot, method, ok := strings.Cut(strings.TrimPrefix(m.Subject, prefix), ".")
+	if !ok || !strings.HasPrefix(m.Subject, prefix) {
+		return
+	}
+	refuse := func(cardID, why string) error {
+		q.log.Warn("card service: request refused", "robot", robot, "card", cardID, "reason", why)
+		return fmt.Errorf("robot %s may not %s card %s: %s: %w", robot, method, cardID, why, ErrForbidden)
+	}
+	switch method {
+	case "get":
 		var req getRequest
-		if err = json.Unmarshal(m.Data, &req); err == nil {
-			card, err = s.GetCard(ctx, req.AccountID, req.ID)
-		} else {
+		if err = json.Unmarshal(m.Data, &req); err != nil {
 			err = fmt.Errorf("%w: request: %v", store.ErrInvalid, err)
+		} else if !q.validToken(store.Job{CardID: req.ID, Attempt: req.Attempt}, req.Token) {
+			err = refuse(req.ID, "no job of this card was given to it")
+		} else {
+			card, err = s.GetCard(ctx, req.AccountID, req.ID)
 		}
-	case q.rpcSubject("transition"):
+	case "transition":
 		var req transitionRequest
-		if err = json.Unmarshal(m.Data, &req); err == nil {
+		if err = json.Unmarshal(m.Data, &req); err != nil {
+			err = fmt.Errorf("%w: request: %v", store.ErrInvalid, err)
+		} else if !q.validToken(store.Job{CardID: req.CardID, Attempt: req.Attempt}, req.Token) {
+			err = refuse(req.CardID, "no job of this card and attempt was given to it")
+		} else if !slices.Contains(workerMoves[req.From], req.To) || !(req.Then == "" || req.Then == store.StatusQueued || req.Then == store.StatusFailed) {
+			err = refuse(req.CardID, fmt.Sprintf("a robot does not move a card from %s to %s", req.From, req.To))
+		} else {
 			card, err = s.Transition(ctx, store.Change{CardID: req.CardID, AccountID: req.AccountID, From: req.From,
 				To: req.To, Then: req.Then, Attempt: req.Attempt, Cause: req.Cause, Detail: req.Detail})
-		} else {
-			err = fmt.Errorf("%w: request: %v", store.ErrInvalid, err)
 		}
 	default:
 		return
@@ -168,18 +196,20 @@ func (q *Queue) answer(ctx context.Context, s store.CardStore, m *nats.Msg) {
 	}
 }
 
-// RemoteCards returns a store.CardStore that sends each call to a ServeCards process, waiting at
-// most timeout (default 10 s) for the answer. Store errors keep their kind (errors.Is works);
-// "no responders" means no server is running: a transient error, Nak the job.
-func (q *Queue) RemoteCards(timeout time.Duration) store.CardStore {
+// RemoteCards returns robot's store.CardStore that sends each call to a ServeCards process,
+// waiting at most timeout (default 10 s) for the answer. It can reach only cards of jobs this
+// Queue's consumers delivered and that are not yet acknowledged. Store errors keep their kind
+// (errors.Is works); "no responders" means no server is running: a transient error, Nak the job.
+func (q *Queue) RemoteCards(robot string, timeout time.Duration) store.CardStore {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	return &remoteCards{q: q, timeout: timeout}
+	return &remoteCards{q: q, robot: robot, timeout: timeout}
 }
 
 type remoteCards struct {
 	q       *Queue
+	robot   string
 	timeout time.Duration
 }
 
@@ -190,7 +220,7 @@ func (r *remoteCards) call(ctx context.Context, method string, req any) (*store.
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	m, err := r.q.nc.RequestWithContext(ctx, r.q.rpcSubject(method), b)
+	m, err := r.q.nc.RequestWithContext(ctx, r.q.names.RPCSubject(r.robot, method), b)
 	if err != nil {
 		return nil, fmt.Errorf("remote card %s: %w", method, err)
 	}
@@ -208,10 +238,12 @@ func (r *remoteCards) call(ctx context.Context, method string, req any) (*store.
 }
 
 func (r *remoteCards) GetCard(ctx context.Context, accountID, id string) (*store.Card, error) {
-	return r.call(ctx, "get", getRequest{AccountID: accountID, ID: id})
+	h, _ := r.q.tokens.get(id)
+	return r.call(ctx, "get", getRequest{AccountID: accountID, ID: id, Attempt: h.attempt, Token: h.token})
 }
 
 func (r *remoteCards) Transition(ctx context.Context, ch store.Change) (*store.Card, error) {
+	h, _ := r.q.tokens.get(ch.CardID)
 	return r.call(ctx, "transition", transitionRequest{CardID: ch.CardID, AccountID: ch.AccountID, From: ch.From,
-		To: ch.To, Then: ch.Then, Attempt: ch.Attempt, Cause: ch.Cause, Detail: ch.Detail})
+		To: ch.To, Then: ch.Then, Attempt: ch.Attempt, Cause: ch.Cause, Detail: ch.Detail, Token: h.token})
 }
