@@ -219,6 +219,9 @@ func (s *System) startSimulated(ctx context.Context) error {
 	return nil
 }
 
+// Embedded is the embedded NATS server, or nil with an external NATS.
+func (s *System) Embedded() *queue.Embedded { return s.embedded }
+
 // Handler serves the API, health checks and (later) the web pages.
 func (s *System) Handler() http.Handler { return s.mux }
 
