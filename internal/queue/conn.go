@@ -105,6 +105,13 @@ func (d Dial) connect(ctx context.Context, log *slog.Logger) (*nats.Conn, error)
 	err = retry(ctx, log, "connecting to NATS at "+d.URL, func(context.Context) error {
 		var err error
 		nc, err = nats.Connect(d.URL, opts...)
+		if errors.Is(err, nats.ErrAuthorization) {
+			hint := "the server wants credentials: --nats-creds FILE, for a robot from 'quillpost keys worker'"
+			if d.Creds != "" {
+				hint = "the server does not accept " + d.Creds + " (replaced by a newer 'quillpost keys worker'?)"
+			}
+			return fmt.Errorf("connect to NATS at %s: %w; %s", d.URL, err, hint)
+		}
 		if err != nil {
 			return fmt.Errorf("connect to NATS at %s: %w", d.URL, err)
 		}
