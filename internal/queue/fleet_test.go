@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/quillpost/quillpost/internal/queue"
 	"github.com/quillpost/quillpost/internal/store"
@@ -420,4 +422,106 @@ func TestConnectWaits(t *testing.T) {
 	if err := r.q.PutHeartbeat(ctx, queue.Heartbeat{Worker: "w1", Lane: "a6-white", State: queue.StateIdle}); err != nil {
 		t.Errorf("heartbeat after the reconnect: %v", err)
 	}
+}
+
+// TestUpgradeMovesLegacyJobs: jobs queued by a version without namespaces (stream CARDS,
+// subjects cards.<lane>) are moved into the namespaced stream on the first start, not stranded.
+func TestUpgradeMovesLegacyJobs(t *testing.T) {
+	ctx := context.Background()
+	e, err := queue.StartEmbedded(t.TempDir(), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Shutdown()
+	nc, err := e.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "CARDS", Subjects: []string{"cards.*"},
+		Retention: jetstream.WorkQueuePolicy}); err != nil {
+		t.Fatal(err)
+	}
+	s := openStore(t)
+	cards := newCards(t, s, 3, false)
+	for _, c := range cards {
+		if _, err := js.Publish(ctx, "cards.a6-white", []byte(fmt.Sprintf(`{"card_id":%q,"attempt":1}`, c.ID))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q, err := e.Queue(ctx, queue.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	if _, err := js.Stream(ctx, "CARDS"); !errors.Is(err, jetstream.ErrStreamNotFound) {
+		t.Errorf("old stream after the upgrade: %v", err)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go q.ServeCards(sctx, s)
+	remote := q.RemoteCards("r1", 10*time.Second)
+	c := consumer(t, q, "a6-white")
+	for _, want := range cards {
+		d := next(t, c, 10*time.Second)
+		if d.Job.CardID != want.ID {
+			t.Errorf("moved job %s, want %s", d.Job.CardID, want.ID)
+		}
+		// A moved job is signed, so a robot without the database can still work it.
+		var err error
+		waitFor(t, "the card service", time.Minute, func() bool {
+			_, err = remote.GetCard(ctx, store.AnyAccount, d.Job.CardID)
+			return !errors.Is(err, nats.ErrNoResponders)
+		})
+		if err != nil {
+			t.Errorf("robot reads the card of a moved job: %v", err)
+		}
+		d.Ack(ctx)
+	}
+}
+
+// TestExternalFleet runs the worker's side (binding, creating a lane's consumer, claiming its
+// name) against the NATS 2.9 server of the machine, when there is one.
+func TestExternalFleet(t *testing.T) {
+	if !externalReachable() {
+		t.Skip("no NATS at " + externalURL)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ns := "qf" + store.NewID("x")[len("x_")+10:]
+	serve, err := queue.Connect(ctx, queue.Dial{URL: externalURL}, queue.Options{Namespace: ns, Manage: true, RobotLease: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer serve.Close()
+	defer serve.Teardown(context.Background())
+	w, err := queue.Connect(ctx, queue.Dial{URL: externalURL}, queue.Options{Namespace: ns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	s := openStore(t)
+	card := newCards(t, s, 1, false)[0]
+	flush(t, serve.NewRelay(s))
+	if d := next(t, consumer(t, w, "a6-white"), 30*time.Second); d.Job.CardID != card.ID {
+		t.Errorf("worker got %s, want %s", d.Job.CardID, card.ID)
+	}
+	c, err := w.ClaimRobot(ctx, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(4 * time.Second) // beyond the lease: renewals keep it
+	if _, err := serve.ClaimRobot(ctx, "r1"); !errors.Is(err, queue.ErrRobotTaken) {
+		t.Errorf("second r1: %v, want ErrRobotTaken", err)
+	}
+	c.Release()
+	c2, err := serve.ClaimRobot(ctx, "r1")
+	if err != nil {
+		t.Fatalf("r1 after release: %v", err)
+	}
+	c2.Release()
 }

@@ -56,7 +56,7 @@ type Options struct {
 	// EventsMaxAge is how long the EVENTS stream keeps events. Default 7 days.
 	EventsMaxAge time.Duration
 	// RobotLease is how long a robot's identity stays claimed after its process stopped renewing
-	// it (see ClaimRobot). Default 15 s.
+	// it (see ClaimRobot). Default 15 s. The deployment sets it; a worker takes the deployment's.
 	RobotLease time.Duration
 	// Logger receives the queue's logs; nil means slog.Default().
 	Logger *slog.Logger
@@ -246,8 +246,10 @@ func (q *Queue) setup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	q.jobKey, err = loadJobKey(ctx, cfg)
-	return err
+	if q.jobKey, err = loadJobKey(ctx, cfg); err != nil {
+		return err
+	}
+	return q.moveLegacyJobs(ctx)
 }
 
 // loadJobKey reads the deployment's job-signing key, creating it on the first start. Every serve
@@ -278,6 +280,14 @@ func (q *Queue) bind(ctx context.Context) error {
 	}
 	if q.robots, err = q.js.KeyValue(ctx, q.names.RobotsBucket); err != nil {
 		return fmt.Errorf("bucket %s: %w", q.names.RobotsBucket, err)
+	}
+	// The deployment chose the robots' lease; renewing on another schedule would let it lapse.
+	st, err := q.robots.Status(ctx)
+	if err != nil {
+		return fmt.Errorf("bucket %s: %w", q.names.RobotsBucket, err)
+	}
+	if st.TTL() > 0 {
+		q.o.RobotLease = st.TTL()
 	}
 	return nil
 }
