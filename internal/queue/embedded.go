@@ -28,9 +28,11 @@ type Embedded struct {
 	serve  nkeys.KeyPair
 	log    *slog.Logger
 
-	stop     chan struct{}
-	done     sync.WaitGroup
-	robotsAt time.Time // modification time of robots.json last loaded
+	stop chan struct{}
+	done sync.WaitGroup
+
+	mu       sync.Mutex // serialises reloads
+	robotsAt time.Time  // modification time of robots.json last loaded
 }
 
 // robotsPoll is how often the server looks for robots added by 'quillpost keys worker'.
@@ -128,7 +130,10 @@ func (e *Embedded) watchRobots() {
 		case <-t.C:
 		}
 		fi, err := os.Stat(filepath.Join(e.dir, robotsFile))
-		if err != nil || fi.ModTime().Equal(e.robotsAt) {
+		e.mu.Lock()
+		same := err != nil || fi.ModTime().Equal(e.robotsAt)
+		e.mu.Unlock()
+		if same {
 			continue
 		}
 		if err := e.ReloadRobots(); err != nil {
@@ -140,6 +145,8 @@ func (e *Embedded) watchRobots() {
 // ReloadRobots makes the server admit exactly the robots now in robots.json (a replaced key is
 // refused from now on; connections already open keep their old rights until they reconnect).
 func (e *Embedded) ReloadRobots() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	users, at, err := e.users()
 	if err != nil {
 		return err

@@ -145,14 +145,29 @@ var workerMoves = map[store.Status][]store.Status{
 }
 
 func (q *Queue) answer(ctx context.Context, s store.CardStore, m *nats.Msg) {
+	reply, ok := q.reply(ctx, s, m.Subject, m.Data)
+	if !ok {
+		return
+	}
+	b, merr := json.Marshal(reply)
+	if merr != nil {
+		b, _ = json.Marshal(rpcReply{Error: &rpcError{Code: "internal", Message: merr.Error()}})
+	}
+	if err := m.Respond(b); err != nil {
+		q.log.Warn("card request: reply failed", "subject", m.Subject, "err", err)
+	}
+}
+
+// reply answers one request of a robot; ok is false for a subject that is not a card request.
+func (q *Queue) reply(ctx context.Context, s store.CardStore, subject string, data []byte) (_ rpcReply, ok bool) {
 	var (
 		card *store.Card
 		err  error
 	)
 	prefix := q.names.Namespace + ".rpc.cards."
-	robot, method, ok := strings.Cut(strings.TrimPrefix(m.Subject, prefix), ".")
-	if !ok || !strings.HasPrefix(m.Subject, prefix) {
-		return
+	robot, method, ok := strings.Cut(strings.TrimPrefix(subject, prefix), ".")
+	if !ok || !strings.HasPrefix(subject, prefix) {
+		return rpcReply{}, false
 	}
 	refuse := func(cardID, why string) error {
 		q.log.Warn("card service: request refused", "robot", robot, "card", cardID, "reason", why)
@@ -161,7 +176,7 @@ func (q *Queue) answer(ctx context.Context, s store.CardStore, m *nats.Msg) {
 	switch method {
 	case "get":
 		var req getRequest
-		if err = json.Unmarshal(m.Data, &req); err != nil {
+		if err = json.Unmarshal(data, &req); err != nil {
 			err = fmt.Errorf("%w: request: %v", store.ErrInvalid, err)
 		} else if !q.validToken(store.Job{CardID: req.ID, Attempt: req.Attempt}, req.Token) {
 			err = refuse(req.ID, "no job of this card was given to it")
@@ -170,7 +185,7 @@ func (q *Queue) answer(ctx context.Context, s store.CardStore, m *nats.Msg) {
 		}
 	case "transition":
 		var req transitionRequest
-		if err = json.Unmarshal(m.Data, &req); err != nil {
+		if err = json.Unmarshal(data, &req); err != nil {
 			err = fmt.Errorf("%w: request: %v", store.ErrInvalid, err)
 		} else if !q.validToken(store.Job{CardID: req.CardID, Attempt: req.Attempt}, req.Token) {
 			err = refuse(req.CardID, "no job of this card and attempt was given to it")
@@ -181,19 +196,12 @@ func (q *Queue) answer(ctx context.Context, s store.CardStore, m *nats.Msg) {
 				To: req.To, Then: req.Then, Attempt: req.Attempt, Cause: req.Cause, Detail: req.Detail})
 		}
 	default:
-		return
+		return rpcReply{}, false
 	}
-	reply := rpcReply{Card: card}
 	if err != nil {
-		reply = rpcReply{Error: toRPCError(err)}
+		return rpcReply{Error: toRPCError(err)}, true
 	}
-	b, merr := json.Marshal(reply)
-	if merr != nil {
-		b, _ = json.Marshal(rpcReply{Error: &rpcError{Code: "internal", Message: merr.Error()}})
-	}
-	if err := m.Respond(b); err != nil {
-		q.log.Warn("card request: reply failed", "subject", m.Subject, "err", err)
-	}
+	return rpcReply{Card: card}, true
 }
 
 // RemoteCards returns robot's store.CardStore that sends each call to a ServeCards process,
