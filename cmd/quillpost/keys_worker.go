@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -26,6 +27,7 @@ func runKeysWorker(_ context.Context, args []string, stdout, stderr io.Writer) e
 	data := fs.String("data", "quillpost-data", "data directory of 'quillpost serve' (its embedded NATS is in DIR/nats)")
 	namespace := fs.String("namespace", queue.DefaultNamespace, "namespace of the installation, as given to serve")
 	out := fs.String("out", "", "credentials file to write (default NAME.creds)")
+	perms := fs.Bool("print-permissions", false, "print the robot's NATS permissions (for an external cluster's user configuration) instead of writing credentials")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -43,6 +45,28 @@ func runKeysWorker(_ context.Context, args []string, stdout, stderr io.Writer) e
 			return fmt.Errorf("keys worker: --lanes: %w", err)
 		}
 		ls = append(ls, l)
+	}
+	if *perms {
+		if err := queue.ValidateNamespace(*namespace); err != nil {
+			return err
+		}
+		r := queue.Robot{Name: *robot, Namespace: *namespace, Lanes: ls, PublicKey: "-"}
+		if err := r.Validate(); err != nil {
+			return fmt.Errorf("keys worker: %w", err)
+		}
+		p := queue.RobotPermissions(*namespace, *robot, ls)
+		list := func(subjects []string) string {
+			q := make([]string, len(subjects))
+			for i, s := range subjects {
+				b, _ := json.Marshal(s)
+				q[i] = strings.ReplaceAll(string(b), `\u003e`, ">")
+			}
+			return "[\n      " + strings.Join(q, ",\n      ") + "\n    ]"
+		}
+		// The nats-server configuration syntax, for the robot's user block.
+		fmt.Fprintf(stdout, "permissions: {\n  publish: { allow: %s },\n  subscribe: { allow: %s },\n  allow_responses: { max: %d, expires: %q }\n}\n",
+			list(p.Publish.Allow), list(p.Subscribe.Allow), p.Response.MaxMsgs, p.Response.Expires.String())
+		return nil
 	}
 	if *out == "" {
 		*out = *robot + ".creds"
