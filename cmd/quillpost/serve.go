@@ -34,6 +34,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	simSpeed := fs.Float64("sim-speed", 20, "simulated plotters run this many times faster than real time (0: instantly)")
 	simStock := fs.String("sim-stock", "a6-white", "card stock loaded in the simulated plotters")
 	simProfile := fs.String("sim-profile", "grbl-servo", "firmware profile of the simulated plotters")
+	simLive := fs.Bool("sim-live", false, "simulated plotters also write live cards (a demo without real robots; live cards they take never reach paper)")
 	simFaults := fs.String("sim-faults", "", "faults to inject into the first simulated plotter, e.g. disconnect@400,error@90")
 	layout := fs.String("sheet-layout", "zweckform-3475", "label layout of the address sheets")
 	verbose := fs.Bool("v", false, "log debug messages")
@@ -47,7 +48,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg := app.Config{
 		DataDir: *data, DatabaseURL: *db, Addr: *addr, NATSURL: *natsURL, NATSListen: *natsListen,
 		SimPlotters: *sims, SimSpeed: *simSpeed, SimStock: *simStock, SimProfile: *simProfile,
-		SheetLayout: *layout, Logger: log,
+		SheetLayout: *layout, Logger: log, SimTakesLive: *simLive,
 	}
 	cfg.Queue.Replicas, cfg.Queue.Namespace = *replicas, *nf.namespace
 	cfg.NATS = nf.dial(*natsURL)
