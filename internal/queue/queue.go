@@ -1,18 +1,34 @@
 // Package queue carries quillpost's messages over NATS JetStream: the CARDS work queue (one subject
 // and one durable pull consumer per card stock lane), the EVENTS stream of card status changes, the
-// outbox relay that publishes what the store committed, and the "workers" key-value bucket of
-// plotter heartbeats. It also starts an embedded NATS server for the one-machine mode.
+// outbox relay that publishes what the store committed, the heartbeat and robot-identity buckets,
+// and the card service for robots without the database. It also starts an embedded NATS server
+// that admits only known NKeys.
 //
 // Only JetStream features of NATS 2.9 are used (streams, pull consumers, KV, advisories), so an
 // external 2.9 server or cluster works as well as the embedded one.
 //
 // Jobs carry ids only ({"card_id", "attempt"}); the store is the truth. The store numbers every
 // entry of a card into "queued" as a new attempt and puts that job on its outbox; the Relay
-// publishes it with Nats-Msg-Id "<card id>/<attempt>". A worker (see Example_worker) claims the
-// card with store.Claim, keeps the delivery alive while writing, records written or spoiled, and
-// acknowledges. A spoiled card's next attempt is a new job, so a job message is delivered more
-// than once only when its worker died or Nak-ed it; after MaxDeliver deliveries JetStream gives up
-// and WatchDeadJobs (or the worker, on Delivery.LastDelivery) fails the card.
+// publishes it with Nats-Msg-Id "<card id>/<attempt>" and a job token (JobTokenHeader). A worker
+// (see Example_worker) claims the card with store.Claim, keeps the delivery alive while writing,
+// records written or spoiled, and acknowledges. A spoiled card's next attempt is a new job, so a
+// job message is delivered more than once only when its worker died or Nak-ed it; after
+// MaxDeliver deliveries JetStream gives up and WatchDeadJobs (or the worker, on
+// Delivery.LastDelivery) fails the card.
+//
+// Every name starts with the namespace <ns> (default "quillpost"). Who may do what (serve has
+// every right; a robot R of lanes L has RobotPermissions):
+//
+//	<ns>_CARDS, <ns>.cards.<lane>         serve publishes jobs (relay); robots of lane pull and ack
+//	  consumer worker-<lane>              serve creates/updates; a robot of the lane only creates it if absent
+//	<ns>_EVENTS, <ns>.events.>            serve only
+//	KV <ns>_workers (heartbeats)          robot R writes key R; serve reads all
+//	KV <ns>_robots (identity leases)      robot R creates/renews/reads/deletes key R; serve all
+//	KV <ns>_config (job-signing key)      serve only
+//	<ns>.rpc.cards.<R>.get|transition     robot R asks; serve answers only with a job's token
+//	<ns>.control.<R>                      serve asks (operator commands); robot R answers
+//	_QP_INBOX.<ns>.<R>.>                  robot R's replies
+//	$JS.EVENT.ADVISORY...MAX_DELIVERIES   serve only (dead jobs)
 package queue
 
 import (
