@@ -707,8 +707,12 @@ func testRemoteCards(t *testing.T, b backend) {
 	}
 	job := d.Job
 	opts := store.JobOptions{Worker: "remote-1", MaxAttempts: 2}
-	if got, err := store.Claim(ctx, remote, job, false, opts); err != nil || got.Status != store.StatusPlotting {
+	// A robot cannot claim in another robot's name: the claim records the robot that asked.
+	if got, err := store.Claim(ctx, remote, job, false, store.JobOptions{Worker: "someone-else", MaxAttempts: 2}); err != nil || got.Status != store.StatusPlotting {
 		t.Fatalf("remote Claim: %+v %v", got, err)
+	}
+	if evs, err := s.Events(ctx, store.AnyAccount, c.ID); err != nil || evs[len(evs)-1].Detail != "remote-1" {
+		t.Errorf("claim recorded as %+v %v, want remote-1", evs[len(evs)-1], err)
 	}
 	if _, err := remote.Transition(ctx, store.Change{CardID: c.ID, From: store.StatusQueued, To: store.StatusPlotting, Attempt: 1, Cause: "x"}); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("stale remote change: %v", err)

@@ -192,6 +192,9 @@ func (q *Queue) reply(ctx context.Context, s store.CardStore, subject string, da
 		} else if !slices.Contains(workerMoves[req.From], req.To) || !(req.Then == "" || req.Then == store.StatusQueued || req.Then == store.StatusFailed) {
 			err = refuse(req.CardID, fmt.Sprintf("a robot does not move a card from %s to %s", req.From, req.To))
 		} else {
+			if req.To == store.StatusPlotting {
+				req.Detail = robot // the claim records who holds the card: the robot that asked, by its credentials
+			}
 			card, err = s.Transition(ctx, store.Change{CardID: req.CardID, AccountID: req.AccountID, From: req.From,
 				To: req.To, Then: req.Then, Attempt: req.Attempt, Cause: req.Cause, Detail: req.Detail})
 		}
