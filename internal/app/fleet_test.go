@@ -49,11 +49,12 @@ func robot(t *testing.T, h *harness, name string, lanes []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pen, err := plotsim.CommandPen(p.PenDown.Commands, p.PenUp.Commands)
+	// The plotter matches the profile, so the worker's firmware handshake passes.
+	simCfg, err := plotsim.ForProfile(p, plotsim.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim, err := plotsim.Start(plotsim.Config{Area: p.WorkArea, Pen: pen})
+	sim, err := plotsim.Start(simCfg)
 	if err != nil {
 		t.Fatal(err)
 	}
