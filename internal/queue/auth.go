@@ -73,6 +73,7 @@ func RobotPermissions(ns, robot string, lanes []string) *server.Permissions {
 		"$KV." + n.RobotsBucket + "." + robot,
 		"$JS.API.DIRECT.GET.KV_" + n.RobotsBucket + ".$KV." + n.RobotsBucket + "." + robot,
 		n.RPCSubject(robot, "*"),
+		n.RPCSubject(robot, "labels.*"), // its address sheets
 	}
 	for _, l := range lanes {
 		// Each lane has two consumers: first attempts and requeued jobs (drained first).

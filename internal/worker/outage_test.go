@@ -138,7 +138,7 @@ func TestNATSOutageMidCard(t *testing.T) {
 
 	// The robot's side: its own connection, a real-time plotter, a journal on disk.
 	sim, p := simPlotter(t, 3)
-	wq, err := queue.Connect(ctx, queue.Dial{URL: url, Creds: robotCreds}, opts)
+	wq, err := queue.Connect(ctx, queue.Dial{URL: url, Creds: robotCreds, InboxPrefix: queue.NamesFor("").InboxPrefix("robot-1")}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
