@@ -12,7 +12,7 @@ import (
 )
 
 func init() {
-	register("keys", "create, list and revoke API keys: keys create|list|revoke --data DIR", runKeys)
+	register("keys", "API keys (keys create|list|revoke --data DIR) and robot NATS credentials (keys worker --robot NAME --lanes ...)", runKeys)
 }
 
 // runKeys creates an API key for an account (made if missing) in the SQLite store of a data
@@ -20,6 +20,9 @@ func init() {
 func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && (args[0] == "list" || args[0] == "revoke") {
 		return runKeysAdmin(ctx, args, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "worker" {
+		return runKeysWorker(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) == 0 || args[0] != "create" {
 		fmt.Fprintln(stderr, "usage: quillpost keys create --account NAME [--test|--operator] [--data DIR]")

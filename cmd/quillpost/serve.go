@@ -28,11 +28,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	db := fs.String("db", "", "PostgreSQL URL (postgres://…) instead of SQLite in --data")
 	natsURL := fs.String("nats", "", "external NATS server or cluster URL; empty runs NATS embedded")
 	natsListen := fs.String("nats-listen", "", "with embedded NATS: also listen here (host:port) for workers in other processes")
-	replicas := fs.Int("replicas", 1, "JetStream replicas for streams and buckets (3 on a cluster)")
+	replicas := fs.Int("replicas", 0, "JetStream replicas for streams and buckets (3 on a cluster); 0 keeps the current setting (1 for new streams)")
+	nf := addNATSFlags(fs)
 	sims := fs.Int("sim-plotters", 0, "simulated plotters to run, each with a real worker over a pseudo-terminal")
 	simSpeed := fs.Float64("sim-speed", 20, "simulated plotters run this many times faster than real time (0: instantly)")
 	simStock := fs.String("sim-stock", "a6-white", "card stock loaded in the simulated plotters")
 	simProfile := fs.String("sim-profile", "grbl-servo", "firmware profile of the simulated plotters")
+	simLive := fs.Bool("sim-live", false, "simulated plotters also write live cards (a demo without real robots; live cards they take never reach paper)")
 	simFaults := fs.String("sim-faults", "", "faults to inject into the first simulated plotter, e.g. disconnect@400,error@90")
 	layout := fs.String("sheet-layout", "zweckform-3475", "label layout of the address sheets")
 	verbose := fs.Bool("v", false, "log debug messages")
@@ -47,9 +49,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg := app.Config{
 		DataDir: *data, DatabaseURL: *db, Addr: *addr, NATSURL: *natsURL, NATSListen: *natsListen,
 		SimPlotters: *sims, SimSpeed: *simSpeed, SimStock: *simStock, SimProfile: *simProfile,
-		SheetLayout: *layout, Logger: log,
+		SheetLayout: *layout, Logger: log, SimTakesLive: *simLive,
 	}
-	cfg.Queue.Replicas = *replicas
+	cfg.Queue.Replicas, cfg.Queue.Namespace = *replicas, *nf.namespace
+	cfg.NATS = nf.dial(*natsURL)
 	cfg.Webhooks.AllowPrivate = *allowPrivateHooks
 	if *simFaults != "" {
 		f, err := plotsim.ParseFaults(*simFaults)

@@ -39,6 +39,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	order := fs.String("order", "optimal", "stroke order: optimal, natural (human writing order) or text")
 	layout := fs.String("sheet-layout", "zweckform-3475", "label layout of the robot's address sheets")
 	attempts := fs.Int("max-attempts", 3, "physical cards a job may spoil before it fails and waits for an operator")
+	nf := addNATSFlags(fs)
 	verbose := fs.Bool("v", false, "log debug messages")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -64,15 +65,35 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		*name = robotName(*port)
 	}
 	log := newLogger(stderr, *verbose)
-	q, err := queue.Connect(ctx, *natsURL, queue.Options{Logger: log})
+	d := nf.dial(*natsURL)
+	d.Name = "quillpost worker " + *name
+	// The robot's credentials let it read replies on its own inbox only.
+	d.InboxPrefix = queue.NamesFor(*nf.namespace).InboxPrefix(*name)
+	// A worker only binds to what 'quillpost serve' set up: it never changes replicas or other
+	// stream settings, and it waits (saying so) until serve has started.
+	q, err := queue.Connect(ctx, d, queue.Options{Namespace: *nf.namespace, Logger: log})
 	if err != nil {
 		return err
 	}
 	defer q.Close()
+	claim, err := q.ClaimRobot(ctx, *name)
+	if err != nil {
+		return err
+	}
+	defer claim.Release()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-claim.Lost():
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	// Cards are read and changed through 'quillpost serve' over NATS, unless this machine is
 	// given the database itself. A guessed default database would be worse than none: an empty
 	// one knows no card, and every job would be dropped as stale.
-	var cards store.CardStore = q.RemoteCards(0)
+	var cards store.CardStore = q.RemoteCards(*name, 0)
 	if *data != "" || *db != "" {
 		st, err := app.OpenStore(ctx, *data, *db)
 		if err != nil {
@@ -91,7 +112,13 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	fmt.Fprintf(stdout, "robot %s on %s (%s) takes %s cards from %s\n", *name, *port, p.Name, *stock, *natsURL)
-	return w.Run(ctx)
+	err = w.Run(ctx)
+	select {
+	case <-claim.Lost():
+		return fmt.Errorf("robot %s stopped: another process took its identity", *name)
+	default:
+	}
+	return err
 }
 
 // robotName turns a device path into a worker name: /dev/ttyUSB0 → robot-ttyUSB0.

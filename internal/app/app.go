@@ -39,7 +39,11 @@ type Config struct {
 
 	NATSURL    string // an external NATS (cluster); "" starts the embedded server
 	NATSListen string // with the embedded server: also listen here for workers in other processes
-	Queue      queue.Options
+	// NATS holds the credentials and TLS settings for an external NATS (its URL is NATSURL).
+	NATS queue.Dial
+	// Queue: this process is the deployment (Manage is implied): it sets up the streams and
+	// buckets of Queue.Namespace with Queue.Replicas.
+	Queue queue.Options
 
 	SimPlotters int     // simulated plotters to start, each with a real worker
 	SimSpeed    float64 // simulated time factor: 0 instant, 1 real time, N N× faster
@@ -54,6 +58,10 @@ type Config struct {
 	// SimManualFeed makes the simulated robots wait for an operator to confirm each blank card, as
 	// real robots without a feeder do.
 	SimManualFeed bool
+	// SimTakesLive lets the simulated robots stand in for real ones and write live cards too (the
+	// end-to-end tests). Otherwise a simulated robot takes only test cards: a live card must reach
+	// paper.
+	SimTakesLive bool
 	// SheetLayout is the label layout of the simulated plotters' address sheets (default
 	// zweckform-3475); the PDFs go to DataDir/sheets.
 	SheetLayout string
@@ -93,6 +101,7 @@ type System struct {
 	mux      *http.ServeMux
 	Sims     []*plotsim.Sim
 	Workers  []*worker.Worker
+	claims   []*queue.RobotClaim
 
 	listener net.Listener
 
@@ -138,17 +147,20 @@ func Start(ctx context.Context, cfg Config) (_ *System, err error) {
 		return nil, err
 	}
 	s.Store = st
+	cfg.Queue.Manage = true
 	if cfg.NATSURL == "" {
-		s.embedded, err = queue.StartEmbedded(filepath.Join(cfg.DataDir, "nats"), cfg.NATSListen)
+		s.embedded, err = queue.StartEmbedded(filepath.Join(cfg.DataDir, "nats"), cfg.NATSListen, s.log)
 		if err != nil {
 			return nil, err
 		}
 		s.Queue, err = s.embedded.Queue(ctx, cfg.Queue)
 		if u := s.embedded.ClientURL(); u != "" {
-			s.log.Info("embedded NATS listening", "url", u)
+			s.log.Info("embedded NATS listening; robots need credentials from 'quillpost keys worker'", "url", u)
 		}
 	} else {
-		s.Queue, err = queue.Connect(ctx, cfg.NATSURL, cfg.Queue)
+		d := cfg.NATS
+		d.URL = cfg.NATSURL
+		s.Queue, err = queue.Connect(ctx, d, cfg.Queue)
 	}
 	if err != nil {
 		return nil, err
@@ -171,14 +183,14 @@ func Start(ctx context.Context, cfg Config) (_ *System, err error) {
 	s.mux.Handle("GET /metrics", s.metrics.Handler())
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	s.mux.HandleFunc("GET /readyz", s.ready)
-	if err := s.startSimulated(); err != nil {
+	if err := s.startSimulated(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
 // startSimulated starts the simulated plotters and their workers (not yet running).
-func (s *System) startSimulated() error {
+func (s *System) startSimulated(ctx context.Context) error {
 	if s.cfg.SimPlotters == 0 {
 		return nil
 	}
@@ -190,7 +202,10 @@ func (s *System) startSimulated() error {
 	if err != nil {
 		return fmt.Errorf("simulated plotter for profile %s: %w", p.Name, err)
 	}
-	lanes := []string{store.Lane(s.cfg.SimStock, false), store.Lane(s.cfg.SimStock, true)}
+	lanes := []string{store.Lane(s.cfg.SimStock, true)}
+	if s.cfg.SimTakesLive {
+		lanes = append([]string{store.Lane(s.cfg.SimStock, false)}, lanes...)
+	}
 	keep := s.cfg.SimKeepStrokes
 	switch {
 	case keep == 0:
@@ -208,9 +223,15 @@ func (s *System) startSimulated() error {
 		}
 		s.Sims = append(s.Sims, sim)
 		name := fmt.Sprintf("sim-%d", i+1)
+		claim, err := s.Queue.ClaimRobot(ctx, name)
+		if err != nil {
+			return err
+		}
+		s.claims = append(s.claims, claim)
 		w, err := worker.New(worker.Config{
-			Name: name, Profile: p, Lanes: lanes, MaxAttempts: s.cfg.MaxAttempts,
-			Store: s.Store, Queue: s.Queue, AutoFeed: !s.cfg.SimManualFeed, Order: plan.OrderOptimal,
+			Name: name, Profile: p, Lanes: lanes, Simulated: true, AlsoLive: s.cfg.SimTakesLive,
+			MaxAttempts: s.cfg.MaxAttempts,
+			Store:       s.Store, Queue: s.Queue, AutoFeed: !s.cfg.SimManualFeed, Order: plan.OrderOptimal,
 			JournalDir: filepath.Join(s.cfg.DataDir, "journal", name),
 			Lease:      s.cfg.WorkerLease, HeartbeatEvery: s.cfg.WorkerHeartbeat,
 			OpenPort: func(ctx context.Context) (serialstream.Port, error) {
@@ -227,6 +248,9 @@ func (s *System) startSimulated() error {
 	}
 	return nil
 }
+
+// Embedded is the embedded NATS server, or nil with an external NATS.
+func (s *System) Embedded() *queue.Embedded { return s.embedded }
 
 // Handler serves the API, health checks and (later) the web pages.
 func (s *System) Handler() http.Handler { return s.mux }
@@ -324,8 +348,17 @@ func (s *System) Run(ctx context.Context) error {
 		}
 		return nil
 	})
-	for _, w := range s.Workers {
+	for i, w := range s.Workers {
 		run("worker "+w.Name(), w.Run)
+		lost := s.claims[i].Lost()
+		run("identity of "+w.Name(), func(ctx context.Context) error {
+			select {
+			case <-lost:
+				return fmt.Errorf("robot %s: another process took its identity", w.Name())
+			case <-ctx.Done():
+				return nil
+			}
+		})
 	}
 	if s.listener != nil {
 		srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
@@ -357,6 +390,9 @@ func (s *System) Run(ctx context.Context) error {
 func (s *System) Close() {
 	for _, sim := range s.Sims {
 		sim.Close()
+	}
+	for _, c := range s.claims {
+		c.Release()
 	}
 	if s.Queue != nil {
 		s.Queue.Close()

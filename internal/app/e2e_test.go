@@ -66,6 +66,8 @@ func start(t *testing.T, cfg app.Config) *harness {
 	if cfg.SimKeepStrokes == 0 {
 		cfg.SimKeepStrokes = -1 // checkDrawings compares whole drawings
 	}
+	// These tests order with live keys; the simulated robots stand in for real ones.
+	cfg.SimTakesLive = true
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 		if testing.Verbose() {
@@ -554,7 +556,7 @@ func TestWorkerWithoutDatabase(t *testing.T) {
 	defer sim.Close()
 	w, err := worker.New(worker.Config{
 		Name: "remote-1", Profile: p, Lanes: []string{"a6-white"}, AutoFeed: true,
-		Store: h.sys.Queue.RemoteCards(5 * time.Second), Queue: h.sys.Queue,
+		Store: h.sys.Queue.RemoteCards("remote-1", 5*time.Second), Queue: h.sys.Queue,
 		OpenPort:  func(context.Context) (serialstream.Port, error) { return serialstream.Open(sim.Path(), p.Baud) },
 		OnWritten: h.log.record, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})

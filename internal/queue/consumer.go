@@ -30,13 +30,16 @@ type Consumer struct {
 	retry jetstream.Consumer
 }
 
-// Consumer creates (or updates) the lane's durable pull consumer and returns it. Explicit acks,
-// the queue's AckWait and MaxDeliver, and all jobs of the lane from the start of the stream.
+// Consumer returns the lane's durable pull consumers (first attempts and requeued jobs): explicit acks, the queue's AckWait and
+// MaxDeliver, all jobs of the lane from the start of the stream. The deployment (Options.Manage)
+// creates or updates it; a worker binds to it, creating it only if it does not exist yet, so a
+// worker never changes its settings. Transient trouble (JetStream not ready, the deployment not
+// started yet) is retried with backoff until ctx ends.
 func (q *Queue) Consumer(ctx context.Context, lane string) (*Consumer, error) {
 	if err := store.ValidateLane(lane); err != nil {
 		return nil, err
 	}
-	c, err := q.js.CreateOrUpdateConsumer(ctx, q.names.CardsStream, jetstream.ConsumerConfig{
+	cfg := jetstream.ConsumerConfig{
 		Durable:       ConsumerName(lane),
 		Description:   "plotter workers for lane " + lane,
 		FilterSubject: q.names.JobSubject(lane),
@@ -45,24 +48,45 @@ func (q *Queue) Consumer(ctx context.Context, lane string) (*Consumer, error) {
 		MaxDeliver:    q.o.MaxDeliver,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		MaxAckPending: 1000,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("consumer for lane %s: %w", lane, err)
 	}
-	r, err := q.js.CreateOrUpdateConsumer(ctx, q.names.CardsStream, jetstream.ConsumerConfig{
-		Durable:       RetryConsumerName(lane),
-		Description:   "plotter workers for requeued jobs of lane " + lane,
-		FilterSubject: q.names.RetrySubject(lane),
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       q.o.AckWait,
-		MaxDeliver:    q.o.MaxDeliver,
-		DeliverPolicy: jetstream.DeliverAllPolicy,
-		MaxAckPending: 1000,
-	})
+	c, err := q.openConsumer(ctx, lane, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("retry consumer for lane %s: %w", lane, err)
+		return nil, err
+	}
+	rcfg := cfg
+	rcfg.Durable = RetryConsumerName(lane)
+	rcfg.Description = "plotter workers for requeued jobs of lane " + lane
+	rcfg.FilterSubject = q.names.RetrySubject(lane)
+	r, err := q.openConsumer(ctx, lane, rcfg)
+	if err != nil {
+		return nil, err
 	}
 	return &Consumer{q: q, lane: lane, c: c, retry: r}, nil
+}
+
+// openConsumer opens one of a lane's durable consumers: the deployment creates or updates it, a
+// worker binds to it and creates it only if it is missing, so a worker never changes its settings.
+func (q *Queue) openConsumer(ctx context.Context, lane string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error) {
+	var c jetstream.Consumer
+	err := retry(ctx, q.log, "opening consumer "+cfg.Durable+" of lane "+lane+" in stream "+q.names.CardsStream, func(ctx context.Context) error {
+		var err error
+		if q.o.Manage {
+			c, err = q.js.CreateOrUpdateConsumer(ctx, q.names.CardsStream, cfg)
+		} else {
+			c, err = q.js.Consumer(ctx, q.names.CardsStream, cfg.Durable)
+			if errors.Is(err, jetstream.ErrConsumerNotFound) {
+				c, err = q.js.CreateConsumer(ctx, q.names.CardsStream, cfg)
+				if errors.Is(err, jetstream.ErrConsumerExists) { // another worker was quicker
+					c, err = q.js.Consumer(ctx, q.names.CardsStream, cfg.Durable)
+				}
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("consumer %s for lane %s: %w", cfg.Durable, lane, err)
+		}
+		return nil
+	})
+	return c, err
 }
 
 // Lane returns the consumer's lane.
@@ -137,8 +161,10 @@ func (q *Queue) delivery(msg jetstream.Msg) (*Delivery, error) {
 	if err != nil {
 		return nil, fmt.Errorf("job metadata: %w", err)
 	}
+	// The token lets RemoteCards prove to the card service that this job was given to us.
+	q.tokens.put(job, msg.Headers().Get(JobTokenHeader))
 	return &Delivery{Job: job, Delivered: int(meta.NumDelivered), StreamSeq: meta.Sequence.Stream,
-		LastDelivery: int(meta.NumDelivered) >= q.o.MaxDeliver, msg: msg, ackWait: q.o.AckWait}, nil
+		LastDelivery: int(meta.NumDelivered) >= q.o.MaxDeliver, msg: msg, ackWait: q.o.AckWait, q: q}, nil
 }
 
 // Delivery is one delivery of a job to a worker. The worker ends it with exactly one of Ack, Nak or
@@ -158,6 +184,7 @@ type Delivery struct {
 
 	msg     jetstream.Msg
 	ackWait time.Duration
+	q       *Queue
 }
 
 // Redelivered reports whether the job was delivered before.
@@ -169,6 +196,7 @@ func (d *Delivery) Ack(ctx context.Context) error {
 	if err := d.msg.DoubleAck(ctx); err != nil {
 		return fmt.Errorf("ack job %s: %w", d.Job.MsgID(), err)
 	}
+	d.q.tokens.drop(d.Job)
 	return nil
 }
 
@@ -183,6 +211,7 @@ func (d *Delivery) Nak(delay time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("nak job %s: %w", d.Job.MsgID(), err)
 	}
+	d.q.tokens.drop(d.Job)
 	return nil
 }
 
@@ -191,6 +220,7 @@ func (d *Delivery) Term() error {
 	if err := d.msg.Term(); err != nil {
 		return fmt.Errorf("term job %s: %w", d.Job.MsgID(), err)
 	}
+	d.q.tokens.drop(d.Job)
 	return nil
 }
 

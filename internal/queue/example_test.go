@@ -18,12 +18,12 @@ func Example_serve() {
 	defer cancel()
 	data := "/var/lib/quillpost"
 
-	e, err := queue.StartEmbedded(data+"/nats", "") // "127.0.0.1:4222" to let workers connect
+	e, err := queue.StartEmbedded(data+"/nats", "", nil) // "127.0.0.1:4222" to let workers connect
 	if err != nil {
 		panic(err)
 	}
 	defer e.Shutdown()
-	q, err := e.Queue(ctx, queue.Options{}) // or queue.Connect(ctx, url, queue.Options{Replicas: 3})
+	q, err := e.Queue(ctx, queue.Options{}) // or queue.Connect(ctx, queue.Dial{URL: url}, queue.Options{Manage: true, Replicas: 3})
 	if err != nil {
 		panic(err)
 	}
@@ -50,12 +50,15 @@ func Example_serve() {
 // writing, then record the outcome and acknowledge.
 func Example_worker() {
 	ctx := context.Background()
-	q, err := queue.Connect(ctx, "nats://127.0.0.1:4222", queue.Options{})
+	// The credentials come from 'quillpost keys worker --robot plotter-1 --lanes a6-white'; the inbox
+	// prefix is the one they allow.
+	q, err := queue.Connect(ctx, queue.Dial{URL: "nats://127.0.0.1:4222", Creds: "plotter-1.creds",
+		InboxPrefix: queue.NamesFor("").InboxPrefix("plotter-1")}, queue.Options{})
 	if err != nil {
 		panic(err)
 	}
 	defer q.Close()
-	cards := q.RemoteCards(0) // or the store itself when the worker has the database
+	cards := q.RemoteCards("plotter-1", 0) // or the store itself when the worker has the database
 	opts := store.JobOptions{Worker: "plotter-1", MaxAttempts: 3}
 	cons, err := q.Consumer(ctx, "a6-white") // "test-a6-white" for a simulated plotter
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/quillpost/quillpost/internal/queue"
@@ -30,7 +31,7 @@ type backend func(t *testing.T, o queue.Options) *queue.Queue
 
 func embeddedBackend(t *testing.T, o queue.Options) *queue.Queue {
 	t.Helper()
-	e, err := queue.StartEmbedded(t.TempDir(), "")
+	e, err := queue.StartEmbedded(t.TempDir(), "", nil)
 	if err != nil {
 		t.Fatalf("StartEmbedded: %v", err)
 	}
@@ -47,7 +48,8 @@ func externalBackend(t *testing.T, o queue.Options) *queue.Queue {
 	t.Helper()
 	// A namespace per test: tests run in parallel and beside the end-to-end test's streams.
 	o.Namespace = "qt" + store.NewID("x")[len("x_")+10:]
-	q, err := queue.Connect(context.Background(), externalURL, o)
+	o.Manage = true
+	q, err := queue.Connect(context.Background(), queue.Dial{URL: externalURL}, o)
 	if err != nil {
 		t.Fatalf("Connect: %v", err)
 	}
@@ -598,14 +600,14 @@ func testDepth(t *testing.T, b backend) {
 func TestEmbeddedListensAndPersists(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	e, err := queue.StartEmbedded(dir, "127.0.0.1:0")
+	e, err := queue.StartEmbedded(dir, "127.0.0.1:0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if e.ClientURL() == "" {
 		t.Fatal("no client URL while listening")
 	}
-	q, err := queue.Connect(ctx, e.ClientURL(), queue.Options{})
+	q, err := queue.Connect(ctx, queue.Dial{URL: e.ClientURL(), Creds: e.ServeCreds()}, queue.Options{Manage: true})
 	if err != nil {
 		t.Fatalf("Connect over TCP: %v", err)
 	}
@@ -615,7 +617,7 @@ func TestEmbeddedListensAndPersists(t *testing.T) {
 	q.Close()
 	e.Shutdown()
 
-	e, err = queue.StartEmbedded(dir, "")
+	e, err = queue.StartEmbedded(dir, "", nil)
 	if err != nil {
 		t.Fatalf("restart: %v", err)
 	}
@@ -635,7 +637,7 @@ func TestEmbeddedListensAndPersists(t *testing.T) {
 }
 
 func TestOptionsValidation(t *testing.T) {
-	e, err := queue.StartEmbedded(t.TempDir(), "")
+	e, err := queue.StartEmbedded(t.TempDir(), "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -643,7 +645,7 @@ func TestOptionsValidation(t *testing.T) {
 	if _, err := e.Queue(context.Background(), queue.Options{Namespace: "a.b"}); err == nil {
 		t.Error("a namespace with a dot was accepted")
 	}
-	if _, err := queue.StartEmbedded(t.TempDir(), "nonsense"); err == nil {
+	if _, err := queue.StartEmbedded(t.TempDir(), "nonsense", nil); err == nil {
 		t.Error("a bad listen address was accepted")
 	}
 	q, err := e.Queue(context.Background(), queue.Options{Namespace: "ns1"})
@@ -651,13 +653,13 @@ func TestOptionsValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer q.Close()
-	want := queue.Names{CardsStream: "ns1_CARDS", CardsSubject: "ns1.cards", EventsStream: "ns1_EVENTS",
-		EventsSubject: "ns1.events", WorkersBucket: "ns1_workers"}
+	want := queue.Names{Namespace: "ns1", CardsStream: "ns1_CARDS", CardsSubject: "ns1.cards", EventsStream: "ns1_EVENTS",
+		EventsSubject: "ns1.events", WorkersBucket: "ns1_workers", RobotsBucket: "ns1_robots", ConfigBucket: "ns1_config"}
 	if q.Names() != want || q.Names().JobSubject("a6") != "ns1.cards.a6" || queue.ConsumerName("a6") != "worker-a6" {
 		t.Errorf("names %+v", q.Names())
 	}
 	o := q.Options()
-	if o.AckWait != time.Minute || o.MaxDeliver != 5 || o.Replicas != 1 || o.DuplicateWindow != 2*time.Minute {
+	if o.AckWait != time.Minute || o.MaxDeliver != 5 || o.Replicas != 0 || o.DuplicateWindow != 2*time.Minute {
 		t.Errorf("defaults %+v", o)
 	}
 	// Setting up twice (a second process starting) is fine.
@@ -672,7 +674,7 @@ func TestOptionsValidation(t *testing.T) {
 func testRemoteCards(t *testing.T, b backend) {
 	ctx, cancel := context.WithCancel(context.Background())
 	q, s := b(t, queue.Options{}), openStore(t)
-	remote := q.RemoteCards(5 * time.Second)
+	remote := q.RemoteCards("remote-1", 5*time.Second)
 	if _, err := remote.GetCard(ctx, store.AnyAccount, "crd_00000000000000000000000000"); err == nil || errors.Is(err, store.ErrNotFound) {
 		t.Errorf("without a server: %v, want a transient error", err)
 	}
@@ -685,34 +687,46 @@ func testRemoteCards(t *testing.T, b backend) {
 		}
 	}()
 	c := newCards(t, s, 1, false)[0]
-	var got *store.Card
+	// Before the job was delivered to this robot, the card service tells it nothing.
 	var err error
 	for range 50 { // until the server's subscription is in place
-		if got, err = remote.GetCard(ctx, store.AnyAccount, c.ID); err == nil {
+		if _, err = remote.GetCard(ctx, store.AnyAccount, c.ID); !errors.Is(err, nats.ErrNoResponders) {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	if !errors.Is(err, queue.ErrForbidden) {
+		t.Fatalf("GetCard of a card not given to the robot: %v, want ErrForbidden", err)
+	}
+	flush(t, q.NewRelay(s))
+	d := next(t, consumer(t, q, "a6-white"), 5*time.Second)
+	got, err := remote.GetCard(ctx, store.AnyAccount, c.ID)
 	if err != nil || !reflect.DeepEqual(got, c) {
 		t.Fatalf("remote GetCard = %+v, %v\nwant %+v", got, err, c)
 	}
 	if _, err := remote.GetCard(ctx, "acc_00000000000000000000000000", c.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("other account: %v", err)
 	}
-	job := store.Job{CardID: c.ID, Attempt: 1}
+	job := d.Job
 	opts := store.JobOptions{Worker: "remote-1", MaxAttempts: 2}
-	if got, err := store.Claim(ctx, remote, job, false, opts); err != nil || got.Status != store.StatusPlotting {
+	// A robot cannot claim in another robot's name: the claim records the robot that asked.
+	if got, err := store.Claim(ctx, remote, job, false, store.JobOptions{Worker: "someone-else", MaxAttempts: 2}); err != nil || got.Status != store.StatusPlotting {
 		t.Fatalf("remote Claim: %+v %v", got, err)
 	}
-	if _, err := remote.Transition(ctx, store.Change{CardID: c.ID, From: store.StatusQueued, To: store.StatusPlotting, Cause: "x"}); !errors.Is(err, store.ErrConflict) {
+	if evs, err := s.Events(ctx, store.AnyAccount, c.ID); err != nil || evs[len(evs)-1].Detail != "remote-1" {
+		t.Errorf("claim recorded as %+v %v, want remote-1", evs[len(evs)-1], err)
+	}
+	if _, err := remote.Transition(ctx, store.Change{CardID: c.ID, From: store.StatusQueued, To: store.StatusPlotting, Attempt: 1, Cause: "x"}); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("stale remote change: %v", err)
 	}
-	_, err = remote.Transition(ctx, store.Change{CardID: c.ID, To: store.StatusPosted, Cause: "x"})
-	var te *store.TransitionError
-	if !errors.Is(err, store.ErrInvalidTransition) || !errors.As(err, &te) || te.From != store.StatusPlotting || te.To != store.StatusPosted {
-		t.Errorf("invalid remote change: %v", err)
+	// A robot moves cards only as a worker does: never to posted, never for another attempt.
+	if _, err := remote.Transition(ctx, store.Change{CardID: c.ID, From: store.StatusPlotting, To: store.StatusPosted, Attempt: 1, Cause: "x"}); !errors.Is(err, queue.ErrForbidden) {
+		t.Errorf("remote change to posted: %v, want ErrForbidden", err)
 	}
-	if _, err := remote.Transition(ctx, store.Change{CardID: c.ID, To: store.StatusWritten}); !errors.Is(err, store.ErrInvalid) {
+	if _, err := remote.Transition(ctx, store.Change{CardID: c.ID, From: store.StatusPlotting, To: store.StatusWritten, Attempt: 2, Cause: "x"}); !errors.Is(err, queue.ErrForbidden) {
+		t.Errorf("remote change of another attempt: %v, want ErrForbidden", err)
+	}
+	if _, err := remote.Transition(ctx, store.Change{CardID: c.ID, From: store.StatusPlotting, To: store.StatusWritten, Attempt: 1}); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("remote change without cause: %v", err)
 	}
 	if got, err := store.Spoil(ctx, remote, job, opts, "worker.fault", "alarm"); err != nil || got.Status != store.StatusQueued || got.Attempts != 2 {
@@ -721,6 +735,13 @@ func testRemoteCards(t *testing.T, b backend) {
 	local, _ := s.GetCard(ctx, store.AnyAccount, c.ID)
 	if local.Status != store.StatusQueued || local.Attempts != 2 {
 		t.Errorf("the database has %s@%d", local.Status, local.Attempts)
+	}
+	if err := d.Ack(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Acknowledged: the robot no longer holds the job.
+	if _, err := remote.GetCard(ctx, store.AnyAccount, c.ID); !errors.Is(err, queue.ErrForbidden) {
+		t.Errorf("GetCard after the ack: %v, want ErrForbidden", err)
 	}
 }
 
@@ -798,7 +819,7 @@ func TestRelayRun(t *testing.T) {
 
 // BenchmarkRelayFlush measures outbox publishing: per card a job and two events.
 func BenchmarkRelayFlush(b *testing.B) {
-	e, err := queue.StartEmbedded(b.TempDir(), "")
+	e, err := queue.StartEmbedded(b.TempDir(), "", nil)
 	if err != nil {
 		b.Fatal(err)
 	}

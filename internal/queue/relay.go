@@ -149,6 +149,13 @@ func (r *Relay) publish(ctx context.Context, msgs []store.OutboxMessage) ([]int6
 		msg := nats.NewMsg(subj)
 		msg.Data = m.Payload
 		msg.Header.Set(jetstream.MsgIDHeader, m.MsgID)
+		if m.Kind == store.OutboxJob {
+			if err := r.q.signJob(msg); err != nil {
+				r.q.log.Error("outbox relay: dropping a job message that is not a job", "outbox_id", m.ID, "err", err)
+				done = append(done, m.ID)
+				continue
+			}
+		}
 		f, err := r.q.js.PublishMsgAsync(msg)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("publish outbox message %d: %w", m.ID, err))

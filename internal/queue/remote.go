@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -19,12 +20,22 @@ import (
 // request/reply, and RemoteCards is the worker's store.CardStore. The database stays the truth:
 // every change still goes through Store.Transition's compare-and-set.
 
+// The card service answers a robot only about a job it was given: every request carries the job's
+// attempt and token (JobTokenHeader, signed by the deployment when it published the job), the
+// robot's name is part of the subject its credentials allow (Names.RPCSubject), and only the
+// status changes a worker makes are accepted.
+
+// ErrForbidden: the card service refused a request that no job given to the robot allows.
+var ErrForbidden = errors.New("not allowed for this robot")
+
 // rpcGroup is the queue group of ServeCards: with several servers, each request is answered once.
 const rpcGroup = "quillpost-cards"
 
 type getRequest struct {
 	AccountID string `json:"account_id"`
 	ID        string `json:"id"`
+	Attempt   int    `json:"attempt"`
+	Token     string `json:"token"`
 }
 
 type transitionRequest struct {
@@ -36,16 +47,16 @@ type transitionRequest struct {
 	Attempt   int          `json:"attempt"`
 	Cause     string       `json:"cause"`
 	Detail    string       `json:"detail"`
-	Worker    string       `json:"worker,omitempty"`
-	// LeaseNS is the lease in nanoseconds (claims); LeaseExpiredBy the reconciler's condition.
-	LeaseNS        int64     `json:"lease_ns,omitempty"`
-	LeaseExpiredBy time.Time `json:"lease_expired_by,omitzero"`
+	Token     string       `json:"token"`
+	// LeaseNS is the lease in nanoseconds (claims).
+	LeaseNS int64 `json:"lease_ns,omitempty"`
 }
 
 type renewRequest struct {
 	CardID  string `json:"card_id"`
 	Attempt int    `json:"attempt"`
 	TTLNS   int64  `json:"ttl_ns"`
+	Token   string `json:"token"`
 }
 
 // labelsRequest carries every label call (see store.LabelStore); unused fields stay empty.
@@ -80,6 +91,7 @@ var rpcCodes = []struct {
 	{"not_found", store.ErrNotFound},
 	{"conflict", store.ErrConflict},
 	{"invalid", store.ErrInvalid},
+	{"forbidden", ErrForbidden},
 }
 
 func toRPCError(err error) *rpcError {
@@ -107,13 +119,6 @@ func (e *rpcError) toError() error {
 	return fmt.Errorf("%s (remote)", e.Message)
 }
 
-func (q *Queue) rpcSubject(method string) string {
-	if q.o.Namespace == "" {
-		return "rpc.cards." + method
-	}
-	return q.o.Namespace + ".rpc.cards." + method
-}
-
 // ServeCards answers RemoteCards requests from s until ctx ends (then it returns nil). Lease
 // renewals are answered when s is also a store.LeaseRenewer, label calls when it is a
 // store.LabelStore.
@@ -126,7 +131,7 @@ func (q *Queue) ServeCards(ctx context.Context, s store.CardStore) error {
 		}
 	}()
 	for _, m := range []string{"get", "transition", "renew", "labels.*"} {
-		sub, err := q.nc.ChanQueueSubscribe(q.rpcSubject(m), rpcGroup, ch)
+		sub, err := q.nc.ChanQueueSubscribe(q.names.RPCSubject("*", m), rpcGroup, ch)
 		if err != nil {
 			return fmt.Errorf("serve cards: %w", err)
 		}
@@ -155,50 +160,16 @@ func (q *Queue) ServeCards(ctx context.Context, s store.CardStore) error {
 	return nil
 }
 
+// workerMoves are the status changes a robot makes: claim, written, released, spoiled, failed.
+var workerMoves = map[store.Status][]store.Status{
+	store.StatusQueued:   {store.StatusPlotting, store.StatusFailed},
+	store.StatusPlotting: {store.StatusWritten, store.StatusQueued, store.StatusSpoiled, store.StatusFailed},
+}
+
 func (q *Queue) answer(ctx context.Context, s store.CardStore, m *nats.Msg) {
-	var (
-		card  *store.Card
-		until time.Time
-		reply rpcReply
-		err   error
-	)
-	switch m.Subject {
-	case q.rpcSubject("get"):
-		var req getRequest
-		if err = json.Unmarshal(m.Data, &req); err == nil {
-			card, err = s.GetCard(ctx, req.AccountID, req.ID)
-		} else {
-			err = fmt.Errorf("%w: request: %v", store.ErrInvalid, err)
-		}
-	case q.rpcSubject("transition"):
-		var req transitionRequest
-		if err = json.Unmarshal(m.Data, &req); err == nil {
-			card, err = s.Transition(ctx, store.Change{CardID: req.CardID, AccountID: req.AccountID, From: req.From,
-				To: req.To, Then: req.Then, Attempt: req.Attempt, Cause: req.Cause, Detail: req.Detail,
-				Worker: req.Worker, Lease: time.Duration(req.LeaseNS), LeaseExpiredBy: req.LeaseExpiredBy})
-		} else {
-			err = fmt.Errorf("%w: request: %v", store.ErrInvalid, err)
-		}
-	case q.rpcSubject("renew"):
-		var req renewRequest
-		lr, ok := s.(store.LeaseRenewer)
-		switch err = json.Unmarshal(m.Data, &req); {
-		case err != nil:
-			err = fmt.Errorf("%w: request: %v", store.ErrInvalid, err)
-		case !ok:
-			err = errors.New("this server keeps no leases")
-		default:
-			until, err = lr.RenewLease(ctx, req.CardID, req.Attempt, time.Duration(req.TTLNS))
-		}
-	case q.rpcSubject("labels.open"), q.rpcSubject("labels.assign"), q.rpcSubject("labels.sheet"),
-		q.rpcSubject("labels.unprinted"), q.rpcSubject("labels.printed"):
-		reply, err = answerLabels(ctx, s, m)
-	default:
+	reply, ok := q.reply(ctx, s, m.Subject, m.Data)
+	if !ok {
 		return
-	}
-	reply.Card, reply.Until = card, until
-	if err != nil {
-		reply = rpcReply{Error: toRPCError(err)}
 	}
 	b, merr := json.Marshal(reply)
 	if merr != nil {
@@ -209,18 +180,138 @@ func (q *Queue) answer(ctx context.Context, s store.CardStore, m *nats.Msg) {
 	}
 }
 
-// RemoteCards returns a store.CardStore that sends each call to a ServeCards process, waiting at
-// most timeout (default 10 s) for the answer. Store errors keep their kind (errors.Is works);
-// "no responders" means no server is running: a transient error, Nak the job.
-func (q *Queue) RemoteCards(timeout time.Duration) store.CardStore {
+// reply answers one request of a robot; ok is false for a subject that is not a card request.
+func (q *Queue) reply(ctx context.Context, s store.CardStore, subject string, data []byte) (_ rpcReply, ok bool) {
+	var (
+		card  *store.Card
+		until time.Time
+		reply rpcReply
+		err   error
+	)
+	prefix := q.names.Namespace + ".rpc.cards."
+	robot, method, ok := strings.Cut(strings.TrimPrefix(subject, prefix), ".")
+	if !ok || !strings.HasPrefix(subject, prefix) {
+		return rpcReply{}, false
+	}
+	refuse := func(cardID, why string) error {
+		q.log.Warn("card service: request refused", "robot", robot, "card", cardID, "reason", why)
+		return fmt.Errorf("robot %s may not %s card %s: %s: %w", robot, method, cardID, why, ErrForbidden)
+	}
+	switch method {
+	case "get":
+		var req getRequest
+		if err = json.Unmarshal(data, &req); err != nil {
+			err = fmt.Errorf("%w: request: %v", store.ErrInvalid, err)
+		} else if !q.validToken(store.Job{CardID: req.ID, Attempt: req.Attempt}, req.Token) {
+			err = refuse(req.ID, "no job of this card was given to it")
+		} else {
+			card, err = s.GetCard(ctx, req.AccountID, req.ID)
+		}
+	case "transition":
+		var req transitionRequest
+		if err = json.Unmarshal(data, &req); err != nil {
+			err = fmt.Errorf("%w: request: %v", store.ErrInvalid, err)
+		} else if !q.validToken(store.Job{CardID: req.CardID, Attempt: req.Attempt}, req.Token) {
+			err = refuse(req.CardID, "no job of this card and attempt was given to it")
+		} else if !slices.Contains(workerMoves[req.From], req.To) || !(req.Then == "" || req.Then == store.StatusQueued || req.Then == store.StatusFailed) {
+			err = refuse(req.CardID, fmt.Sprintf("a robot does not move a card from %s to %s", req.From, req.To))
+		} else {
+			if req.To == store.StatusPlotting {
+				req.Detail = robot // the claim records who holds the card: the robot that asked, by its credentials
+			}
+			// The robot making the change (the lease holder, the owner of the card's label) is the
+			// one that asked, by its credentials; a robot never sets the reconciler's condition.
+			card, err = s.Transition(ctx, store.Change{CardID: req.CardID, AccountID: req.AccountID, From: req.From,
+				To: req.To, Then: req.Then, Attempt: req.Attempt, Cause: req.Cause, Detail: req.Detail,
+				Worker: robot, Lease: time.Duration(req.LeaseNS)})
+		}
+	case "renew":
+		var req renewRequest
+		lr, isRenewer := s.(store.LeaseRenewer)
+		switch err = json.Unmarshal(data, &req); {
+		case err != nil:
+			err = fmt.Errorf("%w: request: %v", store.ErrInvalid, err)
+		case !q.validToken(store.Job{CardID: req.CardID, Attempt: req.Attempt}, req.Token):
+			err = refuse(req.CardID, "no job of this card and attempt was given to it")
+		case !isRenewer:
+			err = errors.New("this server keeps no leases")
+		default:
+			until, err = lr.RenewLease(ctx, req.CardID, req.Attempt, time.Duration(req.TTLNS))
+		}
+	case "labels.open", "labels.assign", "labels.sheet", "labels.unprinted", "labels.printed":
+		reply, err = answerLabels(ctx, s, robot, strings.TrimPrefix(method, "labels."), data, refuse)
+	default:
+		return rpcReply{}, false
+	}
+	if err != nil {
+		return rpcReply{Error: toRPCError(err)}, true
+	}
+	reply.Card, reply.Until = card, until
+	return reply, true
+}
+
+// answerLabels answers a robot's label call: only about its own labels and sheets.
+func answerLabels(ctx context.Context, s store.CardStore, robot, call string, data []byte,
+	refuse func(id, why string) error) (rpcReply, error) {
+	ls, ok := s.(store.LabelStore)
+	if !ok {
+		return rpcReply{}, errors.New("this server keeps no labels")
+	}
+	var req labelsRequest
+	if err := json.Unmarshal(data, &req); err != nil {
+		return rpcReply{}, fmt.Errorf("%w: request: %v", store.ErrInvalid, err)
+	}
+	if req.Robot != "" && req.Robot != robot {
+		return rpcReply{}, refuse(req.Sheet, "the labels are robot "+req.Robot+"'s")
+	}
+	// A sheet is the robot's when every label on it is: check before reading it out or marking it.
+	ownSheet := func() ([]store.Label, error) {
+		ls, err := ls.SheetLabels(ctx, req.Sheet)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range ls {
+			if l.Robot != robot {
+				return nil, refuse(req.Sheet, "the sheet holds labels of robot "+l.Robot)
+			}
+		}
+		return ls, nil
+	}
+	var (
+		r   rpcReply
+		err error
+	)
+	switch call {
+	case "open":
+		r.Labels, err = ls.OpenLabels(ctx, robot, req.Limit)
+	case "assign":
+		err = ls.AssignSheet(ctx, robot, req.Sheet, req.CardIDs)
+	case "sheet":
+		r.Labels, err = ownSheet()
+	case "unprinted":
+		r.Sheets, err = ls.UnprintedSheets(ctx, robot)
+	case "printed":
+		if _, err = ownSheet(); err == nil {
+			err = ls.MarkSheetPrinted(ctx, req.Sheet)
+		}
+	}
+	return r, err
+}
+
+// RemoteCards returns robot's store.CardStore that sends each call to a ServeCards process,
+// waiting at most timeout (default 10 s) for the answer. It can reach only cards of jobs this
+// Queue's consumers delivered and that are not yet acknowledged. Store errors keep their kind
+// (errors.Is works); "no responders" means no server is running: a transient error, Nak the job.
+func (q *Queue) RemoteCards(robot string, timeout time.Duration) store.CardStore {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	return &remoteCards{q: q, timeout: timeout}
+	return &remoteCards{q: q, robot: robot, timeout: timeout}
 }
 
 type remoteCards struct {
 	q       *Queue
+	robot   string
 	timeout time.Duration
 }
 
@@ -231,7 +322,7 @@ func (r *remoteCards) request(ctx context.Context, method string, req any) (*rpc
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	m, err := r.q.nc.RequestWithContext(ctx, r.q.rpcSubject(method), b)
+	m, err := r.q.nc.RequestWithContext(ctx, r.q.names.RPCSubject(r.robot, method), b)
 	if err != nil {
 		return nil, fmt.Errorf("remote card %s: %w", method, err)
 	}
@@ -257,50 +348,25 @@ func (r *remoteCards) call(ctx context.Context, method string, req any) (*store.
 }
 
 func (r *remoteCards) GetCard(ctx context.Context, accountID, id string) (*store.Card, error) {
-	return r.call(ctx, "get", getRequest{AccountID: accountID, ID: id})
+	h, _ := r.q.tokens.get(id)
+	return r.call(ctx, "get", getRequest{AccountID: accountID, ID: id, Attempt: h.attempt, Token: h.token})
 }
 
 func (r *remoteCards) Transition(ctx context.Context, ch store.Change) (*store.Card, error) {
+	h, _ := r.q.tokens.get(ch.CardID)
 	return r.call(ctx, "transition", transitionRequest{CardID: ch.CardID, AccountID: ch.AccountID, From: ch.From,
-		To: ch.To, Then: ch.Then, Attempt: ch.Attempt, Cause: ch.Cause, Detail: ch.Detail,
-		Worker: ch.Worker, LeaseNS: int64(ch.Lease), LeaseExpiredBy: ch.LeaseExpiredBy})
+		To: ch.To, Then: ch.Then, Attempt: ch.Attempt, Cause: ch.Cause, Detail: ch.Detail, Token: h.token,
+		LeaseNS: int64(ch.Lease)})
 }
 
 // RenewLease makes remoteCards a store.LeaseRenewer.
 func (r *remoteCards) RenewLease(ctx context.Context, cardID string, attempt int, ttl time.Duration) (time.Time, error) {
-	reply, err := r.request(ctx, "renew", renewRequest{CardID: cardID, Attempt: attempt, TTLNS: int64(ttl)})
+	h, _ := r.q.tokens.get(cardID)
+	reply, err := r.request(ctx, "renew", renewRequest{CardID: cardID, Attempt: attempt, TTLNS: int64(ttl), Token: h.token})
 	if err != nil {
 		return time.Time{}, err
 	}
 	return reply.Until, nil
-}
-
-func answerLabels(ctx context.Context, s store.CardStore, m *nats.Msg) (rpcReply, error) {
-	ls, ok := s.(store.LabelStore)
-	if !ok {
-		return rpcReply{}, errors.New("this server keeps no labels")
-	}
-	var req labelsRequest
-	if err := json.Unmarshal(m.Data, &req); err != nil {
-		return rpcReply{}, fmt.Errorf("%w: request: %v", store.ErrInvalid, err)
-	}
-	var (
-		r   rpcReply
-		err error
-	)
-	switch m.Subject[strings.LastIndexByte(m.Subject, '.')+1:] {
-	case "open":
-		r.Labels, err = ls.OpenLabels(ctx, req.Robot, req.Limit)
-	case "assign":
-		err = ls.AssignSheet(ctx, req.Robot, req.Sheet, req.CardIDs)
-	case "sheet":
-		r.Labels, err = ls.SheetLabels(ctx, req.Sheet)
-	case "unprinted":
-		r.Sheets, err = ls.UnprintedSheets(ctx, req.Robot)
-	case "printed":
-		err = ls.MarkSheetPrinted(ctx, req.Sheet)
-	}
-	return r, err
 }
 
 // The label calls make remoteCards a store.LabelStore, so a worker without database access keeps

@@ -29,6 +29,8 @@ type system struct {
 func startSystem(t testing.TB, cfg app.Config) *system {
 	t.Helper()
 	cfg.DataDir = t.TempDir()
+	// The order page orders live cards; the simulated robots stand in for real ones.
+	cfg.SimTakesLive = true
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

@@ -32,10 +32,7 @@ const (
 // learns at once whether the robot accepted the command. Workers in other processes are reached
 // the same way as local ones.
 func ControlSubject(q *queue.Queue, worker string) string {
-	if ns := q.Options().Namespace; ns != "" {
-		return ns + ".control." + worker
-	}
-	return "control." + worker
+	return q.Names().ControlSubject(worker)
 }
 
 type controlRequest struct {

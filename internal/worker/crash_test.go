@@ -45,7 +45,7 @@ func TestCrashHelper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := queue.Connect(ctx, os.Getenv("QP_NATS"), queue.Options{Logger: testLogger()})
+	q, err := queue.Connect(ctx, queue.Dial{URL: os.Getenv("QP_NATS"), Creds: os.Getenv("QP_NATS_CREDS")}, queue.Options{Logger: testLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,12 +75,12 @@ func TestWorkerKilledLabels(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	srv, err := queue.StartEmbedded(t.TempDir(), "127.0.0.1:"+freePort(t))
+	srv, err := queue.StartEmbedded(t.TempDir(), "127.0.0.1:"+freePort(t), testLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Shutdown()
-	q, err := queue.Connect(ctx, srv.ClientURL(), queue.Options{Logger: testLogger()})
+	q, err := srv.Queue(ctx, queue.Options{Logger: testLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestWorkerKilledLabels(t *testing.T) {
 	sim, p := simPlotter(t, 30)
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$", "-test.v")
-	cmd.Env = append(os.Environ(), "QP_CRASH_HELPER=1", "QP_DB="+dbDir, "QP_NATS="+srv.ClientURL(),
+	cmd.Env = append(os.Environ(), "QP_CRASH_HELPER=1", "QP_DB="+dbDir, "QP_NATS="+srv.ClientURL(), "QP_NATS_CREDS="+srv.ServeCreds(),
 		"QP_PTY="+sim.Path(), "QP_SHEETS="+sheets, "QP_JOURNAL="+journal)
 	if testing.Verbose() {
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr

@@ -255,6 +255,12 @@ var errReleased = errors.New("released before writing")
 // write renders, checks, compiles and streams one card. ctx is the worker's (its end asks for
 // shutdown); fenced ends when the card is no longer this worker's, which stops the pen at once.
 func (w *Worker) write(ctx, fenced context.Context, card *store.Card, log *slog.Logger) (*program.Program, error) {
+	if card.Test && !w.cfg.Simulated {
+		return nil, fmt.Errorf("%w: a test card is never written by a real robot (%s)", errUnplottable, w.cfg.Name)
+	}
+	if !card.Test && w.cfg.Simulated && !w.cfg.AlsoLive {
+		return nil, fmt.Errorf("%w: a live card is never written by a simulated robot (%s)", errUnplottable, w.cfg.Name)
+	}
 	spec := cardspec.FromCard(card)
 	hc, err := cardspec.Render(spec)
 	if err != nil {

@@ -95,16 +95,30 @@ func TestNATSOutageMidCard(t *testing.T) {
 	ctx := context.Background()
 	natsDir := t.TempDir()
 	listen := "127.0.0.1:" + freePort(t)
-	srv, err := queue.StartEmbedded(natsDir, listen)
+	srv, err := queue.StartEmbedded(natsDir, listen, testLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { srv.Shutdown() }()
+	// The robot signs in with its own least-privilege credentials, as in a fleet.
+	seed, err := queue.RegisterRobot(natsDir, queue.Robot{Name: "robot-1", Namespace: queue.DefaultNamespace, Lanes: []string{"a6-white"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	robotCreds := filepath.Join(t.TempDir(), "robot-1.creds")
+	if err := os.WriteFile(robotCreds, seed, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.ReloadRobots(); err != nil {
+		t.Fatal(err)
+	}
 	url := "nats://" + listen
 	opts := queue.Options{Logger: testLogger()}
 	// The serve side: the database and the card service.
 	st := openStore(t)
-	serveQ, err := queue.Connect(ctx, url, opts)
+	serveOpts := opts
+	serveOpts.Manage = true
+	serveQ, err := queue.Connect(ctx, queue.Dial{URL: url, Creds: srv.ServeCreds()}, serveOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +138,7 @@ func TestNATSOutageMidCard(t *testing.T) {
 
 	// The robot's side: its own connection, a real-time plotter, a journal on disk.
 	sim, p := simPlotter(t, 3)
-	wq, err := queue.Connect(ctx, url, opts)
+	wq, err := queue.Connect(ctx, queue.Dial{URL: url, Creds: robotCreds, InboxPrefix: queue.NamesFor("").InboxPrefix("robot-1")}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +147,7 @@ func TestNATSOutageMidCard(t *testing.T) {
 	w, err := worker.New(worker.Config{
 		Sheet: &worker.SheetConfig{Dir: sheets, Layout: crashLayout},
 		Name:  "robot-1", Profile: p, Lanes: []string{"a6-white"}, AutoFeed: true, Order: plan.OrderOptimal,
-		Store: wq.RemoteCards(2 * time.Second), Queue: wq, JournalDir: journal,
+		Store: wq.RemoteCards("robot-1", 2*time.Second), Queue: wq, JournalDir: journal,
 		OpenPort: func(context.Context) (serialstream.Port, error) { return serialstream.Open(sim.Path(), p.Baud) },
 		Logger:   testLogger(),
 	})
@@ -166,7 +180,7 @@ func TestNATSOutageMidCard(t *testing.T) {
 		t.Fatalf("during the outage the card is %s; nothing could have recorded it", c.Status)
 	}
 	time.Sleep(time.Second)
-	srv, err = queue.StartEmbedded(natsDir, listen)
+	srv, err = queue.StartEmbedded(natsDir, listen, testLogger())
 	if err != nil {
 		t.Fatal(err)
 	}

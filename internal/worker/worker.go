@@ -25,9 +25,13 @@ type Config struct {
 	// Name identifies the robot in heartbeats, events and control subjects: letters, digits, '-', '_'.
 	Name    string
 	Profile *profile.Profile
-	// Lanes are the queue lanes the robot takes jobs from: its loaded stock ("a6-white"), and for a
-	// simulated robot also the test lane ("test-a6-white"). A real robot never takes a test lane.
+	// Lanes are the queue lanes the robot takes jobs from: its loaded stock ("a6-white"), or for a
+	// simulated robot the test lane ("test-a6-white"). A real robot never takes a test lane.
 	Lanes []string
+	// Simulated marks a simulated robot: it writes only test cards, and a real robot (the
+	// default) only live ones; a card of the other kind fails with the reason. AlsoLive lets a
+	// simulated robot stand in for a real one (end-to-end tests).
+	Simulated, AlsoLive bool
 	// Store reads and changes cards: the database itself, or queue.RemoteCards for a worker on a
 	// machine without database access (served by 'quillpost serve').
 	Store store.CardStore
