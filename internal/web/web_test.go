@@ -366,7 +366,15 @@ func TestFailedCardRetryAndMetrics(t *testing.T) {
 		}
 		return out
 	}
-	waitFor(t, patience, "every metric", func() bool { return len(missing()) == 0 })
+	last := ""
+	waitFor(t, patience, "every metric", func() bool {
+		lack := missing()
+		if got := strings.Join(lack, " "); got != last {
+			t.Logf("metrics lack %v", lack) // said on change, so a timeout shows what never came
+			last = got
+		}
+		return len(lack) == 0
+	})
 
 	// A failed card shows on the dashboard with retry and cancel; retry queues it again. (Its
 	// stock is one no robot here has loaded, so it stays queued.)
