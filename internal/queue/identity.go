@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -47,6 +48,11 @@ func (q *Queue) ClaimRobot(ctx context.Context, name string) (*RobotClaim, error
 	}
 	rev, err := q.robots.Create(ctx, name, val)
 	if errors.Is(err, jetstream.ErrKeyExists) {
+		// A claim left by a process on this host that no longer runs (kill -9, power cut) is
+		// taken over at once: waiting for its lease would keep a restarted robot from its work.
+		rev, err = q.takeOverDead(ctx, name, host, val)
+	}
+	if errors.Is(err, jetstream.ErrKeyExists) {
 		return nil, fmt.Errorf("%w: robot %s is already running in namespace %s (%s); stop it or choose another --name (a stopped robot's claim expires %s after it stopped)",
 			ErrRobotTaken, name, q.names.Namespace, q.holder(ctx, name), q.o.RobotLease)
 	}
@@ -57,6 +63,37 @@ func (q *Queue) ClaimRobot(ctx context.Context, name string) (*RobotClaim, error
 	c := &RobotClaim{q: q, name: name, cancel: cancel, done: make(chan struct{}), lost: make(chan struct{})}
 	go c.renew(rctx, val, rev)
 	return c, nil
+}
+
+// takeOverDead replaces name's claim when its holder is a process of this host that has ended;
+// otherwise it answers jetstream.ErrKeyExists. The update is conditional on the revision read,
+// so two restarted processes cannot both take it.
+func (q *Queue) takeOverDead(ctx context.Context, name, host string, val []byte) (uint64, error) {
+	e, err := q.robots.Get(ctx, name)
+	if err != nil {
+		return 0, jetstream.ErrKeyExists
+	}
+	var h robotHolder
+	if json.Unmarshal(e.Value(), &h) != nil || h.Host != host || h.PID <= 0 || h.PID == os.Getpid() || processRuns(h.PID) {
+		return 0, jetstream.ErrKeyExists
+	}
+	rev, err := q.robots.Update(ctx, name, val, e.Revision())
+	if err != nil {
+		return 0, jetstream.ErrKeyExists
+	}
+	q.log.Info("took over the robot's identity from an ended process", "robot", name, "pid", h.PID)
+	return rev, nil
+}
+
+// processRuns reports whether a process of this host runs; where that cannot be told, it says
+// yes, so a claim is never taken from a live robot.
+func processRuns(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	err = p.Signal(syscall.Signal(0))
+	return !(errors.Is(err, os.ErrProcessDone) || errors.Is(err, syscall.ESRCH))
 }
 
 func (q *Queue) holder(ctx context.Context, name string) string {
