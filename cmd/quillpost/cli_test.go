@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -231,4 +233,58 @@ func TestProgress(t *testing.T) {
 	if strings.ContainsAny(log.String(), "\r\x1b") {
 		t.Errorf("control characters in a log: %q", log.String())
 	}
+}
+
+// FuzzParse: any command line either parses, asks for help, or is a usage error of one line;
+// positional arguments keep their order whatever flags stand between them.
+func FuzzParse(f *testing.F) {
+	for _, seed := range []string{
+		"-o x.pdf a.csv", "a.csv --layout=avery-l7163 -v", "--baud 9x", "--json=maybe", "-- -v a",
+		"---x", "-", "--help", "-h b", "--speed=1e400", "--seed -1", "a -- --", "--fault melt@3", "-=x", "--o",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		args := strings.Split(line, " ")
+		var help bytes.Buffer
+		fs := newFlags("fuzz", "[flags] ARG...", &help)
+		fs.String("o", "", "output")
+		fs.Bool("v", false, "verbose")
+		fs.Int("baud", 0, "baud")
+		fs.Uint64("seed", 1, "seed")
+		fs.Float64("speed", 1, "speed")
+		fs.Duration("wait", 0, "wait")
+		var faults faultFlags
+		fs.Var(&faults, "fault", "faults")
+		err := fs.parse(args, -1)
+		var ue *usageError
+		switch {
+		case err == nil:
+			// Every positional argument is one of the words, in order.
+			i := 0
+			for _, a := range fs.Args() {
+				for i < len(args) && args[i] != a {
+					i++
+				}
+				if i == len(args) {
+					t.Fatalf("%q: argument %q is not among the words in order", line, a)
+				}
+				i++
+			}
+		case errors.Is(err, flag.ErrHelp):
+			if !strings.HasPrefix(help.String(), "Usage: quillpost fuzz ") {
+				t.Fatalf("%q: help %q", line, help.String())
+			}
+		case errors.As(err, &ue):
+			if ue.cmd != "fuzz" || ue.msg == "" {
+				t.Fatalf("%q: usage error %+v", line, ue)
+			}
+			var out bytes.Buffer
+			if code := exitStatus(err, "fuzz", &out); code != exitUsage || strings.Count(out.String(), "\n") != 1 {
+				t.Fatalf("%q: exit %d, %q", line, code, out.String())
+			}
+		default:
+			t.Fatalf("%q: %v is neither help nor a usage error", line, err)
+		}
+	})
 }
