@@ -165,7 +165,7 @@ func TestRuntimeFailure(t *testing.T) {
 	}{
 		{[]string{"render", "--stats", "--text", filepath.Join(dir, "missing.txt")}, "quillpost render: reading the text: open "},
 		{[]string{"sheets", "-o", filepath.Join(dir, "x.pdf"), filepath.Join(dir, "missing.csv")}, "quillpost sheets: reading addresses: open "},
-		{[]string{"keys", "revoke", "--data", dir, "key_nonexistent"}, "quillpost keys: key key_nonexistent: "},
+		{[]string{"keys", "revoke", "--data", dir, "key_nonexistent"}, "quillpost keys revoke: key key_nonexistent: "},
 	} {
 		code, stdout, stderr := runCLI(t, tc.line...)
 		if code != exitFailure || stdout != "" || !strings.HasPrefix(stderr, tc.want) || strings.Count(stderr, "\n") != 1 {

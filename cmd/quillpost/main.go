@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -83,6 +84,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			name = ""
 		case cmd.subs != nil:
 			err = runGroup(ctx, name, cmd, args[1:], stdout, stderr)
+			if len(args) > 1 && slices.ContainsFunc(cmd.subs, func(s subcommand) bool { return s.name == args[1] }) {
+				name += " " + args[1] // a failure of keys revoke says so
+			}
 		default:
 			err = cmd.run(ctx, args[1:], stdout, stderr)
 		}
