@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -287,4 +288,15 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("%q: %v is neither help nor a usage error", line, err)
 		}
 	})
+}
+
+// BenchmarkProgressCount is the cost of reporting one label or card to a bar on a terminal.
+func BenchmarkProgressCount(b *testing.B) {
+	p := newProgress(io.Discard, "labels")
+	p.tty = true
+	i := 0
+	for b.Loop() {
+		i++
+		p.count("drawing", i, 1<<40)
+	}
 }

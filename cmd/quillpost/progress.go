@@ -50,16 +50,21 @@ func isTerminal(w io.Writer) bool {
 }
 
 // count shows done of total units; step says what is being done ("drawing"), if it matters.
+// It is cheap when nothing is due to be drawn, so it can be called for every label.
 func (p *progress) count(step string, done, total int) {
 	if total <= 0 {
 		return
 	}
+	now := p.now()
 	if step != p.step {
-		p.step, p.stepStart, p.lastTenth = step, p.now(), -1
+		p.step, p.stepStart, p.lastTenth = step, now, -1
+	}
+	percent := 100 * float64(done) / float64(total)
+	if !p.due(now, percent) {
+		return
 	}
 	eta := "--"
-	elapsed := p.now().Sub(p.stepStart)
-	switch {
+	switch elapsed := now.Sub(p.stepStart); {
 	case done >= total:
 		eta = "0s"
 	case done > 0 && elapsed >= time.Second:
@@ -69,31 +74,36 @@ func (p *progress) count(step string, done, total int) {
 	if step != "" {
 		text = step + "  " + text
 	}
-	p.show(100*float64(done)/float64(total), text)
+	p.draw(now, percent, text)
 }
 
 // show shows a percentage with text after it.
 func (p *progress) show(percent float64, text string) {
-	now := p.now()
-	finished := percent >= 100
-	if !p.tty {
-		if now.Sub(p.start) < p.quiet && !p.drawn {
-			return
-		}
-		if t := int(percent / 10); t != p.lastTenth {
-			p.lastTenth, p.drawn = t, true
-			fmt.Fprintf(p.w, "%5.1f%%  %s\n", percent, text)
-		}
-		return
+	if now := p.now(); p.due(now, percent) {
+		p.draw(now, percent, text)
 	}
-	if p.drawn && !finished && now.Sub(p.drawnAt) < redrawEvery {
+}
+
+// due says whether percent is worth drawing now: on a terminal at most every redrawEvery but
+// always at the end, in a log once per tenth after the quiet time.
+func (p *progress) due(now time.Time, percent float64) bool {
+	if !p.tty {
+		return (p.drawn || now.Sub(p.start) >= p.quiet) && int(percent/10) != p.lastTenth
+	}
+	return !p.drawn || percent >= 100 || now.Sub(p.drawnAt) >= redrawEvery
+}
+
+func (p *progress) draw(now time.Time, percent float64, text string) {
+	p.drawn, p.drawnAt = true, now
+	if !p.tty {
+		p.lastTenth = int(percent / 10)
+		fmt.Fprintf(p.w, "%5.1f%%  %s\n", percent, text)
 		return
 	}
 	const width = 30
 	full := min(width, max(0, int(percent/100*width)))
 	// \x1b[K clears what a longer earlier line left on the right.
 	fmt.Fprintf(p.w, "\r[%s%s] %5.1f%%  %s\x1b[K", strings.Repeat("#", full), strings.Repeat(".", width-full), percent, text)
-	p.drawn, p.drawnAt = true, now
 }
 
 // done ends the bar's line, so that what is printed next starts on its own.
