@@ -21,7 +21,7 @@ func init() {
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", "[flags]", stdout)
-	st := fs.storeFlags("quillpost-data", "directory for the SQLite database, embedded NATS data and address sheets",
+	db := fs.storeFlags("quillpost-data", "directory for the SQLite database, embedded NATS data and address sheets",
 		"PostgreSQL URL (postgres://…) instead of SQLite in --data")
 	addr := fs.String("addr", "127.0.0.1:8080", "HTTP listen address")
 	nf := fs.natsFlags("", "external NATS server or cluster URL; empty runs NATS embedded")
@@ -40,9 +40,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := logf.logger(stderr)
-	data := st.data
 	cfg := app.Config{
-		DataDir: *data, DatabaseURL: *st.db, Addr: *addr, NATSURL: *nf.url, NATSListen: *natsListen,
+		DataDir: *db.data, DatabaseURL: *db.db, Addr: *addr, NATSURL: *nf.url, NATSListen: *natsListen,
 		SimPlotters: *sims, SimSpeed: *simSpeed, SimStock: *simStock, SimProfile: *simProfile,
 		SheetLayout: *layout, Logger: log, SimTakesLive: *simLive,
 	}
@@ -65,11 +64,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	key, err := demoKey(ctx, sys.Store, *data)
+	key, err := demoKey(ctx, sys.Store, *db.data)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "quillpost is running at http://%s (data in %s, %d simulated plotters)\n", bound, *data, *sims)
+	fmt.Fprintf(stdout, "quillpost is running at http://%s (data in %s, %d simulated plotters)\n", bound, *db.data, *sims)
 	if key != "" {
 		fmt.Fprintf(stdout, "demo API key (test cards, simulated plotters only): %s\n", key)
 	}
