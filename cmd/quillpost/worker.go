@@ -25,7 +25,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	pf := fs.plotterFlags()
 	stock := fs.String("stock", "a6-white", "card stock loaded in the robot; it takes only jobs for this stock")
 	nf := fs.natsFlags("nats://127.0.0.1:4222", "NATS server or cluster URL (serve --nats-listen, or a cluster)")
-	st := fs.storeFlags("", "SQLite data directory of 'quillpost serve' on this machine (default: reach cards through serve over NATS)",
+	db := fs.storeFlags("", "SQLite data directory of 'quillpost serve' on this machine (default: reach cards through serve over NATS)",
 		"PostgreSQL URL (postgres://…) to reach cards directly (default: through serve over NATS)")
 	sheetsDir := fs.String("sheets", "quillpost-sheets", "directory for the robot's address sheets (PDF)")
 	journalDir := fs.String("journal", "quillpost-journal", "directory where the robot keeps each card's outcome until the database has it (survives outages and crashes)")
@@ -83,13 +83,13 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	// given the database itself. A guessed default database would be worse than none: an empty
 	// one knows no card, and every job would be dropped as stale.
 	var cards store.CardStore = q.RemoteCards(*name, 0)
-	if *st.data != "" || *st.db != "" {
-		db, err := st.open(ctx)
+	if *db.data != "" || *db.db != "" {
+		st, err := db.open(ctx)
 		if err != nil {
 			return err
 		}
-		defer db.Close()
-		cards = db
+		defer st.Close()
+		cards = st
 	}
 	w, err := worker.New(worker.Config{
 		Name: *name, Profile: p, Lanes: []string{store.Lane(*stock, false)}, Store: cards, Queue: q,
