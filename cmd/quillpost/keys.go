@@ -30,7 +30,7 @@ func runKeysCreate(ctx context.Context, args []string, stdout, stderr io.Writer)
 	account := fs.String("account", "", "account name (created if it does not exist); required")
 	test := fs.Bool("test", false, "a test key: its cards go to simulated plotters only")
 	operator := fs.Bool("operator", false, "an operator key, for the operator endpoints")
-	sf := fs.keysStoreFlags()
+	db := fs.keysStoreFlags()
 	if err := fs.parse(args, 0); err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func runKeysCreate(ctx context.Context, args []string, stdout, stderr io.Writer)
 	case *operator:
 		kind = store.KeyOperator
 	}
-	st, err := sf.open(ctx)
+	st, err := db.open(ctx)
 	if err != nil {
 		return err
 	}
