@@ -37,6 +37,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	simLive := fs.Bool("sim-live", false, "simulated plotters also write live cards (a demo without real robots; live cards they take never reach paper)")
 	simFaults := fs.String("sim-faults", "", "faults to inject into the first simulated plotter, e.g. disconnect@400,error@90")
 	layout := fs.String("sheet-layout", "zweckform-3475", "label layout of the address sheets")
+	from := fs.String("from", "DE", "ISO code of the country the mail is posted in: domestic labels leave the country line out")
 	verbose := fs.Bool("v", false, "log debug messages")
 	allowPrivateHooks := fs.Bool("allow-private-webhooks", false, "let webhooks reach loopback, private and reserved addresses (local development only)")
 	if err := fs.Parse(args); err != nil {
@@ -49,7 +50,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg := app.Config{
 		DataDir: *data, DatabaseURL: *db, Addr: *addr, NATSURL: *natsURL, NATSListen: *natsListen,
 		SimPlotters: *sims, SimSpeed: *simSpeed, SimStock: *simStock, SimProfile: *simProfile,
-		SheetLayout: *layout, Logger: log, SimTakesLive: *simLive,
+		SheetLayout: *layout, SenderCountry: strings.ToUpper(*from), Logger: log, SimTakesLive: *simLive,
 	}
 	cfg.Queue.Replicas, cfg.Queue.Namespace = *replicas, *nf.namespace
 	cfg.NATS = nf.dial(*natsURL)
