@@ -137,7 +137,7 @@ func TestOperatorSheetsPrintOnce(t *testing.T) {
 	if code, _, _ := b.post("/operator/posted", url.Values{"csrf": {form.Get("csrf")}, "cards": {dora + "\n"}}); code != http.StatusSeeOther {
 		t.Fatalf("scan: %d", code)
 	}
-	if f := b.flash(); !strings.Contains(f, "1 cards marked posted") {
+	if f := b.flash(); !strings.Contains(f, "Marked posted: 1.") {
 		t.Errorf("flash after the scan %q", f)
 	}
 	b.post("/operator/posted", url.Values{"csrf": {form.Get("csrf")}, "cards": {dora}})
@@ -160,7 +160,7 @@ func TestOperatorSheetsPrintOnce(t *testing.T) {
 	if code, _, _ := b.post(postedA, b.dashboardForm(postedA)); code != http.StatusSeeOther {
 		t.Fatalf("mark sheet A posted: %d", code)
 	}
-	if f := b.flash(); !strings.Contains(f, "3 cards marked posted") {
+	if f := b.flash(); !strings.Contains(f, "newly posted: 3.") {
 		t.Errorf("flash after marking sheet A posted %q", f)
 	}
 	for _, id := range []string{anna, ben, cora, dora} {
