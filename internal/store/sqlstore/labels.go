@@ -113,6 +113,9 @@ func (s *Store) MarkSheetPrinted(ctx context.Context, sheet string) error {
 	return nil
 }
 
+// sheetWindow is how many of the newest labels per sheet asked for Sheets looks through.
+const sheetWindow = 100
+
 // Sheets sums up the robots' open labels and the newest named sheets; see store.SheetStore.
 func (s *Store) Sheets(ctx context.Context, limit int) ([]store.Sheet, error) {
 	const sums = `COUNT(*), SUM(CASE WHEN c.status = 'posted' THEN 1 ELSE 0 END),
@@ -123,8 +126,13 @@ func (s *Store) Sheets(ctx context.Context, limit int) ([]store.Sheet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open labels: %w", err)
 	}
+	// Only sheets among the newest labels are looked at, so that the dashboard's refresh costs the
+	// same however long the history: sheets hold a page or a few of labels, so the newest
+	// sheetWindow labels per sheet asked for reach back far enough.
 	named, err := s.sheetSums(ctx, `SELECT l.sheet, MIN(l.robot), `+sums+` FROM labels l JOIN cards c ON c.id = l.card_id
-		WHERE l.sheet IS NOT NULL GROUP BY l.sheet ORDER BY MIN(l.seq) DESC LIMIT ?`, limit)
+		WHERE l.sheet IN (SELECT sheet FROM labels WHERE sheet IS NOT NULL
+			AND seq > (SELECT COALESCE(MAX(seq), 0) FROM labels) - ?)
+		GROUP BY l.sheet ORDER BY MIN(l.seq) DESC LIMIT ?`, sheetWindow*limit, limit)
 	if err != nil {
 		return nil, fmt.Errorf("label sheets: %w", err)
 	}
