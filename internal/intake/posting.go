@@ -67,55 +67,29 @@ func (s *Server) operatorPosting(w http.ResponseWriter, r *http.Request) {
 			ids = append(ids, l.CardID)
 		}
 	}
-	// Check every card first, so that a mistyped or unwritten card changes nothing.
-	seen := map[string]bool{}
-	var todo []string
-	out := postingResponse{Object: "posting", Sheet: req.Sheet, Posted: []string{}, AlreadyPosted: []string{}}
-	for i, id := range ids {
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		field := fmt.Sprintf("card_ids[%d]", i)
+	who := "operator " + principalFrom(ctx).Key.Hint
+	posted, already, err := store.PostCards(ctx, s.store, ids, who)
+	var pe *store.PostingError
+	switch {
+	case errors.As(err, &pe):
+		field := fmt.Sprintf("card_ids[%d]", pe.Index)
 		if req.Sheet != "" {
 			field = "sheet"
 		}
-		c, err := s.store.GetCard(ctx, store.AnyAccount, id)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
+		if pe.Status == "" {
 			writeError(w, &apiError{Status: http.StatusNotFound, Type: "not_found", Code: "card_not_found", Field: field,
-				Message: fmt.Sprintf("There is no card %q; nothing was marked posted.", id)})
-			return
-		case err != nil:
-			s.log.Error("posting: read card", "card", id, "err", err)
-			writeError(w, internalError())
+				Message: fmt.Sprintf("There is no card %q; nothing was marked posted.", pe.CardID)})
 			return
 		}
-		switch c.Status {
-		case store.StatusPosted:
-			out.AlreadyPosted = append(out.AlreadyPosted, id)
-		case store.StatusWritten:
-			todo = append(todo, id)
-		default:
-			writeError(w, &apiError{Status: http.StatusConflict, Type: "conflict", Code: "card_not_postable", Field: field,
-				Message: fmt.Sprintf("Card %s cannot be posted: it is %s, and only written cards can be posted. Nothing was marked posted.", id, c.Status)})
-			return
-		}
+		writeError(w, &apiError{Status: http.StatusConflict, Type: "conflict", Code: "card_not_postable", Field: field,
+			Message: fmt.Sprintf("Card %s cannot be posted: it is %s, and only written cards can be posted. Nothing was marked posted.", pe.CardID, pe.Status)})
+		return
+	case err != nil:
+		s.log.Error("posting", "err", err)
+		writeError(w, internalError())
+		return
 	}
-	who := "operator " + principalFrom(ctx).Key.Hint
-	for _, id := range todo {
-		_, changed, err := store.OperatorPost(ctx, s.store, id, who)
-		if err != nil {
-			s.log.Error("posting", "card", id, "err", err)
-			writeError(w, internalError())
-			return
-		}
-		if changed {
-			out.Posted = append(out.Posted, id)
-		} else {
-			out.AlreadyPosted = append(out.AlreadyPosted, id)
-		}
-	}
+	out := postingResponse{Object: "posting", Sheet: req.Sheet, Posted: append([]string{}, posted...), AlreadyPosted: append([]string{}, already...)}
 	s.log.Info("cards posted", "posted", len(out.Posted), "already", len(out.AlreadyPosted), "sheet", req.Sheet, "operator", who)
 	s.kick() // the outbox relay publishes the posted events (webhooks, status pages)
 	writeJSON(w, http.StatusOK, out)

@@ -40,6 +40,70 @@ func OperatorPost(ctx context.Context, s CardStore, cardID, who string) (c *Card
 	return out, true, nil
 }
 
+// PostingError names the card that stops a posting: there is no such card (Status empty), or it
+// is not written. It matches ErrNotFound or ErrInvalidTransition with errors.Is.
+type PostingError struct {
+	Index  int    // the card's position in the ids given
+	CardID string //
+	Status Status // the card's status; "" when there is no such card
+}
+
+func (e *PostingError) Error() string {
+	if e.Status == "" {
+		return fmt.Sprintf("there is no card %s", e.CardID)
+	}
+	return fmt.Sprintf("card %s cannot be posted: it is %s, and only written cards can be posted", e.CardID, e.Status)
+}
+
+// Is makes errors.Is(err, ErrNotFound) or errors.Is(err, ErrInvalidTransition) true.
+func (e *PostingError) Is(target error) bool {
+	if e.Status == "" {
+		return target == ErrNotFound
+	}
+	return target == ErrInvalidTransition
+}
+
+// PostCards records cards posted, all or nothing: every card is checked first, so that one
+// mistyped or unwritten card changes nothing (a *PostingError names it). A card named twice
+// counts once; cards posted before are returned in already.
+func PostCards(ctx context.Context, s CardStore, ids []string, who string) (posted, already []string, err error) {
+	seen := map[string]bool{}
+	var todo []string
+	for i, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		c, err := s.GetCard(ctx, AnyAccount, id)
+		if errors.Is(err, ErrNotFound) {
+			return nil, nil, &PostingError{Index: i, CardID: id}
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("post %s: %w", id, err)
+		}
+		switch c.Status {
+		case StatusPosted:
+			already = append(already, id)
+		case StatusWritten:
+			todo = append(todo, id)
+		default:
+			return nil, nil, &PostingError{Index: i, CardID: id, Status: c.Status}
+		}
+	}
+	for _, id := range todo {
+		_, changed, err := OperatorPost(ctx, s, id, who)
+		if err != nil {
+			return posted, already, err
+		}
+		if changed {
+			posted = append(posted, id)
+		} else {
+			already = append(already, id)
+		}
+	}
+	return posted, already, nil
+}
+
 // Sheet sums up one label sheet for the operator: which robot's, how many labels, whether its PDF
 // was printed and how many of its cards were posted. A robot's open labels (not yet on a sheet)
 // are summed up as a Sheet with an empty Name.

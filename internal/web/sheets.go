@@ -135,37 +135,25 @@ func (s *Server) cardsPosted(w http.ResponseWriter, r *http.Request) {
 	flash(w, r, tr(lang, "op.post.done", n), false)
 }
 
-// post marks the cards posted, all or nothing: it checks every card first, so that one mistyped
-// or unwritten card changes nothing and is named in the answer. n counts the cards changed now.
+// post marks the cards posted, all or nothing (store.PostCards): one mistyped or unwritten card
+// changes nothing and is named in the answer. n counts the cards changed now.
 func (s *Server) post(r *http.Request, lang string, ids []string) (n int, msg string, ok bool) {
 	ctx := r.Context()
-	for _, id := range ids {
-		c, err := s.cfg.Store.GetCard(ctx, store.AnyAccount, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return 0, tr(lang, "op.post.notfound", id), false
-		}
-		if err != nil {
-			s.log.Error("posting: read card", "card", id, "err", err)
-			return 0, sentence(err.Error()), false
-		}
-		if c.Status != store.StatusWritten && c.Status != store.StatusPosted {
-			return 0, tr(lang, "op.post.notwritten", id, tr(lang, "status."+string(c.Status))), false
-		}
-	}
 	who := "operator " + operatorFrom(ctx).Key.Hint
-	for _, id := range ids {
-		_, changed, err := store.OperatorPost(ctx, s.cfg.Store, id, who)
-		if err != nil {
-			s.log.Error("posting", "card", id, "err", err)
-			return n, sentence(err.Error()), false
-		}
-		if changed {
-			n++
-		}
+	posted, already, err := store.PostCards(ctx, s.cfg.Store, ids, who)
+	var pe *store.PostingError
+	switch {
+	case errors.As(err, &pe) && pe.Status == "":
+		return 0, tr(lang, "op.post.notfound", pe.CardID), false
+	case errors.As(err, &pe):
+		return 0, tr(lang, "op.post.notwritten", pe.CardID, tr(lang, "status."+string(pe.Status))), false
+	case err != nil:
+		s.log.Error("posting", "err", err)
+		return len(posted), sentence(err.Error()), false
 	}
-	s.log.Info("cards posted", "posted", n, "of", len(ids), "operator", who)
+	s.log.Info("cards posted", "posted", len(posted), "already", len(already), "operator", who)
 	s.cfg.OnAccepted() // wakes the outbox relay: the posted events reach webhooks and status pages
-	return n, "", true
+	return len(posted), "", true
 }
 
 // sheetView is one sheet on the dashboard.

@@ -55,6 +55,23 @@ func testPosting(t *testing.T, s store.Store) {
 		t.Errorf("no posted event in the outbox: %+v", events)
 	}
 
+	// PostCards: all or nothing, each card once.
+	_, _, err = store.PostCards(ctx, s, []string{written[1], queued.ID}, "operator ab12")
+	var pe *store.PostingError
+	if !errors.As(err, &pe) || pe.Index != 1 || pe.CardID != queued.ID || pe.Status != store.StatusQueued || !errors.Is(err, store.ErrInvalidTransition) {
+		t.Errorf("PostCards with a queued card: %v", err)
+	}
+	if c, _ := s.GetCard(ctx, a.ID, written[1]); c.Status != store.StatusWritten {
+		t.Errorf("a refused PostCards changed %s to %s", written[1], c.Status)
+	}
+	if _, _, err := store.PostCards(ctx, s, []string{"crd_nonesuch"}, "x"); !errors.Is(err, store.ErrNotFound) || !errors.As(err, &pe) || pe.Index != 0 {
+		t.Errorf("PostCards with an unknown card: %v", err)
+	}
+	posted, already, err := store.PostCards(ctx, s, []string{written[0], written[1], written[1]}, "operator ab12")
+	if err != nil || !slices.Equal(posted, []string{written[1]}) || !slices.Equal(already, []string{written[0]}) {
+		t.Errorf("PostCards: posted %q already %q: %v", posted, already, err)
+	}
+
 	// Sheets: the open labels per robot, then named sheets newest first, with posted counts.
 	if err := s.AssignSheet(ctx, robot, robot+"-a", written[:2]); err != nil {
 		t.Fatal(err)
@@ -81,7 +98,7 @@ func testPosting(t *testing.T, s store.Store) {
 	if open == nil || open.Labels != 1 || open.Posted != 0 || open.Printed || open.FirstAt.IsZero() {
 		t.Errorf("open labels of %s: %+v", robot, open)
 	}
-	if named == nil || named.Labels != 2 || named.Posted != 1 || !named.Printed || named.TestCards != 0 || named.LastAt.Before(named.FirstAt) {
+	if named == nil || named.Labels != 2 || named.Posted != 2 || !named.Printed || named.TestCards != 0 || named.LastAt.Before(named.FirstAt) {
 		t.Errorf("sheet %s-a: %+v", robot, named)
 	}
 }
