@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/quillpost/quillpost/internal/store"
 )
@@ -92,5 +93,48 @@ func (s *Server) operatorPosting(w http.ResponseWriter, r *http.Request) {
 	out := postingResponse{Object: "posting", Sheet: req.Sheet, Posted: append([]string{}, posted...), AlreadyPosted: append([]string{}, already...)}
 	s.log.Info("cards posted", "posted", len(out.Posted), "already", len(out.AlreadyPosted), "sheet", req.Sheet, "operator", who)
 	s.kick() // the outbox relay publishes the posted events (webhooks, status pages)
+	writeJSON(w, http.StatusOK, out)
+}
+
+type sheetResponse struct {
+	Object    string    `json:"object"`
+	Name      string    `json:"name,omitempty"`
+	Robot     string    `json:"robot"`
+	Open      bool      `json:"open"`
+	Labels    int       `json:"labels"`
+	Posted    int       `json:"posted"`
+	Printed   bool      `json:"printed"`
+	TestCards int       `json:"test_cards"`
+	FirstAt   time.Time `json:"first_written_at"`
+	LastAt    time.Time `json:"last_written_at"`
+}
+
+// operatorSheets is GET /v1/operator/sheets: each robot's labels not yet on a sheet, then the
+// newest label sheets with how many of their cards were posted; a sheet's name is what
+// POST /v1/operator/postings takes (and the robot's PDF file is called).
+func (s *Server) operatorSheets(w http.ResponseWriter, r *http.Request) {
+	limit := 20
+	if r.URL.Query().Get("limit") != "" {
+		n, aerr := parseLimit(r.URL.Query())
+		if aerr != nil {
+			writeError(w, aerr)
+			return
+		}
+		limit = n
+	}
+	all, err := s.store.Sheets(r.Context(), limit)
+	if err != nil {
+		s.log.Error("operator sheets", "err", err)
+		writeError(w, internalError())
+		return
+	}
+	out := struct {
+		Object string          `json:"object"`
+		Data   []sheetResponse `json:"data"`
+	}{Object: "list", Data: []sheetResponse{}}
+	for _, sh := range all {
+		out.Data = append(out.Data, sheetResponse{Object: "label_sheet", Name: sh.Name, Robot: sh.Robot, Open: sh.Name == "",
+			Labels: sh.Labels, Posted: sh.Posted, Printed: sh.Printed, TestCards: sh.TestCards, FirstAt: sh.FirstAt.UTC(), LastAt: sh.LastAt.UTC()})
+	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -102,6 +102,17 @@ func TestOperatorPosting(t *testing.T) {
 	if err := api.store.AssignSheet(ctx, "robot-1", "robot-1-sheet", []string{w1, w2, w3}); err != nil {
 		t.Fatal(err)
 	}
+	code, m, _ = api.do("GET", "/v1/operator/sheets", op, "", "")
+	if data, _ := m["data"].([]any); code != 200 || len(data) != 1 || data[0].(map[string]any)["name"] != "robot-1-sheet" ||
+		data[0].(map[string]any)["labels"] != float64(3) || data[0].(map[string]any)["posted"] != float64(1) {
+		t.Errorf("operator sheets: %d %v", code, m)
+	}
+	if code, _, _ := api.do("GET", "/v1/operator/sheets", shop, "", ""); code != 403 {
+		t.Errorf("a shop key listing sheets: %d", code)
+	}
+	if code, _, _ := api.do("GET", "/v1/operator/sheets?limit=0", op, "", ""); code != 400 {
+		t.Errorf("limit 0: %d", code)
+	}
 	code, m, _ = api.do("POST", "/v1/operator/postings", op, "", `{"sheet":"robot-1-sheet"}`)
 	if code != 200 || m["sheet"] != "robot-1-sheet" || !slices.Equal(strs(m["posted"]), []string{w2, w3}) || !slices.Equal(strs(m["already_posted"]), []string{w1}) {
 		t.Errorf("posting the sheet: %d %v", code, m)
