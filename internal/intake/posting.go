@@ -68,7 +68,8 @@ func (s *Server) operatorPosting(w http.ResponseWriter, r *http.Request) {
 			ids = append(ids, l.CardID)
 		}
 	}
-	who := "operator " + principalFrom(ctx).Key.Hint
+	// The event detail reaches the customer (history, webhook): the operator account, never key material.
+	who := "operator " + principalFrom(ctx).Account.Name
 	posted, already, err := store.PostCards(ctx, s.store, ids, who)
 	var pe *store.PostingError
 	switch {

@@ -94,7 +94,7 @@ func TestOperatorPosting(t *testing.T) {
 	}
 	_, c, _ := api.do("GET", "/v1/cards/"+w1, shop, "", "")
 	evs := c["events"].([]any)
-	if last := evs[len(evs)-1].(map[string]any); c["status"] != "posted" || last["to"] != "posted" || last["cause"] != store.CauseOperatorPosted {
+	if last := evs[len(evs)-1].(map[string]any); c["status"] != "posted" || last["to"] != "posted" || last["cause"] != store.CauseOperatorPosted || last["detail"] != "operator ops" {
 		t.Errorf("the customer sees %v, last event %v", c["status"], last)
 	}
 

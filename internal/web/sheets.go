@@ -139,7 +139,8 @@ func (s *Server) cardsPosted(w http.ResponseWriter, r *http.Request) {
 // changes nothing and is named in the answer. n counts the cards changed now.
 func (s *Server) post(r *http.Request, lang string, ids []string) (n int, msg string, ok bool) {
 	ctx := r.Context()
-	who := "operator " + operatorFrom(ctx).Key.Hint
+	// The event detail reaches the customer (history, webhook): the operator account, never key material.
+	who := "operator " + operatorFrom(ctx).Account.Name
 	posted, already, err := store.PostCards(ctx, s.cfg.Store, ids, who)
 	var pe *store.PostingError
 	switch {
