@@ -109,3 +109,39 @@ func TestRobotSheetIsTheDashboardSheet(t *testing.T) {
 		t.Errorf("the robot's next sheet holds %+v (%v), want only card %s", on, err, third.ID)
 	}
 }
+
+// TestSheetWithoutLabelStore: a worker whose card store keeps no labels holds its open sheet in
+// memory and draws it with the same builder.
+func TestSheetWithoutLabelStore(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.OpenDir(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	a := storetest.NewAccount(t, st)
+	sh, err := newOpenSheet("r1", SheetConfig{Dir: t.TempDir(), Layout: "avery-l7163", Options: sheets.Options{SenderCountry: "DE"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cards := writtenBy(t, st, a.ID, "r1", 2)
+	for _, c := range cards {
+		if _, err := sh.add(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path, err := sh.flush(ctx)
+	if err != nil || path == "" {
+		t.Fatalf("flush: %q %v", path, err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil || !bytes.HasPrefix(raw, []byte("%PDF")) {
+		t.Fatalf("sheet PDF: %v", err)
+	}
+	if len(sh.recs) != 0 {
+		t.Errorf("%d labels still waiting after the flush", len(sh.recs))
+	}
+	if path, err := sh.flush(ctx); err != nil || path != "" {
+		t.Errorf("flushing an empty sheet: %q %v", path, err)
+	}
+}
