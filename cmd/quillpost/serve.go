@@ -35,6 +35,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	simFaults := fs.String("sim-faults", "", "faults to inject into the first simulated plotter, e.g. disconnect@400,error@90")
 	layout := fs.sheetLayoutFlag()
 	logf := fs.logFlags("log debug messages", slog.LevelInfo)
+	from := fs.String("from", "DE", "ISO code of the country the mail is posted in: domestic labels leave the country line out")
 	allowPrivateHooks := fs.Bool("allow-private-webhooks", false, "let webhooks reach loopback, private and reserved addresses (local development only)")
 	if err := fs.parse(args, 0); err != nil {
 		return err
@@ -43,7 +44,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg := app.Config{
 		DataDir: *db.data, DatabaseURL: *db.db, Addr: *addr, NATSURL: *nf.url, NATSListen: *natsListen,
 		SimPlotters: *sims, SimSpeed: *simSpeed, SimStock: *simStock, SimProfile: *simProfile,
-		SheetLayout: *layout, Logger: log, SimTakesLive: *simLive,
+		SheetLayout: *layout, SenderCountry: strings.ToUpper(*from), Logger: log, SimTakesLive: *simLive,
 	}
 	cfg.Queue.Replicas, cfg.Queue.Namespace = *replicas, *nf.namespace
 	cfg.NATS = nf.dial()

@@ -150,6 +150,8 @@ func (s *Server) routes() []route {
 		{"GET /v1/operator/cards", operatorKey, s.operatorCards},
 		{"POST /v1/operator/cards/{id}/retry", operatorKey, s.operatorRetry},
 		{"POST /v1/operator/cards/{id}/cancel", operatorKey, s.operatorCancel},
+		{"POST /v1/operator/postings", operatorKey, s.operatorPosting},
+		{"GET /v1/operator/sheets", operatorKey, s.operatorSheets},
 
 		{"GET /v1/openapi.json", public, s.openAPI},
 	}
