@@ -48,6 +48,8 @@ type glyphInfo struct {
 	// of its body (not a t-bar across the stem, not a cedilla), which may move out of the way
 	// of its neighbours' ink.
 	floating []bool
+	// alts are the glyph's alternates (font.Glyph.Alternates), worked out the same way.
+	alts []*glyphInfo
 }
 
 // sigSource is how many control points outline a glyph for the near-copy check, and sigPoints
@@ -79,6 +81,9 @@ func newFaceInfo(f *font.Face) *faceInfo {
 			continue
 		}
 		gi := newGlyphInfo(g, fi.xh, f.Cursive)
+		for _, a := range g.Alternates {
+			gi.alts = append(gi.alts, newGlyphInfo(a, fi.xh, f.Cursive))
+		}
 		if r >= 0 && r < 128 {
 			fi.ascii[r] = gi
 		} else {
