@@ -34,6 +34,7 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	textPath := fs.String("text", "", "file with the card's text, or - for standard input (required)")
 	card := fs.String("card", "a6", "card format: "+formatNames())
 	face := fs.String("font", "allure", "font face (see quillpost fonts)")
+	fontFile := fs.String("font-file", "", "a quillpost-font/1 face file to write in instead of --font, e.g. an account's own handwriting from GET /v1/faces/NAME/font.json")
 	handName := fs.String("hand", "neat", "hand (see quillpost hands)")
 	handJSON := fs.String("hand-json", "", `JSON object overriding hand parameters, e.g. '{"slant_deg":5}'`)
 	seed := fs.Uint64("seed", 1, "variation seed: the same seed writes the same strokes")
@@ -45,7 +46,7 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	pen := fs.Float64("pen", preview.DefaultPenWidth, "pen width in mm for the preview")
 	dpi := fs.Float64("dpi", 300, "PNG resolution in dots per inch")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: quillpost render --text FILE|- [--card a6] [--font NAME] [--hand neat] [--seed N] [--align left|center] [--profile NAME [--order optimal|natural|text]] [-o out.svg|out.png|out.gcode] [--stats]")
+		fmt.Fprintln(stderr, "Usage: quillpost render --text FILE|- [--card a6] [--font NAME|--font-file FILE.json] [--hand neat] [--seed N] [--align left|center] [--profile NAME [--order optimal|natural|text]] [-o out.svg|out.png|out.gcode] [--stats]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -70,6 +71,9 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	f, err := font.Lookup(*face)
+	if *fontFile != "" {
+		f, err = readFontFile(*fontFile)
+	}
 	if err != nil {
 		return err
 	}

@@ -70,6 +70,10 @@ func infoFor(f *font.Face) *faceInfo {
 	return v.(*faceInfo)
 }
 
+// Forget drops what Render worked out for f, for faces that come and go (an account's own
+// handwriting, parsed from the store) rather than live as long as the program.
+func Forget(f *font.Face) { faceCache.Delete(f) }
+
 func newFaceInfo(f *font.Face) *faceInfo {
 	fi := &faceInfo{face: f, other: map[rune]*glyphInfo{}, xh: f.XHeight}
 	if !(fi.xh > 0) {
