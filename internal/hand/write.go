@@ -58,7 +58,7 @@ type renderer struct {
 
 	used    []variantUse // variants already written in the current word
 	usedAlt []variantUse // a captured face's real variants already written in the current word
-	near []nearInk    // ink segments near the mark clearMarks is placing
+	near    []nearInk    // ink segments near the mark clearMarks is placing
 	// The current word's body strokes per glyph (copies, in body), for clearMarks.
 	body      []geom.Point
 	bodyRefs  []strokeRef
