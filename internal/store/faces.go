@@ -41,3 +41,10 @@ type FaceStore interface {
 	// DeleteFace erases every version of the face (sheet and font); ErrNotFound if none.
 	DeleteFace(ctx context.Context, accountID, name string) error
 }
+
+// CardFaceReader reads the face a card is written in, for a robot given the card's job: a worker
+// without database access (queue.RemoteCards) reaches through it only the face file of a card it
+// holds a job for, never the samples it was made from.
+type CardFaceReader interface {
+	CardFace(ctx context.Context, accountID, cardID string) (*Face, error)
+}
