@@ -1,18 +1,23 @@
 package intake
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/quillpost/quillpost/internal/capture"
 	"github.com/quillpost/quillpost/internal/cardspec"
 	"github.com/quillpost/quillpost/internal/faces"
 	"github.com/quillpost/quillpost/internal/font"
+	"github.com/quillpost/quillpost/internal/hand"
+	"github.com/quillpost/quillpost/internal/preview"
 	"github.com/quillpost/quillpost/internal/store"
 )
 
@@ -235,4 +240,93 @@ func (s *Server) deleteFace(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("face erased", "account", p.Account.ID, "face", name)
 	writeJSON(w, http.StatusOK, map[string]any{"object": "face", "name": name, "deleted": true})
+}
+
+// SampleCard is what the capture page's live preview writes in a face being made.
+const SampleCard = "Liebe Anna,\nvielen Dank für deine Karte!\nHerzlich, Ben"
+
+// previewFace is POST /v1/faces/preview: the sheet as written so far is processed (not stored)
+// and, once it has enough characters, a sample card is written in it. Live keys only: the body
+// is the writer's handwriting.
+func (s *Server) previewFace(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r.Context())
+	if testOnly(p) {
+		writeError(w, errFacesTestKey)
+		return
+	}
+	body, aerr := s.readBodyLimit(w, r, s.maxCSV)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	sheet, err := capture.Parse(body)
+	var ie *capture.InputError
+	if errors.As(err, &ie) {
+		writeError(w, invalid(ie.Field, "sheet_invalid", sentence(ie.Reason)))
+		return
+	}
+	if err != nil {
+		writeError(w, internalError())
+		return
+	}
+	out := facePreview{Object: "face_preview", Rejected: []capture.Rejection{}}
+	res, err := capture.Process(sheet)
+	if err != nil {
+		// Nothing usable written yet: no face, nothing to show.
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
+	out.Rejected = res.Rejected
+	fontJSON, err := json.Marshal(res.File)
+	if err != nil {
+		writeError(w, internalError())
+		return
+	}
+	face, err := font.Parse(fontJSON)
+	if err != nil {
+		s.log.Error("previewed face does not parse", "account", p.Account.ID, "err", err)
+		writeError(w, internalError())
+		return
+	}
+	// This face lives for one request: the renderer must not keep what it worked out of it.
+	defer hand.Forget(face)
+	cov := capture.CoverageOf(face)
+	out.Coverage = &cov
+	if cov.Ready {
+		text := writableSample(face, SampleCard)
+		card, _, err := cardspec.RenderWith(cardspec.Spec{Message: text, Font: sheet.Name, Hand: cardspec.DefaultHand, Stock: cardspec.DefaultStock, Seed: 1},
+			func(string) (*font.Face, string, error) { return face, sheet.Name, nil })
+		if err == nil {
+			var buf bytes.Buffer
+			if err := preview.SVG(&buf, card.Format, card.Strokes, preview.DefaultPenWidth); err == nil {
+				out.SVG, out.Message = buf.String(), text
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+type facePreview struct {
+	Object   string              `json:"object"`
+	Coverage *capture.Coverage   `json:"coverage,omitempty"`
+	Rejected []capture.Rejection `json:"rejected"`
+	// SVG is the sample card, once the coverage is ready; Message is its text as written (what
+	// the face cannot write yet left out, capitals it lacks in lower case).
+	SVG     string `json:"svg,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+// writableSample is text with what face cannot write yet replaced by a lower-case letter or
+// left out.
+func writableSample(face *font.Face, text string) string {
+	var b strings.Builder
+	for _, r := range text {
+		switch {
+		case r == '\n' || face.Covers(string(r)):
+			b.WriteRune(r)
+		case face.Covers(string(unicode.ToLower(r))):
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
 }

@@ -3,6 +3,7 @@ package intake_test
 import (
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -191,4 +192,36 @@ func mustAccount(t *testing.T, api *testAPI, name string) string {
 		t.Fatal(err)
 	}
 	return a.ID
+}
+
+// TestFacePreview: a half-written sheet gets its coverage and no card; a sheet with every
+// lower-case letter gets a sample card; test keys get nothing; nothing is stored.
+func TestFacePreview(t *testing.T) {
+	api := newTestAPI(t)
+	live, test := api.key("shop", store.KeyLive), api.key("shop", store.KeyTest)
+	sans, err := font.Lookup("sans")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var half []capture.PlanBox
+	for _, pb := range capture.Plan() {
+		if pb.Kind == capture.KindChar && pb.Text < "n" && pb.Text >= "a" {
+			half = append(half, pb)
+		}
+	}
+	body, _ := json.Marshal(capture.Synthesize(sans, half, "draft", 1))
+	code, m, _ := api.do("POST", "/v1/faces/preview", live, "", string(body))
+	if cov, _ := m["coverage"].(map[string]any); code != http.StatusOK || cov["ready"] != false || m["svg"] != nil || !strings.HasPrefix(cov["missing"].(string), "nop") {
+		t.Errorf("half a sheet: %d %v", code, m)
+	}
+	code, m, _ = api.do("POST", "/v1/faces/preview", live, "", sheetJSON(t, "draft", "sans", 1))
+	if code != http.StatusOK || !strings.Contains(fmt.Sprint(m["svg"]), "<svg") || m["message"] != "Liebe Anna,\nvielen Dank für deine Karte!\nHerzlich, Ben" {
+		t.Errorf("full sheet: %d %v", code, m["message"])
+	}
+	if code, m, _ := api.do("POST", "/v1/faces/preview", test, "", string(body)); code != http.StatusForbidden {
+		t.Errorf("test key: %d %v", code, m)
+	}
+	if list, err := api.store.(store.FaceStore).ListFaces(t.Context(), mustAccount(t, api, "shop")); err != nil || len(list) != 0 {
+		t.Errorf("a preview stored a face: %v %v", list, err)
+	}
 }

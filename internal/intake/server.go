@@ -152,6 +152,7 @@ func (s *Server) routes() []route {
 
 		{"POST /v1/faces", accountKey, s.createFace},
 		{"GET /v1/faces", accountKey, s.listFaces},
+		{"POST /v1/faces/preview", accountKey, s.previewFace},
 		{"GET /v1/faces/{name}", accountKey, s.getFace},
 		{"GET /v1/faces/{name}/font.json", accountKey, s.exportFaceJSON},
 		{"GET /v1/faces/{name}/font.svg", accountKey, s.exportFaceSVG},
