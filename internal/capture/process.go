@@ -128,6 +128,16 @@ func Process(s *Sheet) (*Result, error) {
 		slices.SortStableFunc(kept, func(a, b *sample) int { return cmp.Compare(a.box, b.box) })
 		mi := medoid(kept)
 		kept[0], kept[mi] = kept[mi], kept[0]
+		if len(kept) > 1+font.MaxAlternates {
+			// More samples than a glyph keeps variants (a tool may send many): the most typical.
+			m := shapeOf(kept[0])
+			rest := kept[1:]
+			slices.SortStableFunc(rest, func(a, b *sample) int {
+				return cmp.Compare(shapeDist(m, shapeOf(a)), shapeDist(m, shapeOf(b)))
+			})
+			kept = kept[:1+font.MaxAlternates]
+			slices.SortStableFunc(kept[1:], func(a, b *sample) int { return cmp.Compare(a.box, b.box) })
+		}
 		var fg font.FileGlyph
 		for k, sm := range kept {
 			g := glyphOf(sm, res.Cursive)
@@ -241,6 +251,9 @@ func scribble(strokes [][]geom.Point) string {
 	}
 	if w := bb.W() / XHeight; w > 5 {
 		return fmt.Sprintf("it is %.1f x-heights wide, far wider than one character", w)
+	}
+	if bb.Min.Y < -4*XHeight || bb.Max.Y > 3*XHeight {
+		return "it is written far above or below its guides"
 	}
 	ink, turns := 0.0, 0
 	for _, st := range strokes {

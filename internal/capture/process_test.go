@@ -201,14 +201,15 @@ func TestRejectsScribbles(t *testing.T) {
 		{Kind: KindChar, Text: "l", Guides: g, Strokes: many},
 		{Kind: KindChar, Text: "l", Guides: g, Strokes: []Stroke{line(10, 100, 600, 100)}},
 		{Kind: KindChar, Text: "l", Guides: g},
+		{Kind: KindChar, Text: "l", Guides: g, Strokes: []Stroke{line(10, 5000, 12, 5040)}},
 	}}
 	res, err := Process(roundTrip(t, sheet))
 	if err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "scribbles.json", mustJSON(t, res.Rejected))
-	if len(res.Rejected) != 4 {
-		t.Errorf("rejected %d samples, want 4: %v", len(res.Rejected), res.Rejected)
+	if len(res.Rejected) != 5 {
+		t.Errorf("rejected %d samples, want 5: %v", len(res.Rejected), res.Rejected)
 	}
 	for _, r := range res.Rejected {
 		if r.Box == 0 || r.Box == 5 {
@@ -280,5 +281,25 @@ func BenchmarkProcessFullSheet(b *testing.B) {
 		if _, err := Process(s); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestManySamples: a sheet with more samples of a character than a glyph keeps variants (as
+// another tool may send) keeps the most typical ones and still makes a face that parses.
+func TestManySamples(t *testing.T) {
+	var plan []PlanBox
+	for range 25 {
+		plan = append(plan, PlanBox{Kind: KindChar, Text: "a"})
+	}
+	res, err := Process(roundTrip(t, Synthesize(mustFace(t, "sans"), plan, "many", 5)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	face, err := font.FromFile(res.File)
+	if err != nil {
+		t.Fatalf("the made face does not parse: %v", err)
+	}
+	if g, _ := face.Glyph('a'); len(g.Alternates) != font.MaxAlternates {
+		t.Errorf("%d alternates kept, want %d", len(g.Alternates), font.MaxAlternates)
 	}
 }
