@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/quillpost/quillpost/internal/font"
+	"github.com/quillpost/quillpost/internal/hand"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -303,3 +304,70 @@ func TestManySamples(t *testing.T) {
 		t.Errorf("%d alternates kept, want %d", len(g.Alternates), font.MaxAlternates)
 	}
 }
+
+// TestJoinedWordsMakeACursiveFace: a writer whose words are one pen stroke each joins letters,
+// so the face is cursive and its lower-case letters that start low on their left accept a
+// connector; a writer who lifts between letters gets a print face.
+func TestJoinedWordsMakeACursiveFace(t *testing.T) {
+	var plan []PlanBox
+	for _, r := range "nu" {
+		for range 3 {
+			plan = append(plan, PlanBox{Kind: KindChar, Text: string(r)})
+		}
+	}
+	sheet := Synthesize(mustFace(t, "sans"), plan, "joined", 4)
+	printed := *sheet
+	word := func(joined bool) Box {
+		// "nun" as arches along the x-height band: one stroke, or one per letter.
+		var strokes []Stroke
+		var cur Stroke
+		for k := range 3 {
+			for i := range 20 {
+				x := float64(k*60 + i*3)
+				y := 130 - 70*float64((i/5)%2)
+				cur.Points = append(cur.Points, Point{X: x, Y: y, T: float64(len(cur.Points) * 8)})
+			}
+			if !joined {
+				strokes, cur = append(strokes, cur), Stroke{}
+			}
+		}
+		if joined {
+			strokes = append(strokes, cur)
+		}
+		return Box{Kind: KindWord, Text: "nun", Guides: Guides{Baseline: 130, XHeight: 60}, Strokes: strokes}
+	}
+	sheet.Boxes = append(sheet.Boxes, word(true), word(true))
+	printed.Boxes = append(printed.Boxes[:len(printed.Boxes):len(printed.Boxes)], word(false), word(false))
+	res, err := Process(roundTrip(t, sheet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Cursive || !res.File.Cursive {
+		t.Fatal("one stroke per word did not make a cursive face")
+	}
+	n := res.File.Glyphs["n"]
+	if !n.Joins || n.Entry == nil || n.Entry[1] > 0.12*XHeight || n.Entry[1] < -1.15*XHeight {
+		t.Errorf("n of a cursive face: joins %v, entry %v", n.Joins, n.Entry)
+	}
+	// The hand joins its letters: "nunu" is written with fewer pen lifts than letters.
+	face, err := font.FromFile(res.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	format, _ := hand.LookupFormat("a6")
+	h, _ := hand.LookupHand("neat")
+	c, err := hand.Render(hand.Request{Text: "nunu", Face: face, Format: format, Hand: h, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := countFalse(c.Late)
+	t.Logf("nunu: %d pen-down strokes", body)
+	if body >= 4*2 {
+		t.Errorf("nunu written with %d strokes: the letters were not joined", body)
+	}
+	if res, err := Process(roundTrip(t, &printed)); err != nil || res.Cursive || res.File.Glyphs["n"].Joins {
+		t.Errorf("a pen lift per letter: cursive %v, %v", res.Cursive, err)
+	}
+}
+
+func countFalse(bs []bool) int { return len(bs) - countTrue(bs) }
