@@ -155,6 +155,8 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /orders/address", s.addressCheck)
 	m.HandleFunc("GET /orders/{id}", s.orderStatus)
 	m.HandleFunc("GET /orders/{id}/events", s.orderEvents)
+	m.HandleFunc("GET /capture", s.capturePage)
+	m.HandleFunc("GET /capture/plan.json", s.capturePlanJSON)
 	m.HandleFunc("GET /operator", s.operatorPage)
 	m.HandleFunc("POST /operator/login", s.operatorLogin)
 	m.HandleFunc("POST /operator/logout", s.operatorLogout)
