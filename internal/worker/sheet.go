@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/quillpost/quillpost/internal/address"
+	"github.com/quillpost/quillpost/internal/fsutil"
 	"github.com/quillpost/quillpost/internal/sheets"
 	"github.com/quillpost/quillpost/internal/store"
 )
@@ -41,7 +42,7 @@ type openSheet struct {
 }
 
 func newOpenSheet(worker string, cfg SheetConfig, labels store.LabelStore) (*openSheet, error) {
-	if err := os.MkdirAll(cfg.Dir, 0o750); err != nil {
+	if err := os.MkdirAll(cfg.Dir, fsutil.PrivateDir); err != nil {
 		return nil, fmt.Errorf("worker %s: address sheets: %w", worker, err)
 	}
 	b, err := newBuilder(worker, cfg)
@@ -141,16 +142,11 @@ func (s *openSheet) flushLocked(ctx context.Context) (string, error) {
 // write puts a sheet's PDF in place and records it printed.
 func (s *openSheet) write(ctx context.Context, name string, pdf []byte) (string, error) {
 	path := filepath.Join(s.cfg.Dir, name+".pdf")
-	if err := writeSynced(path+".tmp", pdf); err != nil {
-		return "", fmt.Errorf("address sheet of %s: %w", s.worker, err)
-	}
-	if err := os.Rename(path+".tmp", path); err != nil {
+	// Owner only, as the directory: a sheet is a list of people's addresses.
+	if err := fsutil.WriteFileAtomic(path, pdf); err != nil {
 		return "", fmt.Errorf("address sheet of %s: %w", s.worker, err)
 	}
 	if s.labels != nil {
-		if err := syncDir(s.cfg.Dir); err != nil {
-			return "", fmt.Errorf("address sheet of %s: %w", s.worker, err)
-		}
 		if err := s.labels.MarkSheetPrinted(ctx, name); err != nil {
 			// The PDF is there; the next start writes the same sheet over it.
 			return path, fmt.Errorf("address sheet %s written but not recorded: %w", path, err)
