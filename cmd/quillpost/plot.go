@@ -65,7 +65,7 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	cfg := serialstream.Config{
 		Dialect: p.Dialect, Protocol: *protocol, RXBuffer: p.Protocol.RXBuffer, QueueDepth: p.Protocol.QueueDepth,
-		PenUp: p.PenUp.Commands, PenDown: p.PenDown.Commands, Baud: *baud, Home: *home,
+		PenUp: p.PenUp.Commands, PenDown: p.PenDown.Commands, PenRest: p.PenRest.Commands, Baud: *baud, Home: *home,
 		RapidRate: p.TravelFeed, Accel: p.Accel,
 		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
 	}
