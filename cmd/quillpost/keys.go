@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/quillpost/quillpost/internal/app"
 	"github.com/quillpost/quillpost/internal/store"
-	"github.com/quillpost/quillpost/internal/store/sqlite"
 )
 
 func init() {
@@ -25,7 +25,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return runKeysWorker(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprintln(stderr, "usage: quillpost keys create --account NAME [--test|--operator] [--data DIR]")
+		fmt.Fprintln(stderr, "usage: quillpost keys create --account NAME [--test|--operator] [--data DIR | --db URL]")
 		return errors.New("keys: the only action is create")
 	}
 	fs := flag.NewFlagSet("keys create", flag.ContinueOnError)
@@ -34,6 +34,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	test := fs.Bool("test", false, "a test key: its cards go to simulated plotters only")
 	operator := fs.Bool("operator", false, "an operator key, for the operator endpoints")
 	data := fs.String("data", "quillpost-data", "data directory holding quillpost.db")
+	db := fs.String("db", "", "PostgreSQL URL (postgres://…) of serve's --db, instead of SQLite in --data")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -50,7 +51,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case *operator:
 		kind = store.KeyOperator
 	}
-	st, err := sqlite.OpenDir(ctx, *data)
+	st, err := app.OpenStore(ctx, *data, *db)
 	if err != nil {
 		return err
 	}

@@ -8,8 +8,8 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"github.com/quillpost/quillpost/internal/app"
 	"github.com/quillpost/quillpost/internal/store"
-	"github.com/quillpost/quillpost/internal/store/sqlite"
 )
 
 // runKeysAdmin lists keys (keys list [--account NAME]) or revokes one (keys revoke KEY_ID).
@@ -20,14 +20,19 @@ func runKeysAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.SetOutput(stderr)
 	account := fs.String("account", "", "only this account's keys (list)")
 	data := fs.String("data", "quillpost-data", "data directory holding quillpost.db")
+	db := fs.String("db", "", "PostgreSQL URL (postgres://…) of serve's --db, instead of SQLite in --data")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	st, err := sqlite.OpenDir(ctx, *data)
+	st, err := app.OpenStore(ctx, *data, *db)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	admin, ok := st.(store.KeyAdmin)
+	if !ok {
+		return fmt.Errorf("keys %s: this store cannot list keys", action)
+	}
 	accountID := store.AnyAccount
 	if *account != "" {
 		acc, err := st.AccountByName(ctx, *account)
@@ -38,7 +43,7 @@ func runKeysAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	switch action {
 	case "list":
-		keys, err := st.ListKeys(ctx, accountID)
+		keys, err := admin.ListKeys(ctx, accountID)
 		if err != nil {
 			return err
 		}
@@ -56,7 +61,7 @@ func runKeysAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if fs.NArg() != 1 {
 			return errors.New("usage: quillpost keys revoke [--data DIR] KEY_ID")
 		}
-		k, err := st.GetKey(ctx, accountID, fs.Arg(0))
+		k, err := admin.GetKey(ctx, accountID, fs.Arg(0))
 		if err != nil {
 			return fmt.Errorf("keys revoke: %w", err)
 		}
