@@ -116,6 +116,9 @@ func (h *harness) restartServe() {
 	h.t.Helper()
 	h.serve = startProc(h.t, h.logs, "serve", bins.quillpost, h.args...)
 	h.waitReady(h.serve)
+	if n := len(h.faults); n > 0 {
+		h.t.Logf("serve is ready again %.1fs after the fault", time.Since(h.faults[n-1].at).Seconds())
+	}
 	if h.key == "" && h.test == "" {
 		b, err := os.ReadFile(filepath.Join(h.data, "demo-key.txt"))
 		if err != nil {
