@@ -68,7 +68,7 @@ func TestNATSOutage(t *testing.T) {
 	h.campaign(h.key, 15)  // for the real one
 	h.waitWriting(4)
 	h.fault("NATS stopped for 20 s", nil)
-	nodes[0].p.stop(time.Minute)
+	nodes[0].p.stop(3 * time.Minute) // a graceful stop; JetStream flushes its store first
 	time.Sleep(20 * time.Second) // the outage itself, not a wait for a condition
 	nodes[0].restart()
 	h.clear()
