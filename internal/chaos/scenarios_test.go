@@ -70,8 +70,8 @@ func TestNATSOutage(t *testing.T) {
 	h.fault("NATS stopped for 20 s", nil)
 	nodes[0].p.stop(3 * time.Minute) // a graceful stop; JetStream flushes its store first
 	time.Sleep(20 * time.Second) // the outage itself, not a wait for a condition
+	h.clear() // the outage ends as the server starts again; restart waits until it is healthy
 	nodes[0].restart()
-	h.clear()
 	h.verdict("NATS outage 20 s", h.settle())
 }
 
@@ -146,8 +146,8 @@ func TestPostgresRestart(t *testing.T) {
 	pg.crash()
 	// Down for longer than a card takes, so that robots finish cards while it is away.
 	time.Sleep(10 * time.Second) // the outage itself, not a wait for a condition
+	h.clear() // the outage ends as the database starts again; start waits until it accepts connections
 	pg.start()
-	h.clear()
 	h.verdict("PostgreSQL restart", h.settle())
 }
 

@@ -157,7 +157,8 @@ func (h *harness) fault(what string, hits func(robot string) bool) {
 	h.t.Logf("FAULT: %s", what)
 }
 
-// clear records that the latest fault, an outage, is over now.
+// clear records that the latest fault, an outage, ends now: the broken part is being started
+// again, so nothing can have recovered from it before this instant.
 func (h *harness) clear() {
 	f := &h.faults[len(h.faults)-1]
 	f.cleared = time.Now()
