@@ -68,9 +68,11 @@ func TestNATSOutage(t *testing.T) {
 	h.campaign(h.key, 15)  // for the real one
 	h.waitWriting(4)
 	h.fault("NATS stopped for 20 s", nil)
-	nodes[0].p.stop(3 * time.Minute) // a graceful stop; JetStream flushes its store first
+	// A graceful stop (JetStream flushes its store first), which may take a while under load.
+	nodes[0].p.stop(3 * time.Minute)
 	time.Sleep(20 * time.Second) // the outage itself, not a wait for a condition
-	h.clear() // the outage ends as the server starts again; restart waits until it is healthy
+	// The outage ends as the server starts again; restart then waits until it is healthy.
+	h.clear()
 	nodes[0].restart()
 	h.verdict("NATS outage 20 s", h.settle())
 }
@@ -146,7 +148,8 @@ func TestPostgresRestart(t *testing.T) {
 	pg.crash()
 	// Down for longer than a card takes, so that robots finish cards while it is away.
 	time.Sleep(10 * time.Second) // the outage itself, not a wait for a condition
-	h.clear() // the outage ends as the database starts again; start waits until it accepts connections
+	// The outage ends as the database starts again; start then waits until it takes connections.
+	h.clear()
 	pg.start()
 	h.verdict("PostgreSQL restart", h.settle())
 }
