@@ -36,6 +36,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	layout := fs.sheetLayoutFlag()
 	logf := fs.logFlags("log debug messages", slog.LevelInfo)
 	from := fs.String("from", "DE", "ISO code of the country the mail is posted in: domestic labels leave the country line out")
+	metricsToken := fs.String("metrics-token-file", "", "file holding the bearer token Prometheus sends to /metrics (default: --data/metrics-token, made on the first start)")
 	allowPrivateHooks := fs.Bool("allow-private-webhooks", false, "let webhooks reach loopback, private and reserved addresses (local development only)")
 	if err := fs.parse(args, 0); err != nil {
 		return err
@@ -49,6 +50,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg.Queue.Replicas, cfg.Queue.Namespace = *replicas, *nf.namespace
 	cfg.NATS = nf.dial()
 	cfg.Webhooks.AllowPrivate = *allowPrivateHooks
+	cfg.MetricsTokenFile = *metricsToken
 	if *simFaults != "" {
 		f, err := plotsim.ParseFaults(*simFaults)
 		if err != nil {
