@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/quillpost/quillpost/internal/clock"
 	"github.com/quillpost/quillpost/internal/queue"
 	"github.com/quillpost/quillpost/internal/store"
 	"github.com/quillpost/quillpost/internal/webhook"
@@ -37,30 +38,30 @@ func RunBackground(ctx context.Context, st store.Store, q *queue.Queue, o webhoo
 		run("webhook dispatcher", d.Run)
 		run("webhook events", func(ctx context.Context) error { return d.Consume(ctx, q) })
 	}
-	run("scheduler", func(ctx context.Context) error { return RunScheduler(ctx, st, 15*time.Second, log) })
+	run("scheduler", func(ctx context.Context) error { return RunScheduler(ctx, st, clock.Real{}, 15*time.Second, log) })
 	wg.Wait()
 	close(errc)
 	return <-errc
 }
 
 // RunScheduler queues accepted cards whose send date has come (and that wait for no approval)
-// every interval until ctx ends. It also deletes expired operator sessions.
-func RunScheduler(ctx context.Context, st store.Store, interval time.Duration, log *slog.Logger) error {
-	t := time.NewTicker(interval)
-	defer t.Stop()
+// every interval of clk until ctx ends. It also deletes expired operator sessions. The time comes
+// from clk, so a test can move it (clock.Manual) instead of waiting.
+func RunScheduler(ctx context.Context, st store.Store, clk clock.Clock, interval time.Duration, log *slog.Logger) error {
+	clk = clock.Or(clk)
 	for {
-		if _, err := QueueDue(ctx, st, time.Now()); err != nil && ctx.Err() == nil {
+		if _, err := QueueDue(ctx, st, clk.Now()); err != nil && ctx.Err() == nil {
 			log.Warn("scheduler: queueing due cards failed; retrying", "err", err)
 		}
 		if ss, ok := st.(store.SessionStore); ok {
-			if _, err := ss.PruneSessions(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			if _, err := ss.PruneSessions(ctx, clk.Now()); err != nil && ctx.Err() == nil {
 				log.Warn("scheduler: pruning expired sessions failed", "err", err)
 			}
 		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-t.C:
+		case <-clk.After(interval):
 		}
 	}
 }
