@@ -23,7 +23,7 @@ func RunBackground(ctx context.Context, st store.Store, q *queue.Queue, o webhoo
 		log = slog.Default()
 	}
 	var wg sync.WaitGroup
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	run := func(name string, f func(context.Context) error) {
 		wg.Add(1)
 		go func() {
@@ -39,6 +39,8 @@ func RunBackground(ctx context.Context, st store.Store, q *queue.Queue, o webhoo
 		run("webhook events", func(ctx context.Context) error { return d.Consume(ctx, q) })
 	}
 	run("scheduler", func(ctx context.Context) error { return RunScheduler(ctx, st, clock.Real{}, 15*time.Second, log) })
+	occ := &OccasionScheduler{Store: st, Log: log.With("component", "occasions")}
+	run("occasions", func(ctx context.Context) error { return occ.Run(ctx, 10*time.Minute) })
 	wg.Wait()
 	close(errc)
 	return <-errc

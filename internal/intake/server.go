@@ -96,9 +96,9 @@ func New(cfg Config) *Server {
 			h = s.honourIdempotency(h)
 		}
 		switch {
-		case rt.pattern == "POST /v1/campaigns/{id}/recipients":
+		case rt.pattern == "POST /v1/campaigns/{id}/recipients" || rt.pattern == "POST /v1/occasions/recipients":
 			h = requireContentType(h, "application/json", "text/csv", "application/csv")
-		case strings.HasPrefix(rt.pattern, "POST "):
+		case strings.HasPrefix(rt.pattern, "POST "), strings.HasPrefix(rt.pattern, "PUT "):
 			h = requireContentType(h, "application/json")
 		}
 		switch rt.access {
@@ -132,6 +132,18 @@ func (s *Server) routes() []route {
 		{"POST /v1/campaigns/{id}/recipients", accountKey, s.addRecipients},
 		{"POST /v1/campaigns/{id}/preview", accountKey, s.previewCampaign},
 		{"GET /v1/campaigns/{id}/labels.pdf", accountKey, s.campaignLabels},
+
+		{"POST /v1/occasions/recipients", accountKey, s.importOccasionRecipients},
+		{"GET /v1/occasions/recipients", accountKey, s.listOccasionRecipients},
+		{"GET /v1/occasions/recipients/{id}", accountKey, s.getOccasionRecipient},
+		{"PUT /v1/occasions/recipients/{id}", accountKey, s.updateOccasionRecipient},
+		{"DELETE /v1/occasions/recipients/{id}", accountKey, s.deleteOccasionRecipient},
+		{"POST /v1/occasions/rules", accountKey, s.createOccasionRule},
+		{"GET /v1/occasions/rules", accountKey, s.listOccasionRules},
+		{"GET /v1/occasions/rules/{id}", accountKey, s.getOccasionRule},
+		{"POST /v1/occasions/rules/{id}/pause", accountKey, s.setOccasionRuleState(store.RulePaused)},
+		{"POST /v1/occasions/rules/{id}/resume", accountKey, s.setOccasionRuleState(store.RuleActive)},
+		{"POST /v1/occasions/rules/{id}/cancel", accountKey, s.setOccasionRuleState(store.RuleCancelled)},
 
 		{"POST /v1/address_verifications", accountKey, s.verifyAddress},
 		{"DELETE /v1/recipients", accountKey, s.eraseRecipients},

@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"Leases", testLeases},
 		{"OperatorRecovery", testOperatorRecovery},
 		{"Labels", testLabels},
+		{"Occasions", testOccasions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
