@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quillpost/quillpost/internal/clock"
 	"github.com/quillpost/quillpost/internal/store"
 )
 
@@ -31,6 +32,9 @@ type Config struct {
 	// AllowPrivateWebhooks lets webhook URLs point at loopback, private and reserved addresses:
 	// for local development only (serve --allow-private-webhooks).
 	AllowPrivateWebhooks bool
+	// Clock gives scheduling and caps their time; nil is the wall clock (tests move a
+	// clock.Manual).
+	Clock clock.Clock
 	// OnReplay, if set, is called after failed webhook deliveries were made pending again (to wake
 	// a dispatcher in this process at once).
 	OnReplay func()
@@ -48,6 +52,7 @@ type Server struct {
 	mux     *http.ServeMux
 	kick    func()
 	replay  func()
+	clock   clock.Clock
 
 	allowPrivateWebhooks bool
 }
@@ -65,12 +70,13 @@ const (
 	accountKey  access = iota // a live or test key of the account
 	operatorKey               // an operator key
 	public                    // no key (the OpenAPI document)
+	sender                    // the handler authenticates the caller itself (a trigger's signature or key)
 )
 
 // New returns a Server; Handler gives its routes.
 func New(cfg Config) *Server {
 	s := &Server{store: cfg.Store, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, maxCSV: cfg.MaxCSVBytes,
-		kick: cfg.OnAccepted, replay: cfg.OnReplay, allowPrivateWebhooks: cfg.AllowPrivateWebhooks}
+		kick: cfg.OnAccepted, replay: cfg.OnReplay, allowPrivateWebhooks: cfg.AllowPrivateWebhooks, clock: clock.Or(cfg.Clock)}
 	s.hooks, _ = cfg.Store.(store.WebhookStore)
 	s.ops, _ = cfg.Store.(store.CardOps)
 	if s.kick == nil {
@@ -144,6 +150,18 @@ func (s *Server) routes() []route {
 		{"POST /v1/occasions/rules/{id}/pause", accountKey, s.setOccasionRuleState(store.RulePaused)},
 		{"POST /v1/occasions/rules/{id}/resume", accountKey, s.setOccasionRuleState(store.RuleActive)},
 		{"POST /v1/occasions/rules/{id}/cancel", accountKey, s.setOccasionRuleState(store.RuleCancelled)},
+
+		{"POST /v1/triggers", accountKey, s.createTrigger},
+		{"GET /v1/triggers", accountKey, s.listTriggers},
+		{"GET /v1/triggers/settings", accountKey, s.getTriggerSettings},
+		{"PUT /v1/triggers/settings", accountKey, s.putTriggerSettings},
+		{"GET /v1/triggers/{id}", accountKey, s.getTrigger},
+		{"POST /v1/triggers/{id}/pause", accountKey, s.setTriggerState(store.RulePaused)},
+		{"POST /v1/triggers/{id}/resume", accountKey, s.setTriggerState(store.RuleActive)},
+		{"POST /v1/triggers/{id}/cancel", accountKey, s.setTriggerState(store.RuleCancelled)},
+		{"POST /v1/triggers/{id}/test", accountKey, s.testTrigger},
+		{"GET /v1/triggers/{id}/events", accountKey, s.listTriggerEvents},
+		{"POST /v1/triggers/{id}/events", sender, s.triggerEvent},
 
 		{"POST /v1/address_verifications", accountKey, s.verifyAddress},
 		{"DELETE /v1/recipients", accountKey, s.eraseRecipients},

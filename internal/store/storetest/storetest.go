@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"OperatorRecovery", testOperatorRecovery},
 		{"Labels", testLabels},
 		{"Occasions", testOccasions},
+		{"Triggers", testTriggers},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
