@@ -68,10 +68,12 @@ func RunScheduler(ctx context.Context, st store.Store, clk clock.Clock, interval
 	}
 }
 
-// QueueDue queues the due cards once and returns how many it queued.
+// QueueDue queues the due cards once and returns how many it queued. Cards of a paused campaign
+// wait until it is resumed.
 func QueueDue(ctx context.Context, st store.Store, now time.Time) (int, error) {
 	n := 0
 	f := store.CardFilter{Statuses: []store.Status{store.StatusAccepted}, DueBy: now, Limit: 500}
+	paused := map[string]bool{}
 	for {
 		page, err := st.ListCards(ctx, store.AnyAccount, f)
 		if err != nil {
@@ -80,6 +82,20 @@ func QueueDue(ctx context.Context, st store.Store, now time.Time) (int, error) {
 		for _, c := range page.Cards {
 			if c.ApprovalRequired {
 				continue
+			}
+			if c.CampaignID != "" {
+				p, seen := paused[c.CampaignID]
+				if !seen {
+					cmp, err := st.GetCampaign(ctx, store.AnyAccount, c.CampaignID)
+					if err != nil {
+						return n, err
+					}
+					p = cmp.State == campaignPaused
+					paused[c.CampaignID] = p
+				}
+				if p {
+					continue
+				}
 			}
 			_, err := st.Transition(ctx, store.Change{CardID: c.ID, AccountID: store.AnyAccount, From: store.StatusAccepted,
 				To: store.StatusQueued, Cause: "schedule.send_date"})

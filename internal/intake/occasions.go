@@ -639,7 +639,13 @@ var errRuleCancelled = errors.New("rule cancelled")
 // each through Transition, so each gets its event and webhook. Cards being written are counted
 // as busy and left to finish.
 func (s *Server) cancelUnwritten(ctx context.Context, accountID string, meta map[string]string, cause string) (cancelled, busy int, err error) {
-	f := store.CardFilter{Metadata: meta, Statuses: []store.Status{store.StatusAccepted, store.StatusQueued, store.StatusPlotting, store.StatusSpoiled}, Limit: 1000}
+	return s.cancelCards(ctx, accountID, store.CardFilter{Metadata: meta}, cause)
+}
+
+// cancelCards is cancelUnwritten for any card filter.
+func (s *Server) cancelCards(ctx context.Context, accountID string, f store.CardFilter, cause string) (cancelled, busy int, err error) {
+	f.Statuses = []store.Status{store.StatusAccepted, store.StatusQueued, store.StatusPlotting, store.StatusSpoiled, store.StatusFailed}
+	f.Limit = 1000
 	var ids []*store.Card
 	for {
 		page, err := s.store.ListCards(ctx, accountID, f)

@@ -133,9 +133,13 @@ func (s *Server) routes() []route {
 		{"DELETE /v1/cards/{id}", accountKey, s.cancelCard},
 
 		{"POST /v1/campaigns", accountKey, s.createCampaign},
+		{"GET /v1/campaigns", accountKey, s.listCampaigns},
 		{"GET /v1/campaigns/{id}", accountKey, s.getCampaign},
-		{"POST /v1/campaigns/{id}/activate", accountKey, s.activateCampaign},
-		{"POST /v1/campaigns/{id}/recipients", accountKey, s.addRecipients},
+		{"POST /v1/campaigns/{id}/activate", accountKey, s.campaignOpen(s.activateCampaign, true)},
+		{"POST /v1/campaigns/{id}/recipients", accountKey, s.campaignOpen(s.addRecipients, false)},
+		{"POST /v1/campaigns/{id}/pause", accountKey, s.setCampaignState(campaignPaused)},
+		{"POST /v1/campaigns/{id}/resume", accountKey, s.setCampaignState(campaignActive)},
+		{"POST /v1/campaigns/{id}/cancel", accountKey, s.setCampaignState(campaignCancelled)},
 		{"POST /v1/campaigns/{id}/preview", accountKey, s.previewCampaign},
 		{"GET /v1/campaigns/{id}/labels.pdf", accountKey, s.campaignLabels},
 

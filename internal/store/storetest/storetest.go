@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"Labels", testLabels},
 		{"Occasions", testOccasions},
 		{"Triggers", testTriggers},
+		{"ListCampaigns", testListCampaigns},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
