@@ -147,6 +147,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /orders/address", s.addressCheck)
 	m.HandleFunc("GET /orders/{id}", s.orderStatus)
 	m.HandleFunc("GET /orders/{id}/events", s.orderEvents)
+	m.HandleFunc("GET /triggers/console", s.triggerConsole)
 	m.HandleFunc("GET /operator", s.operatorPage)
 	m.HandleFunc("POST /operator/login", s.operatorLogin)
 	m.HandleFunc("POST /operator/logout", s.operatorLogout)
