@@ -330,3 +330,28 @@ func history(t *testing.T, api *testAPI, cardID string) string {
 	}
 	return strings.Join(out, "; ")
 }
+
+// BenchmarkOccasionRunIdle is one scheduler run over 1,000 people on a day none is due: the cost
+// every run pays (read rules, people and sends; plan each date).
+func BenchmarkOccasionRunIdle(b *testing.B) {
+	api := newTestAPI(b)
+	key := api.key("florist", store.KeyLive)
+	if code, m, _ := api.do("POST", "/v1/occasions/rules", key, "rule-b", birthdayRule); code != http.StatusCreated {
+		b.Fatalf("rule: %d %v", code, m)
+	}
+	// Everyone's birthday in July; the run is on 1 March.
+	var csv strings.Builder
+	csv.WriteString("name;line1;postal_code;city;country;key;birthday\n")
+	for i := range 1000 {
+		fmt.Fprintf(&csv, "K %d;Weg %d;10115;Berlin;DE;k-%d;1980-07-%02d\n", i, i%90+1, i, i%28+1)
+	}
+	if code, _, body := api.raw("POST", "/v1/occasions/recipients", key, "", "text/csv", "", []byte(csv.String())); code != http.StatusCreated {
+		b.Fatalf("import: %d %s", code, body)
+	}
+	sched := &intake.OccasionScheduler{Store: api.store, Clock: clock.NewManual(time.Date(2026, 3, 1, 6, 0, 0, 0, time.UTC)), Log: quiet}
+	for b.Loop() {
+		if res, err := sched.RunOnce(context.Background()); err != nil || res.Queued != 0 {
+			b.Fatalf("%+v %v", res, err)
+		}
+	}
+}

@@ -73,7 +73,7 @@ func TestExpr(t *testing.T) {
 }
 
 // loadFixture reads a sender's payload and its trigger (mapping and template) from testdata.
-func loadFixture(t *testing.T, payload, trig string) (any, Mapping) {
+func loadFixture(t testing.TB, payload, trig string) (any, Mapping) {
 	t.Helper()
 	dir := filepath.Join("..", "..", "testdata", "triggers")
 	body, err := os.ReadFile(filepath.Join(dir, payload))
