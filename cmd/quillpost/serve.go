@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/quillpost/quillpost/internal/app"
+	"github.com/quillpost/quillpost/internal/calendar"
 	"github.com/quillpost/quillpost/internal/plotsim"
 	"github.com/quillpost/quillpost/internal/store"
 )
@@ -39,6 +40,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	layout := fs.String("sheet-layout", "zweckform-3475", "label layout of the address sheets")
 	verbose := fs.Bool("v", false, "log debug messages")
 	allowPrivateHooks := fs.Bool("allow-private-webhooks", false, "let webhooks reach loopback, private and reserved addresses (local development only)")
+	transit := fs.String("transit", "", "JSON file of postal transit times for occasion cards (the form of internal/calendar/transit.json); default the built-in table")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -54,6 +56,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg.Queue.Replicas, cfg.Queue.Namespace = *replicas, *nf.namespace
 	cfg.NATS = nf.dial(*natsURL)
 	cfg.Webhooks.AllowPrivate = *allowPrivateHooks
+	if *transit != "" {
+		f, err := os.Open(*transit)
+		if err != nil {
+			return fmt.Errorf("--transit: %w", err)
+		}
+		cfg.Transit, err = calendar.ReadTransit(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("--transit %s: %w", *transit, err)
+		}
+	}
 	if *simFaults != "" {
 		f, err := plotsim.ParseFaults(*simFaults)
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/quillpost/quillpost/internal/calendar"
 	"github.com/quillpost/quillpost/internal/intake"
 	"github.com/quillpost/quillpost/internal/metrics"
 	"github.com/quillpost/quillpost/internal/plan"
@@ -85,6 +86,9 @@ type Config struct {
 
 	// Webhooks tunes webhook delivery (retries, backoff); zero values take the defaults.
 	Webhooks webhook.Options
+	// Transit is the postal transit table occasion cards are planned with (serve --transit);
+	// nil takes calendar.DefaultTransit.
+	Transit *calendar.TransitTable
 
 	Logger *slog.Logger
 }
@@ -309,7 +313,7 @@ func (s *System) Run(ctx context.Context) error {
 	// Workers in other processes read and change cards through this service (queue.RemoteCards).
 	run("card service", func(ctx context.Context) error { return s.Queue.ServeCards(ctx, s.Store) })
 	run("api background", func(ctx context.Context) error {
-		return intake.RunBackground(ctx, s.Store, s.Queue, s.cfg.Webhooks, s.log)
+		return intake.RunBackground(ctx, s.Store, s.Queue, s.cfg.Webhooks, s.log, intake.BackgroundOptions{Transit: s.cfg.Transit, OnQueued: s.relay.Kick})
 	})
 	// Recovery never waits for the queue to redeliver a job: a card whose worker stopped renewing
 	// its lease (crashed, unplugged, cut off) is spoiled and requeued at the head of its lane.

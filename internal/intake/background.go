@@ -8,17 +8,29 @@ import (
 	"sync"
 	"time"
 
+	"github.com/quillpost/quillpost/internal/calendar"
 	"github.com/quillpost/quillpost/internal/clock"
 	"github.com/quillpost/quillpost/internal/queue"
 	"github.com/quillpost/quillpost/internal/store"
 	"github.com/quillpost/quillpost/internal/webhook"
 )
 
+// BackgroundOptions tune RunBackground's schedulers; zero values take the defaults.
+type BackgroundOptions struct {
+	Clock    clock.Clock            // nil: the wall clock
+	Transit  *calendar.TransitTable // postal transit times of occasion cards; nil: calendar.DefaultTransit
+	OnQueued func()                 // wakes the outbox relay after occasion cards were queued
+}
+
 // RunBackground does the API's work that no request waits for, until ctx ends: the webhook
-// dispatcher, fed by the queue's EVENTS stream, and the scheduler that queues cards whose send
-// date has come. Every API process may run it; both are safe to run several times over one
-// database and queue.
-func RunBackground(ctx context.Context, st store.Store, q *queue.Queue, o webhook.Options, log *slog.Logger) error {
+// dispatcher, fed by the queue's EVENTS stream, the scheduler that queues cards whose send date
+// has come, and the occasion scheduler. Every API process may run it; all are safe to run several
+// times over one database and queue.
+func RunBackground(ctx context.Context, st store.Store, q *queue.Queue, o webhook.Options, log *slog.Logger, opts ...BackgroundOptions) error {
+	var bo BackgroundOptions
+	if len(opts) > 0 {
+		bo = opts[0]
+	}
 	if log == nil {
 		log = slog.Default()
 	}
@@ -38,8 +50,8 @@ func RunBackground(ctx context.Context, st store.Store, q *queue.Queue, o webhoo
 		run("webhook dispatcher", d.Run)
 		run("webhook events", func(ctx context.Context) error { return d.Consume(ctx, q) })
 	}
-	run("scheduler", func(ctx context.Context) error { return RunScheduler(ctx, st, clock.Real{}, 15*time.Second, log) })
-	occ := &OccasionScheduler{Store: st, Log: log.With("component", "occasions")}
+	run("scheduler", func(ctx context.Context) error { return RunScheduler(ctx, st, bo.Clock, 15*time.Second, log) })
+	occ := &OccasionScheduler{Store: st, Clock: bo.Clock, Transit: bo.Transit, Log: log.With("component", "occasions"), OnQueued: bo.OnQueued}
 	run("occasions", func(ctx context.Context) error { return occ.Run(ctx, 10*time.Minute) })
 	wg.Wait()
 	close(errc)
