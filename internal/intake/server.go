@@ -159,6 +159,7 @@ func (s *Server) routes() []route {
 		{"GET /v1/triggers", accountKey, s.listTriggers},
 		{"GET /v1/triggers/settings", accountKey, s.getTriggerSettings},
 		{"PUT /v1/triggers/settings", accountKey, s.putTriggerSettings},
+		{"GET /v1/triggers/events", accountKey, s.listAllTriggerEvents},
 		{"GET /v1/triggers/{id}", accountKey, s.getTrigger},
 		{"POST /v1/triggers/{id}/pause", accountKey, s.setTriggerState(store.RulePaused)},
 		{"POST /v1/triggers/{id}/resume", accountKey, s.setTriggerState(store.RuleActive)},

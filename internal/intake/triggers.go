@@ -320,7 +320,6 @@ func newTriggerEventResponse(e *store.TriggerEvent) triggerEventResponse {
 // listTriggerEvents is GET /v1/triggers/{id}/events: every call, newest first, with what became
 // of it and why.
 func (s *Server) listTriggerEvents(w http.ResponseWriter, r *http.Request) {
-	p := principalFrom(r.Context())
 	ts, ok := s.triggerStore(w)
 	if !ok {
 		return
@@ -329,24 +328,67 @@ func (s *Server) listTriggerEvents(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	s.writeTriggerEvents(w, r, ts, t.ID)
+}
+
+// listAllTriggerEvents is GET /v1/triggers/events: the calls of all the account's triggers (a
+// test key: of its test triggers), newest first.
+func (s *Server) listAllTriggerEvents(w http.ResponseWriter, r *http.Request) {
+	if ts, ok := s.triggerStore(w); ok {
+		s.writeTriggerEvents(w, r, ts, "")
+	}
+}
+
+func (s *Server) writeTriggerEvents(w http.ResponseWriter, r *http.Request, ts store.TriggerStore, triggerID string) {
+	p := principalFrom(r.Context())
 	limit, aerr := parseLimit(r.URL.Query())
 	if aerr != nil {
 		writeError(w, aerr)
 		return
 	}
-	evs, next, err := ts.ListTriggerEvents(r.Context(), p.Account.ID, t.ID, store.OccasionFilter{After: r.URL.Query().Get("after"), Limit: limit})
-	if err != nil {
-		s.log.Error("list trigger events", "trigger", t.ID, "err", err)
-		writeError(w, internalError())
-		return
+	if limit == 0 {
+		limit = 100
 	}
 	out := struct {
 		Object string                 `json:"object"`
 		Data   []triggerEventResponse `json:"data"`
 		Next   string                 `json:"next,omitempty"`
-	}{Object: "list", Data: []triggerEventResponse{}, Next: next}
-	for _, e := range evs {
-		out.Data = append(out.Data, newTriggerEventResponse(e))
+	}{Object: "list", Data: []triggerEventResponse{}}
+	f := store.OccasionFilter{After: r.URL.Query().Get("after"), Limit: limit}
+	testTrigger := map[string]bool{}
+	for len(out.Data) < limit {
+		evs, next, err := ts.ListTriggerEvents(r.Context(), p.Account.ID, triggerID, f)
+		if err != nil {
+			s.log.Error("list trigger events", "trigger", triggerID, "err", err)
+			writeError(w, internalError())
+			return
+		}
+		for _, e := range evs {
+			test, seen := testTrigger[e.TriggerID]
+			if !seen {
+				t, err := ts.GetTrigger(r.Context(), p.Account.ID, e.TriggerID)
+				if err != nil {
+					writeError(w, internalError())
+					return
+				}
+				test, testTrigger[e.TriggerID] = t.Test, t.Test
+			}
+			if !inScope(p, test) {
+				continue
+			}
+			out.Data = append(out.Data, newTriggerEventResponse(e))
+			out.Next = e.ID
+			if len(out.Data) == limit {
+				break
+			}
+		}
+		if next == "" {
+			if len(out.Data) < limit {
+				out.Next = ""
+			}
+			break
+		}
+		f.After = next
 	}
 	writeJSON(w, http.StatusOK, out)
 }

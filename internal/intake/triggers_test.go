@@ -245,6 +245,15 @@ func TestTriggerSendersAndGuards(t *testing.T) {
 		t.Errorf("events lack the paused call: %s", s)
 	}
 
+	// The account's list spans its triggers, newest first; a test key sees none of these live ones.
+	_, all, _ := api.do("GET", "/v1/triggers/events?limit=2", key, "", "")
+	if d := all["data"].([]any); len(d) != 2 || all["next"] == nil || d[0].(map[string]any)["event_id"] != "zap-paused" {
+		t.Errorf("account's events: %v", all)
+	}
+	if _, all, _ := api.do("GET", "/v1/triggers/events", test, "", ""); len(all["data"].([]any)) != 0 {
+		t.Errorf("test key sees live trigger events: %v", all["data"])
+	}
+
 	// The dry run maps without storing.
 	code, m, _ = api.do("POST", "/v1/triggers/"+hs["id"].(string)+"/test", key, "", string(body))
 	if code != 200 || !strings.Contains(fmt.Sprint(m["message"]), "Hallo Jonas") || fmt.Sprint(m["to"].(map[string]any)["company"]) != "Becker & Söhne GmbH" {
