@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ import (
 )
 
 const birthdayRule = `{"name":"Birthdays","occasion":"birthday","days_before":2,
- "template":"Alles Gute zum Geburtstag, {{first_name|du}}!\nDein Papierladen","font":"allure","hand":"neat","stock":"a6-white",
+ "template":"Alles Gute zum {{years}}. Geburtstag, {{first_name|du}}!\nDein Papierladen","font":"allure","hand":"neat","stock":"a6-white",
  "from":{"name":"Papierladen","lines":["Marktplatz 1"],"postal_code":"80331","city":"München","country":"DE"}}`
 
 // germanDaysOff are the federal public holidays of 2025–2027, written out by hand from the
@@ -27,6 +28,15 @@ var germanDaysOff = map[string]bool{
 	"2026-10-03": true, "2026-12-25": true, "2026-12-26": true,
 	"2027-01-01": true, "2027-03-26": true, "2027-03-29": true, "2027-05-01": true, "2027-05-06": true, "2027-05-17": true,
 	"2027-10-03": true, "2027-12-25": true, "2027-12-26": true,
+}
+
+func mustYear(t *testing.T, date string) int {
+	t.Helper()
+	y, err := strconv.Atoi(date[:4])
+	if err != nil {
+		t.Fatalf("date %q", date)
+	}
+	return y
 }
 
 func workingDay(t time.Time) bool {
@@ -80,9 +90,9 @@ func TestOccasionsThroughAYear(t *testing.T) {
 	if err := json.Unmarshal(body, &batch); code != http.StatusCreated || err != nil || batch.Accepted != n {
 		t.Fatalf("import: %d %s", code, body[:min(len(body), 400)])
 	}
-	idOf := map[string]string{}
+	idOf, keyOf := map[string]string{}, map[string]string{}
 	for _, r := range batch.Recipients {
-		idOf[r.Key] = r.ID
+		idOf[r.Key], keyOf[r.ID] = r.ID, r.Key
 	}
 	// crm-200 (birthday 19 July) is removed in spring: no card for them.
 	removed := idOf["crm-200"]
@@ -171,7 +181,9 @@ func TestOccasionsThroughAYear(t *testing.T) {
 		if c.Status != store.StatusQueued || c.Test {
 			t.Errorf("card %s is %s (test %v), want a queued live card", id, c.Status, c.Test)
 		}
-		if !strings.Contains(c.Message, "Alles Gute zum Geburtstag, Anna") || !strings.Contains(string(c.To), `"postal_code":"10115"`) {
+		n, _ := strconv.Atoi(strings.TrimPrefix(keyOf[c.Metadata["occasion_recipient"]], "crm-"))
+		age := fmt.Sprintf("Alles Gute zum %d. Geburtstag, Anna%d!", mustYear(t, c.Metadata["occasion_date"])-(1960+4*(n%10)), n)
+		if !strings.Contains(c.Message, age) || !strings.Contains(string(c.To), `"postal_code":"10115"`) {
 			t.Errorf("card %s: message %q to %s", id, c.Message, c.To)
 		}
 	}

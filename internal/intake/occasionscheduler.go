@@ -183,6 +183,10 @@ func (o *OccasionScheduler) queue(ctx context.Context, os store.OccasionStore, r
 		return false, nil
 	}
 	vars := map[string]string{}
+	if date, err := calendar.ParseDate(rec.Dates[rule.Occasion]); err == nil && date.Year != 0 {
+		// How many years: the age on a birthday, the years as a customer on customer_since.
+		vars["years"] = fmt.Sprint(occ.Year - date.Year)
+	}
 	for k, v := range rec.Variables {
 		vars[k] = v
 	}
