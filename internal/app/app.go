@@ -170,7 +170,8 @@ func Start(ctx context.Context, cfg Config) (_ *System, err error) {
 		return nil, err
 	}
 	s.relay = s.Queue.NewRelay(s.Store)
-	s.api = intake.New(intake.Config{Store: s.Store, Logger: s.log, OnAccepted: s.relay.Kick, AllowPrivateWebhooks: cfg.Webhooks.AllowPrivate})
+	s.api = intake.New(intake.Config{Store: s.Store, Logger: s.log, OnAccepted: s.relay.Kick, AllowPrivateWebhooks: cfg.Webhooks.AllowPrivate,
+		Transit: cfg.Transit})
 	s.mux = http.NewServeMux()
 	s.metrics = metrics.New(metrics.Sources{Queue: s.Queue})
 	s.mux.Handle("/v1/", s.metrics.CountAPIRejections(s.api.Handler()))

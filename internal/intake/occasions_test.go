@@ -13,6 +13,7 @@ import (
 	"github.com/quillpost/quillpost/internal/clock"
 	"github.com/quillpost/quillpost/internal/intake"
 	"github.com/quillpost/quillpost/internal/store"
+	"github.com/quillpost/quillpost/internal/store/sqlite"
 )
 
 const birthdayRule = `{"name":"Birthdays","occasion":"birthday","days_before":2,
@@ -365,5 +366,57 @@ func BenchmarkOccasionRunIdle(b *testing.B) {
 		if res, err := sched.RunOnce(context.Background()); err != nil || res.Queued != 0 {
 			b.Fatalf("%+v %v", res, err)
 		}
+	}
+}
+
+// TestUpcomingOccasions shows a rule's plan before its days come: writing, posting and arrival
+// days, and which person's card cannot be made and why.
+func TestUpcomingOccasions(t *testing.T) {
+	st, err := sqlite.OpenDir(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	clk := clock.NewManual(time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC))
+	api := &testAPI{t: t, store: st, srv: startServer(t, observe(intake.New(intake.Config{Store: st, RateLimit: -1, Logger: quiet, Clock: clk}).Handler()))}
+	key := api.key("bakery", store.KeyLive)
+	rule := strings.Replace(birthdayRule, `{{first_name|du}}`, `{{first_name}}`, 1)
+	_, r, _ := api.do("POST", "/v1/occasions/rules", key, "up-rule", rule)
+	ruleID := r["id"].(string)
+	people := `[
+	 {"key":"a","to":{"name":"Anna","lines":["Weg 1"],"postal_code":"10115","city":"Berlin","country":"DE"},"variables":{"first_name":"Anna"},"dates":{"birthday":"1990-05-17"}},
+	 {"key":"b","to":{"name":"Ben","lines":["Weg 2"],"postal_code":"10115","city":"Berlin","country":"DE"},"dates":{"birthday":"--05-20"}},
+	 {"key":"c","to":{"name":"Cora","lines":["Weg 3"],"postal_code":"10115","city":"Berlin","country":"DE"},"variables":{"first_name":"Cora"},"dates":{"birthday":"1990-09-01"}}
+	]`
+	if code, m, _ := api.do("POST", "/v1/occasions/recipients", key, "", people); code != http.StatusCreated {
+		t.Fatalf("import: %d %v", code, m)
+	}
+	code, up, _ := api.do("GET", "/v1/occasions/rules/"+ruleID+"/upcoming?days=30", key, "", "")
+	if code != 200 {
+		t.Fatalf("upcoming: %d %v", code, up)
+	}
+	var got []string
+	for _, u := range up["data"].([]any) {
+		u := u.(map[string]any)
+		got = append(got, fmt.Sprintf("%v %v write %v post %v arrive %v %v %v", u["key"], u["occasion_date"], u["write_on"], u["post_on"], u["arrive_by"], u["status"], u["reason"]))
+	}
+	// Anna: 17 May (Sun) − 2 = Fri 15 May; Ascension Day is Thu 14 May → posted Tue 12, written Mon 11.
+	// Ben: 20 May − 2 = Mon 18 May → posted Fri 15 (Sat 16, Mon 18), written Wed 13 (Thu 14 is a
+	// holiday); his birthday has no year, so the template's {{years}} cannot be filled.
+	want := []string{
+		"a 2026-05-17 write 2026-05-11 post 2026-05-12 arrive 2026-05-15 planned <nil>",
+		"b 2026-05-20 write 2026-05-13 post 2026-05-15 arrive 2026-05-18 unwritable The variable years is missing or empty and the template gives no default ({{years|…}}).",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("upcoming:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	clk.Set(time.Date(2026, 5, 11, 6, 0, 0, 0, time.UTC))
+	sched := &intake.OccasionScheduler{Store: st, Clock: clk, Log: quiet}
+	if res, err := sched.RunOnce(context.Background()); err != nil || res.Queued != 1 {
+		t.Fatalf("run: %+v %v", res, err)
+	}
+	_, up, _ = api.do("GET", "/v1/occasions/rules/"+ruleID+"/upcoming", key, "", "")
+	if first := up["data"].([]any)[0].(map[string]any); first["status"] != "sent" || !strings.HasPrefix(fmt.Sprint(first["card_id"]), "crd_") {
+		t.Errorf("after the run: %v", first)
 	}
 }

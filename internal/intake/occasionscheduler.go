@@ -146,8 +146,7 @@ func (o *OccasionScheduler) runRule(ctx context.Context, os store.OccasionStore,
 				if _, done := sends[y][rec.ID]; done {
 					continue
 				}
-				occ := date.InYear(y)
-				plan := cal.PlanArrival(occ.AddDays(-rule.DaysBefore), transit.Lookup(spec.SenderCountry, to.Country))
+				occ, plan := planOccasion(cal, transit, rule, &spec, date, to.Country, y)
 				if today.Before(plan.WriteOn) {
 					continue
 				}
@@ -246,4 +245,12 @@ func (o *OccasionScheduler) queue(ctx context.Context, os store.OccasionStore, r
 		o.log().Info("occasion card queued", "card", c.ID, "rule", rule.ID, "recipient", rec.ID, "occasion_date", occ.String(), "post_on", plan.PostOn.String())
 	}
 	return fresh, nil
+}
+
+// planOccasion plans the card of one occurrence: the date in year y, to arrive DaysBefore days
+// earlier, posted from the sender's country to the recipient's.
+func planOccasion(cal *calendar.Calendar, transit *calendar.TransitTable, rule *store.OccasionRule, spec *occasionSpec,
+	date calendar.Date, country string, y int) (calendar.Date, calendar.Plan) {
+	occ := date.InYear(y)
+	return occ, cal.PlanArrival(occ.AddDays(-rule.DaysBefore), transit.Lookup(spec.SenderCountry, country))
 }

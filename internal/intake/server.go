@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quillpost/quillpost/internal/calendar"
 	"github.com/quillpost/quillpost/internal/clock"
 	"github.com/quillpost/quillpost/internal/store"
 )
@@ -35,6 +36,9 @@ type Config struct {
 	// Clock gives scheduling and caps their time; nil is the wall clock (tests move a
 	// clock.Manual).
 	Clock clock.Clock
+	// Transit plans occasion cards (as the occasion scheduler does); nil is
+	// calendar.DefaultTransit.
+	Transit *calendar.TransitTable
 	// OnReplay, if set, is called after failed webhook deliveries were made pending again (to wake
 	// a dispatcher in this process at once).
 	OnReplay func()
@@ -53,6 +57,7 @@ type Server struct {
 	kick    func()
 	replay  func()
 	clock   clock.Clock
+	transit *calendar.TransitTable
 
 	allowPrivateWebhooks bool
 }
@@ -76,7 +81,10 @@ const (
 // New returns a Server; Handler gives its routes.
 func New(cfg Config) *Server {
 	s := &Server{store: cfg.Store, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, maxCSV: cfg.MaxCSVBytes,
-		kick: cfg.OnAccepted, replay: cfg.OnReplay, allowPrivateWebhooks: cfg.AllowPrivateWebhooks, clock: clock.Or(cfg.Clock)}
+		kick: cfg.OnAccepted, replay: cfg.OnReplay, allowPrivateWebhooks: cfg.AllowPrivateWebhooks, clock: clock.Or(cfg.Clock), transit: cfg.Transit}
+	if s.transit == nil {
+		s.transit = calendar.DefaultTransit()
+	}
 	s.hooks, _ = cfg.Store.(store.WebhookStore)
 	s.ops, _ = cfg.Store.(store.CardOps)
 	if s.kick == nil {
@@ -151,6 +159,7 @@ func (s *Server) routes() []route {
 		{"POST /v1/occasions/rules", accountKey, s.createOccasionRule},
 		{"GET /v1/occasions/rules", accountKey, s.listOccasionRules},
 		{"GET /v1/occasions/rules/{id}", accountKey, s.getOccasionRule},
+		{"GET /v1/occasions/rules/{id}/upcoming", accountKey, s.upcomingOccasions},
 		{"POST /v1/occasions/rules/{id}/pause", accountKey, s.setOccasionRuleState(store.RulePaused)},
 		{"POST /v1/occasions/rules/{id}/resume", accountKey, s.setOccasionRuleState(store.RuleActive)},
 		{"POST /v1/occasions/rules/{id}/cancel", accountKey, s.setOccasionRuleState(store.RuleCancelled)},
