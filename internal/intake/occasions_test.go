@@ -420,3 +420,39 @@ func TestUpcomingOccasions(t *testing.T) {
 		t.Errorf("after the run: %v", first)
 	}
 }
+
+// TestOneBrokenRuleDoesNotStopTheOthers: a rule whose sender country has no holiday table (a
+// table removed after the rule was made) fails alone; the other rule's card is still queued.
+func TestOneBrokenRuleDoesNotStopTheOthers(t *testing.T) {
+	api := newTestAPI(t)
+	key := api.key("bakery", store.KeyLive)
+	_, good, _ := api.do("POST", "/v1/occasions/rules", key, "good", strings.Replace(birthdayRule, "{{years}}. ", "", 1))
+	ctx := context.Background()
+	os := api.store.(store.OccasionStore)
+	bad, err := os.CreateOccasionRule(ctx, store.OccasionRule{AccountID: mustAccount(t, api, "bakery"), Name: "broken", Occasion: "birthday",
+		DaysBefore: 2, Spec: json.RawMessage(`{"template":"Hallo","font":"allure","hand":"neat","stock":"a6-white","sender_country":"XX"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	people := `[{"key":"a","to":{"name":"Anna","lines":["Weg 1"],"postal_code":"10115","city":"Berlin","country":"DE"},"dates":{"birthday":"1990-05-17"}}]`
+	if code, m, _ := api.do("POST", "/v1/occasions/recipients", key, "", people); code != http.StatusCreated {
+		t.Fatalf("import: %d %v", code, m)
+	}
+	sched := &intake.OccasionScheduler{Store: api.store, Clock: clock.NewManual(time.Date(2026, 5, 11, 6, 0, 0, 0, time.UTC)), Log: quiet}
+	res, err := sched.RunOnce(ctx)
+	if err == nil || !strings.Contains(err.Error(), bad.ID) || strings.Contains(err.Error(), good["id"].(string)) {
+		t.Errorf("RunOnce error %v, want one naming only %s", err, bad.ID)
+	}
+	if res.Queued != 1 {
+		t.Errorf("queued %d, want the good rule's card", res.Queued)
+	}
+}
+
+func mustAccount(t *testing.T, api *testAPI, name string) string {
+	t.Helper()
+	acc, err := api.store.AccountByName(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return acc.ID
+}

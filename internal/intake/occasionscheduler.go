@@ -72,6 +72,7 @@ func (o *OccasionScheduler) RunOnce(ctx context.Context) (OccasionResult, error)
 	if transit == nil {
 		transit = calendar.DefaultTransit()
 	}
+	var failed error
 	f := store.OccasionFilter{State: store.RuleActive, Limit: 500}
 	for {
 		rules, next, err := os.ListOccasionRules(ctx, store.AnyAccount, f)
@@ -79,8 +80,14 @@ func (o *OccasionScheduler) RunOnce(ctx context.Context) (OccasionResult, error)
 			return res, err
 		}
 		for _, rule := range rules {
+			// One rule's trouble (its rows, a holiday table gone) must not keep the other rules'
+			// cards from their writing days: it is logged, and reported when the run ends.
 			if err := o.runRule(ctx, os, rule, today, transit, &res); err != nil {
-				return res, fmt.Errorf("occasion rule %s: %w", rule.ID, err)
+				if ctx.Err() != nil {
+					return res, ctx.Err()
+				}
+				o.log().Warn("occasions: rule failed; the others go on", "rule", rule.ID, "err", err)
+				failed = errors.Join(failed, fmt.Errorf("occasion rule %s: %w", rule.ID, err))
 			}
 		}
 		if next == "" {
@@ -91,7 +98,7 @@ func (o *OccasionScheduler) RunOnce(ctx context.Context) (OccasionResult, error)
 	if res.Queued > 0 && o.OnQueued != nil {
 		o.OnQueued()
 	}
-	return res, nil
+	return res, failed
 }
 
 func (o *OccasionScheduler) runRule(ctx context.Context, os store.OccasionStore, rule *store.OccasionRule, today calendar.Date,
