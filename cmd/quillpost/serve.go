@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/quillpost/quillpost/internal/app"
+	"github.com/quillpost/quillpost/internal/calendar"
 	"github.com/quillpost/quillpost/internal/plotsim"
 	"github.com/quillpost/quillpost/internal/store"
 )
@@ -38,6 +39,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	from := fs.String("from", "DE", "ISO code of the country the mail is posted in: domestic labels leave the country line out")
 	metricsToken := fs.String("metrics-token-file", "", "file holding the bearer token Prometheus sends to /metrics (default: --data/metrics-token, made on the first start)")
 	allowPrivateHooks := fs.Bool("allow-private-webhooks", false, "let webhooks reach loopback, private and reserved addresses (local development only)")
+	transit := fs.String("transit", "", "JSON file of postal transit times for occasion cards (the form of internal/calendar/transit.json); default the built-in table")
 	if err := fs.parse(args, 0); err != nil {
 		return err
 	}
@@ -51,6 +53,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg.NATS = nf.dial()
 	cfg.Webhooks.AllowPrivate = *allowPrivateHooks
 	cfg.MetricsTokenFile = *metricsToken
+	if *transit != "" {
+		f, err := os.Open(*transit)
+		if err != nil {
+			return fmt.Errorf("--transit: %w", err)
+		}
+		cfg.Transit, err = calendar.ReadTransit(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("--transit %s: %w", *transit, err)
+		}
+	}
 	if *simFaults != "" {
 		f, err := plotsim.ParseFaults(*simFaults)
 		if err != nil {

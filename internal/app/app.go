@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/quillpost/quillpost/internal/calendar"
 	"github.com/quillpost/quillpost/internal/intake"
 	"github.com/quillpost/quillpost/internal/metrics"
 	"github.com/quillpost/quillpost/internal/plan"
@@ -89,6 +90,9 @@ type Config struct {
 
 	// Webhooks tunes webhook delivery (retries, backoff); zero values take the defaults.
 	Webhooks webhook.Options
+	// Transit is the postal transit table occasion cards are planned with (serve --transit);
+	// nil takes calendar.DefaultTransit.
+	Transit *calendar.TransitTable
 
 	// MetricsTokenFile holds the bearer token /metrics asks of Prometheus. "" keeps it in
 	// DataDir/metrics-token, made on the first start; a named file must exist.
@@ -185,7 +189,8 @@ func Start(ctx context.Context, cfg Config) (_ *System, err error) {
 		return nil, err
 	}
 	s.relay = s.Queue.NewRelay(s.Store)
-	s.api = intake.New(intake.Config{Store: s.Store, Logger: s.log, OnAccepted: s.relay.Kick, AllowPrivateWebhooks: cfg.Webhooks.AllowPrivate})
+	s.api = intake.New(intake.Config{Store: s.Store, Logger: s.log, OnAccepted: s.relay.Kick, AllowPrivateWebhooks: cfg.Webhooks.AllowPrivate,
+		Transit: cfg.Transit})
 	s.mux = http.NewServeMux()
 	s.metrics = metrics.New(metrics.Sources{Queue: s.Queue})
 	s.mux.Handle("/v1/", s.metrics.CountAPIRejections(s.api.Handler()))
@@ -339,7 +344,7 @@ func (s *System) Run(ctx context.Context) error {
 	// Workers in other processes read and change cards through this service (queue.RemoteCards).
 	run("card service", func(ctx context.Context) error { return s.Queue.ServeCards(ctx, s.Store) })
 	run("api background", func(ctx context.Context) error {
-		return intake.RunBackground(ctx, s.Store, s.Queue, s.cfg.Webhooks, s.log)
+		return intake.RunBackground(ctx, s.Store, s.Queue, s.cfg.Webhooks, s.log, intake.BackgroundOptions{Transit: s.cfg.Transit, OnQueued: s.relay.Kick})
 	})
 	// Recovery never waits for the queue to redeliver a job: a card whose worker stopped renewing
 	// its lease (crashed, unplugged, cut off) is spoiled and requeued at the head of its lane.

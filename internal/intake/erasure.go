@@ -60,6 +60,14 @@ func (s *Server) eraseRecipients(w http.ResponseWriter, r *http.Request) {
 		}
 		f.After = page.Next
 	}
+	// The person leaves the occasion lists first, so that no scheduler makes a new card of them
+	// between the cards' erasure and their own.
+	people, err := s.eraseOccasionRecipients(r.Context(), p, email, match)
+	if err != nil {
+		s.log.Error("erasure: occasion recipients", "account", p.Account.ID, "err", err)
+		writeError(w, internalError())
+		return
+	}
 	res, err := s.ops.EraseCards(r.Context(), p.Account.ID, ids, "api.erasure")
 	if err != nil {
 		s.log.Error("erasure", "account", p.Account.ID, "err", err)
@@ -68,7 +76,7 @@ func (s *Server) eraseRecipients(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("recipient data erased", "account", p.Account.ID, "cards", res.Erased, "cancelled", res.Cancelled, "skipped", res.Skipped)
 	writeJSON(w, http.StatusOK, map[string]any{"object": "erasure", "matched": len(ids), "erased": res.Erased,
-		"cancelled": res.Cancelled, "skipped_in_progress": res.Skipped})
+		"cancelled": res.Cancelled, "skipped_in_progress": res.Skipped, "occasion_recipients_removed": people})
 }
 
 // normEmail is the form emails are compared in: compatibility-normalised (full-width letters,

@@ -10,12 +10,14 @@ import (
 // by honourIdempotency. POST /v1/cards, /v1/campaigns and recipient uploads keep their own
 // records; the previews change nothing and answer images, so a repeat simply renders again.
 var recordedPOSTs = map[string]bool{
-	"POST /v1/cards/{id}/approve":        true,
-	"POST /v1/campaigns/{id}/activate":   true,
-	"POST /v1/address_verifications":     true,
-	"POST /v1/webhooks":                  true,
-	"POST /v1/webhooks/{id}/replay":      true,
-	"POST /v1/operator/cards/{id}/retry": true,
+	"POST /v1/cards/{id}/approve":          true,
+	"POST /v1/campaigns/{id}/activate":     true,
+	"POST /v1/address_verifications":       true,
+	"POST /v1/webhooks":                    true,
+	"POST /v1/webhooks/{id}/replay":        true,
+	"POST /v1/occasions/rules/{id}/cancel": true,
+	"POST /v1/triggers/{id}/cancel":        true,
+	"POST /v1/operator/cards/{id}/retry":   true,
 }
 
 // recorder keeps what a handler answers, to be stored and then sent.

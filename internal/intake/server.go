@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quillpost/quillpost/internal/calendar"
+	"github.com/quillpost/quillpost/internal/clock"
 	"github.com/quillpost/quillpost/internal/faces"
 	"github.com/quillpost/quillpost/internal/store"
 )
@@ -32,6 +34,12 @@ type Config struct {
 	// AllowPrivateWebhooks lets webhook URLs point at loopback, private and reserved addresses:
 	// for local development only (serve --allow-private-webhooks).
 	AllowPrivateWebhooks bool
+	// Clock gives scheduling and caps their time; nil is the wall clock (tests move a
+	// clock.Manual).
+	Clock clock.Clock
+	// Transit plans occasion cards (as the occasion scheduler does); nil is
+	// calendar.DefaultTransit.
+	Transit *calendar.TransitTable
 	// OnReplay, if set, is called after failed webhook deliveries were made pending again (to wake
 	// a dispatcher in this process at once).
 	OnReplay func()
@@ -49,6 +57,8 @@ type Server struct {
 	mux     *http.ServeMux
 	kick    func()
 	replay  func()
+	clock   clock.Clock
+	transit *calendar.TransitTable
 
 	faceStore store.FaceStore // nil when the store keeps no faces
 	faceCache *faces.Cache
@@ -69,12 +79,16 @@ const (
 	accountKey  access = iota // a live or test key of the account
 	operatorKey               // an operator key
 	public                    // no key (the OpenAPI document)
+	sender                    // the handler authenticates the caller itself (a trigger's signature or key)
 )
 
 // New returns a Server; Handler gives its routes.
 func New(cfg Config) *Server {
 	s := &Server{store: cfg.Store, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, maxCSV: cfg.MaxCSVBytes,
-		kick: cfg.OnAccepted, replay: cfg.OnReplay, allowPrivateWebhooks: cfg.AllowPrivateWebhooks}
+		kick: cfg.OnAccepted, replay: cfg.OnReplay, allowPrivateWebhooks: cfg.AllowPrivateWebhooks, clock: clock.Or(cfg.Clock), transit: cfg.Transit}
+	if s.transit == nil {
+		s.transit = calendar.DefaultTransit()
+	}
 	s.hooks, _ = cfg.Store.(store.WebhookStore)
 	s.ops, _ = cfg.Store.(store.CardOps)
 	s.faceStore, _ = cfg.Store.(store.FaceStore)
@@ -102,9 +116,9 @@ func New(cfg Config) *Server {
 			h = s.honourIdempotency(h)
 		}
 		switch {
-		case rt.pattern == "POST /v1/campaigns/{id}/recipients":
+		case rt.pattern == "POST /v1/campaigns/{id}/recipients" || rt.pattern == "POST /v1/occasions/recipients":
 			h = requireContentType(h, "application/json", "text/csv", "application/csv")
-		case strings.HasPrefix(rt.pattern, "POST "):
+		case strings.HasPrefix(rt.pattern, "POST "), strings.HasPrefix(rt.pattern, "PUT "):
 			h = requireContentType(h, "application/json")
 		}
 		switch rt.access {
@@ -133,11 +147,41 @@ func (s *Server) routes() []route {
 		{"DELETE /v1/cards/{id}", accountKey, s.cancelCard},
 
 		{"POST /v1/campaigns", accountKey, s.createCampaign},
+		{"GET /v1/campaigns", accountKey, s.listCampaigns},
 		{"GET /v1/campaigns/{id}", accountKey, s.getCampaign},
-		{"POST /v1/campaigns/{id}/activate", accountKey, s.activateCampaign},
-		{"POST /v1/campaigns/{id}/recipients", accountKey, s.addRecipients},
+		{"POST /v1/campaigns/{id}/activate", accountKey, s.campaignOpen(s.activateCampaign, true)},
+		{"POST /v1/campaigns/{id}/recipients", accountKey, s.campaignOpen(s.addRecipients, false)},
+		{"POST /v1/campaigns/{id}/pause", accountKey, s.setCampaignState(campaignPaused)},
+		{"POST /v1/campaigns/{id}/resume", accountKey, s.setCampaignState(campaignActive)},
+		{"POST /v1/campaigns/{id}/cancel", accountKey, s.setCampaignState(campaignCancelled)},
 		{"POST /v1/campaigns/{id}/preview", accountKey, s.previewCampaign},
 		{"GET /v1/campaigns/{id}/labels.pdf", accountKey, s.campaignLabels},
+
+		{"POST /v1/occasions/recipients", accountKey, s.importOccasionRecipients},
+		{"GET /v1/occasions/recipients", accountKey, s.listOccasionRecipients},
+		{"GET /v1/occasions/recipients/{id}", accountKey, s.getOccasionRecipient},
+		{"PUT /v1/occasions/recipients/{id}", accountKey, s.updateOccasionRecipient},
+		{"DELETE /v1/occasions/recipients/{id}", accountKey, s.deleteOccasionRecipient},
+		{"POST /v1/occasions/rules", accountKey, s.createOccasionRule},
+		{"GET /v1/occasions/rules", accountKey, s.listOccasionRules},
+		{"GET /v1/occasions/rules/{id}", accountKey, s.getOccasionRule},
+		{"GET /v1/occasions/rules/{id}/upcoming", accountKey, s.upcomingOccasions},
+		{"POST /v1/occasions/rules/{id}/pause", accountKey, s.setOccasionRuleState(store.RulePaused)},
+		{"POST /v1/occasions/rules/{id}/resume", accountKey, s.setOccasionRuleState(store.RuleActive)},
+		{"POST /v1/occasions/rules/{id}/cancel", accountKey, s.setOccasionRuleState(store.RuleCancelled)},
+
+		{"POST /v1/triggers", accountKey, s.createTrigger},
+		{"GET /v1/triggers", accountKey, s.listTriggers},
+		{"GET /v1/triggers/settings", accountKey, s.getTriggerSettings},
+		{"PUT /v1/triggers/settings", accountKey, s.putTriggerSettings},
+		{"GET /v1/triggers/events", accountKey, s.listAllTriggerEvents},
+		{"GET /v1/triggers/{id}", accountKey, s.getTrigger},
+		{"POST /v1/triggers/{id}/pause", accountKey, s.setTriggerState(store.RulePaused)},
+		{"POST /v1/triggers/{id}/resume", accountKey, s.setTriggerState(store.RuleActive)},
+		{"POST /v1/triggers/{id}/cancel", accountKey, s.setTriggerState(store.RuleCancelled)},
+		{"POST /v1/triggers/{id}/test", accountKey, s.testTrigger},
+		{"GET /v1/triggers/{id}/events", accountKey, s.listTriggerEvents},
+		{"POST /v1/triggers/{id}/events", sender, s.triggerEvent},
 
 		{"POST /v1/address_verifications", accountKey, s.verifyAddress},
 		{"DELETE /v1/recipients", accountKey, s.eraseRecipients},

@@ -157,6 +157,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /orders/{id}/events", s.orderEvents)
 	m.HandleFunc("GET /capture", s.capturePage)
 	m.HandleFunc("GET /capture/plan.json", s.capturePlanJSON)
+	m.HandleFunc("GET /triggers/console", s.triggerConsole)
 	m.HandleFunc("GET /operator", s.operatorPage)
 	m.HandleFunc("POST /operator/login", s.operatorLogin)
 	m.HandleFunc("POST /operator/logout", s.operatorLogout)

@@ -44,6 +44,9 @@ func Run(t *testing.T, open Opener) {
 		{"Labels", testLabels},
 		{"Posting", testPosting},
 		{"Faces", testFaces},
+		{"Occasions", testOccasions},
+		{"Triggers", testTriggers},
+		{"ListCampaigns", testListCampaigns},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

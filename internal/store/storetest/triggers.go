@@ -1,0 +1,85 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quillpost/quillpost/internal/store"
+)
+
+func testTriggers(t *testing.T, s store.Store) {
+	ts, ok := s.(store.TriggerStore)
+	if !ok {
+		t.Skip("the store keeps no triggers")
+	}
+	ctx := context.Background()
+	a, b := NewAccount(t, s), NewAccount(t, s)
+	if set, err := ts.GetTriggerSettings(ctx, a.ID); err != nil || set != store.DefaultTriggerSettings(a.ID) {
+		t.Errorf("default settings = %+v, %v", set, err)
+	}
+	if err := ts.PutTriggerSettings(ctx, store.TriggerSettings{AccountID: a.ID, HoldForApproval: false, DailyCap: 3, MonthlyCap: 4}); err != nil {
+		t.Fatal(err)
+	}
+	if set, _ := ts.GetTriggerSettings(ctx, a.ID); set.HoldForApproval || set.DailyCap != 3 || set.MonthlyCap != 4 {
+		t.Errorf("settings after put: %+v", set)
+	}
+	tr, err := ts.CreateTrigger(ctx, store.Trigger{AccountID: a.ID, Name: "shop", Secret: "s3cret", DailyCap: 2})
+	if err != nil || tr.State != store.RuleActive || !store.ValidID(store.PrefixTrigger, tr.ID) {
+		t.Fatalf("CreateTrigger = %+v, %v", tr, err)
+	}
+	if _, err := ts.GetTrigger(ctx, b.ID, tr.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("another account reads the trigger: %v", err)
+	}
+	day := time.Now().UTC().Truncate(24 * time.Hour)
+	caps := store.TriggerCaps{TriggerDaily: tr.DailyCap, AccountDaily: 3, AccountMonthly: 4, DayStart: day, MonthStart: day.AddDate(0, 0, -day.Day()+1)}
+	begin := func(eventID string) *store.TriggerEvent {
+		t.Helper()
+		e, err := ts.BeginTriggerEvent(ctx, store.TriggerEvent{TriggerID: tr.ID, AccountID: a.ID, EventID: eventID, Outcome: store.TriggerAdmitted}, caps)
+		if err != nil {
+			t.Fatalf("begin %s: %v", eventID, err)
+		}
+		return e
+	}
+	e1 := begin("order-1")
+	if err := ts.FinishTriggerEvent(ctx, e1.ID, store.TriggerQueued, "", "crd_1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.FinishTriggerEvent(ctx, e1.ID, store.TriggerHeld, "", "crd_1"); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("finishing twice: %v", err)
+	}
+	dup, err := ts.BeginTriggerEvent(ctx, store.TriggerEvent{TriggerID: tr.ID, AccountID: a.ID, EventID: "order-1", Outcome: store.TriggerAdmitted}, caps)
+	if !errors.Is(err, store.ErrDuplicate) || dup == nil || dup.ID != e1.ID || dup.CardID != "crd_1" {
+		t.Errorf("same event again = %+v, %v; want the first with ErrDuplicate", dup, err)
+	}
+	// A refused event neither holds its id nor counts.
+	ref, err := ts.BeginTriggerEvent(ctx, store.TriggerEvent{TriggerID: tr.ID, AccountID: a.ID, EventID: "order-2", Outcome: store.TriggerRefused,
+		Reason: "postcode missing", Field: "shipping_address.zip"}, caps)
+	if err != nil || ref.Outcome != store.TriggerRefused {
+		t.Fatalf("refused: %+v %v", ref, err)
+	}
+	if e := begin("order-2"); e.Outcome != store.TriggerAdmitted {
+		t.Errorf("order-2 after its refusal: %+v", e)
+	}
+	// The trigger's daily cap of 2 is reached now.
+	if e := begin("order-3"); e.Outcome != store.TriggerCapped || !strings.Contains(e.Reason, "daily cap of 2") {
+		t.Errorf("third of the day: %+v", e)
+	}
+	evs, next, err := ts.ListTriggerEvents(ctx, a.ID, tr.ID, store.OccasionFilter{Limit: 3})
+	if err != nil || len(evs) != 3 || next == "" || evs[0].EventID != "order-3" {
+		t.Fatalf("events page 1: %v %q %v", evs, next, err)
+	}
+	rest, next, err := ts.ListTriggerEvents(ctx, a.ID, "", store.OccasionFilter{After: next})
+	if err != nil || len(rest) != 1 || rest[0].ID != e1.ID || next != "" {
+		t.Errorf("events page 2: %v %q %v", rest, next, err)
+	}
+	if evs, _, _ := ts.ListTriggerEvents(ctx, b.ID, tr.ID, store.OccasionFilter{}); len(evs) != 0 {
+		t.Errorf("another account lists %d events", len(evs))
+	}
+	up, err := ts.UpdateTrigger(ctx, a.ID, tr.ID, func(t *store.Trigger) error { t.State = store.RulePaused; return nil })
+	if err != nil || up.State != store.RulePaused || up.Secret != "s3cret" {
+		t.Errorf("pause: %+v %v", up, err)
+	}
+}

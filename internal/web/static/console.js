@@ -1,0 +1,80 @@
+// The trigger test console: maps a pasted payload through POST /v1/triggers/{id}/test and draws
+// the proof with POST /v1/cards/preview, with the account's own key. Nothing is stored.
+(() => {
+  const $ = (s) => document.querySelector(s);
+
+  async function api(method, path, body) {
+    const r = await fetch(path, {
+      method,
+      headers: {"Authorization": "Bearer " + $("#key").value.trim(), "Content-Type": "application/json", "Accept": "application/json"},
+      body,
+    });
+    let json = null;
+    try { json = await r.json(); } catch (e) { /* no body */ }
+    return {status: r.status, body: json};
+  }
+
+  function errorText(res) {
+    const e = res.body && res.body.error;
+    return e ? e.message : "The server answered " + res.status + ".";
+  }
+
+  $("#load").addEventListener("click", async () => {
+    const out = $("#load-error");
+    out.hidden = true;
+    const res = await api("GET", "/v1/triggers?state=active");
+    const sel = $("#trigger");
+    sel.replaceChildren();
+    if (res.status !== 200) {
+      out.textContent = errorText(res);
+      out.hidden = false;
+      return;
+    }
+    for (const t of res.body.data) {
+      const o = document.createElement("option");
+      o.value = t.id;
+      o.textContent = t.name + " (" + t.id + ")";
+      sel.append(o);
+    }
+    if (!res.body.data.length) {
+      out.textContent = "The account has no active trigger.";
+      out.hidden = false;
+    }
+  });
+
+  $("#try").addEventListener("click", async () => {
+    const missing = $("#missing"), mapped = $("#mapped");
+    $("#result").hidden = false;
+    missing.hidden = true;
+    mapped.hidden = true;
+    delete missing.dataset.field;
+    $("#preview").replaceChildren();
+    const id = $("#trigger").value;
+    const res = await api("POST", "/v1/triggers/" + encodeURIComponent(id) + "/test", $("#payload").value);
+    if (res.status !== 200) {
+      const e = res.body && res.body.error;
+      missing.textContent = (e && e.field ? e.field + ": " : "") + errorText(res);
+      if (e && e.field) missing.dataset.field = e.field;
+      missing.hidden = false;
+      return;
+    }
+    const card = res.body;
+    $("#event-id").textContent = card.event_id || "(the body's hash)";
+    const to = card.to;
+    $("#to").textContent = [to.name, to.company, ...(to.lines || []), [to.postal_code, to.city].filter(Boolean).join(" "), to.country]
+      .filter(Boolean).join(", ");
+    $("#message").textContent = card.message;
+    mapped.hidden = false;
+    const proof = await api("POST", "/v1/cards/preview", JSON.stringify({
+      message: card.message, font: card.font, hand: card.hand, stock: card.stock, align: card.align, seed: card.seed,
+    }));
+    if (proof.status !== 200) {
+      missing.textContent = errorText(proof);
+      missing.hidden = false;
+      return;
+    }
+    // The SVG is our own renderer's output (strokes only), as on the order page.
+    $("#preview").innerHTML = proof.body.svg;
+    $("#preview").dataset.hash = proof.body.stroke_hash;
+  });
+})();
