@@ -86,6 +86,10 @@ type Config struct {
 	// Webhooks tunes webhook delivery (retries, backoff); zero values take the defaults.
 	Webhooks webhook.Options
 
+	// APIRateLimit is each API key's sustained requests per second (intake.Config.RateLimit: 0
+	// means the default, negative none, as in the load benchmarks).
+	APIRateLimit float64
+
 	Logger *slog.Logger
 }
 
@@ -166,7 +170,7 @@ func Start(ctx context.Context, cfg Config) (_ *System, err error) {
 		return nil, err
 	}
 	s.relay = s.Queue.NewRelay(s.Store)
-	s.api = intake.New(intake.Config{Store: s.Store, Logger: s.log, OnAccepted: s.relay.Kick, AllowPrivateWebhooks: cfg.Webhooks.AllowPrivate})
+	s.api = intake.New(intake.Config{Store: s.Store, Logger: s.log, RateLimit: cfg.APIRateLimit, OnAccepted: s.relay.Kick, AllowPrivateWebhooks: cfg.Webhooks.AllowPrivate})
 	s.mux = http.NewServeMux()
 	s.metrics = metrics.New(metrics.Sources{Queue: s.Queue})
 	s.mux.Handle("/v1/", s.metrics.CountAPIRejections(s.api.Handler()))
