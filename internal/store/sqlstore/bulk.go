@@ -148,3 +148,75 @@ func (r *cardRows) write(ctx context.Context, s *Store, tx *sql.Tx) error {
 	}
 	return nil
 }
+
+// CreateCardsOnce stores the cards whose idempotency keys are new in one transaction; see
+// store.Store.
+func (s *Store) CreateCardsOnce(ctx context.Context, ncs []store.NewCard) ([]*store.Card, error) {
+	for i := range ncs {
+		if err := validateNewCard(&ncs[i]); err != nil {
+			return nil, fmt.Errorf("create card %d: %w", i, err)
+		}
+		if ncs[i].IdempotencyKey == "" {
+			return nil, fmt.Errorf("create card %d: %w: it has no idempotency key", i, store.ErrInvalid)
+		}
+	}
+	out := make([]*store.Card, len(ncs))
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		clear(out)
+		existing := map[string]*store.Card{}
+		for start := 0; start < len(ncs); start += maxRowsPerInsert {
+			chunk := ncs[start:min(len(ncs), start+maxRowsPerInsert)]
+			args := []any{chunk[0].AccountID}
+			for _, nc := range chunk {
+				args = append(args, nc.IdempotencyKey)
+			}
+			rows, err := tx.QueryContext(ctx, s.q(`SELECT `+cardCols+` FROM cards c WHERE c.account_id = ?
+				AND c.idempotency_key IN (`+placeholders(len(chunk))+`)`), args...)
+			if err != nil {
+				return fmt.Errorf("existing cards: %w", err)
+			}
+			for rows.Next() {
+				c, err := scanCard(rows)
+				if err != nil {
+					rows.Close()
+					return fmt.Errorf("existing cards: %w", err)
+				}
+				existing[c.IdempotencyKey] = c
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("existing cards: %w", err)
+			}
+		}
+		var fresh []store.NewCard
+		var at []int
+		for i, nc := range ncs {
+			if nc.AccountID != ncs[0].AccountID {
+				return fmt.Errorf("create card %d: %w: the cards belong to several accounts", i, store.ErrInvalid)
+			}
+			if c, ok := existing[nc.IdempotencyKey]; ok {
+				if c.CampaignID != nc.CampaignID {
+					return fmt.Errorf("create card %d: %w: idempotency key %q was already used for a card", i, store.ErrDuplicate, nc.IdempotencyKey)
+				}
+				out[i] = c
+				continue
+			}
+			fresh, at = append(fresh, nc), append(at, i)
+		}
+		if len(fresh) == 0 {
+			return nil
+		}
+		cards, err := s.insertCards(ctx, tx, fresh)
+		if err != nil {
+			return err
+		}
+		for j, c := range cards {
+			out[at[j]] = c
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
