@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -160,8 +161,22 @@ func (s *Store) CreateCardsOnce(ctx context.Context, ncs []store.NewCard) ([]*st
 			return nil, fmt.Errorf("create card %d: %w: it has no idempotency key", i, store.ErrInvalid)
 		}
 	}
-	out := make([]*store.Card, len(ncs))
+	// Most batches are new: they are stored as they are, and the stored cards are looked for
+	// only when a key turns out to be taken (a retried upload).
+	var out []*store.Card
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = s.insertCards(ctx, tx, ncs)
+		return err
+	})
+	if !errors.Is(err, store.ErrDuplicate) {
+		if err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	out = make([]*store.Card, len(ncs))
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		clear(out)
 		existing := map[string]*store.Card{}
 		for start := 0; start < len(ncs); start += maxRowsPerInsert {
@@ -171,7 +186,7 @@ func (s *Store) CreateCardsOnce(ctx context.Context, ncs []store.NewCard) ([]*st
 				args = append(args, nc.IdempotencyKey)
 			}
 			rows, err := tx.QueryContext(ctx, s.q(`SELECT `+cardCols+` FROM cards c WHERE c.account_id = ?
-				AND c.idempotency_key IN (`+placeholders(len(chunk))+`)`), args...)
+				AND c.idempotency_key IS NOT NULL AND c.idempotency_key IN (`+placeholders(len(chunk))+`)`), args...)
 			if err != nil {
 				return fmt.Errorf("existing cards: %w", err)
 			}
