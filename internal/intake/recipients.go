@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"sort"
@@ -260,8 +259,10 @@ func eachRecipient(body []byte, fn func(row int, rq *recipientRequest)) (int, er
 	if err != nil {
 		return 0, err
 	}
+	// What follows the value is judged as decodeJSON judges it (dec.More), so that both accept
+	// the same bodies.
 	if tok == nil {
-		if _, err := dec.Token(); err != io.EOF {
+		if dec.More() {
 			return 0, errors.New("more than one JSON value")
 		}
 		return 0, nil
@@ -281,7 +282,7 @@ func eachRecipient(body []byte, fn func(row int, rq *recipientRequest)) (int, er
 	if _, err := dec.Token(); err != nil {
 		return n, err
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if dec.More() {
 		return n, errors.New("more than one JSON value")
 	}
 	return n, nil
