@@ -47,13 +47,44 @@ const MaxCSVRows = 100_000
 // rows that are valid addresses and, for every other row, its line number, column and reason;
 // an unusable header is one RowError for row 1 and no records.
 func ReadCSV(r io.Reader) ([]Record, []RowError) {
+	cr, herr := NewCSVReader(r)
+	if herr != nil {
+		return nil, []RowError{*herr}
+	}
+	var recs []Record
+	var errs []RowError
+	for {
+		rec, rerrs, ok := cr.Next()
+		errs = append(errs, rerrs...)
+		if !ok {
+			return recs, errs
+		}
+		if rerrs == nil {
+			recs = append(recs, rec)
+		}
+	}
+}
+
+// CSVReader reads an address file row by row (see ReadCSV), so that a large file is never held
+// parsed in memory as a whole.
+type CSVReader struct {
+	cr     *csv.Reader
+	header []string
+	col    map[string]int
+	n      int // lines read after the header
+	done   bool
+}
+
+// NewCSVReader reads the header of an address file; an unusable header is returned as the
+// RowError of row 1.
+func NewCSVReader(r io.Reader) (*CSVReader, *RowError) {
 	br := bufio.NewReader(r)
 	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
 		_, _ = br.Discard(3) // cannot fail: the bytes were just peeked
 	}
 	first, err := br.Peek(4096)
 	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, []RowError{{Row: 1, Reason: fmt.Sprintf("the file cannot be read: %v", err)}}
+		return nil, &RowError{Row: 1, Reason: fmt.Sprintf("the file cannot be read: %v", err)}
 	}
 	headerLine, _, _ := bytes.Cut(first, []byte("\n"))
 	cr := csv.NewReader(br)
@@ -63,16 +94,16 @@ func ReadCSV(r io.Reader) ([]Record, []RowError) {
 
 	header, err := cr.Read()
 	if err == io.EOF {
-		return nil, []RowError{{Row: 1, Reason: "the file is empty; it needs the header " + CSVHeader}}
+		return nil, &RowError{Row: 1, Reason: "the file is empty; it needs the header " + CSVHeader}
 	}
 	if err != nil {
-		return nil, []RowError{{Row: 1, Reason: "the header cannot be read: " + csvReason(err)}}
+		return nil, &RowError{Row: 1, Reason: "the header cannot be read: " + csvReason(err)}
 	}
 	col := map[string]int{}
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(h))
 		if _, dup := col[h]; dup && h != "" {
-			return nil, []RowError{{Row: 1, Field: h, Reason: fmt.Sprintf("the header names column %s twice", h)}}
+			return nil, &RowError{Row: 1, Field: h, Reason: fmt.Sprintf("the header names column %s twice", h)}
 		}
 		col[h] = i
 	}
@@ -83,63 +114,68 @@ func ReadCSV(r io.Reader) ([]Record, []RowError) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, []RowError{{Row: 1, Reason: fmt.Sprintf("the header has no %s column; expected %s (with %q or %q between names)",
-			strings.Join(missing, ", "), CSVHeader, ",", ";")}}
+		return nil, &RowError{Row: 1, Reason: fmt.Sprintf("the header has no %s column; expected %s (with %q or %q between names)",
+			strings.Join(missing, ", "), CSVHeader, ",", ";")}
 	}
+	return &CSVReader{cr: cr, header: header, col: col}, nil
+}
 
-	var recs []Record
-	var errs []RowError
-	for n := 0; ; n++ {
+// Next reads the next row. It returns the row's record when errs is nil, or the row's problems;
+// ok is false at the end of the file (errs may then still hold a last problem). Blank lines are
+// skipped.
+func (c *CSVReader) Next() (rec Record, errs []RowError, ok bool) {
+	for !c.done {
 		line := 0
-		fields, err := cr.Read()
+		fields, err := c.cr.Read()
+		idx := c.n
+		c.n++ // every line read counts toward MaxCSVRows, blank and unreadable ones too
 		if err == io.EOF {
+			c.done = true
 			break
 		}
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.StartLine
+			} else {
+				c.done = true // not a parse error: the reader failed, nothing more can be read
 			}
-			errs = append(errs, RowError{Row: line, Reason: "the row cannot be read: " + csvReason(err)})
-			if !errors.As(err, &pe) {
-				break // not a parse error: the reader failed, nothing more can be read
-			}
-			continue
+			return Record{}, []RowError{{Row: line, Reason: "the row cannot be read: " + csvReason(err)}}, !c.done
 		}
-		line, _ = cr.FieldPos(0)
-		if n >= MaxCSVRows {
-			errs = append(errs, RowError{Row: line, Reason: fmt.Sprintf("the file has more than %d addresses; split it", MaxCSVRows)})
-			break
+		line, _ = c.cr.FieldPos(0)
+		if idx >= MaxCSVRows {
+			c.done = true
+			return Record{}, []RowError{{Row: line, Reason: fmt.Sprintf("the file has more than %d addresses; split it", MaxCSVRows)}}, false
 		}
 		if len(fields) == 1 && strings.TrimSpace(fields[0]) == "" {
 			continue // a blank line
 		}
-		if len(fields) > len(header) {
-			errs = append(errs, RowError{Row: line, Reason: fmt.Sprintf("the row has %d fields but the header %d; a separator inside a field needs quotes", len(fields), len(header))})
-			continue
+		if len(fields) > len(c.header) {
+			return Record{}, []RowError{{Row: line, Reason: fmt.Sprintf("the row has %d fields but the header %d; a separator inside a field needs quotes", len(fields), len(c.header))}}, true
 		}
 		get := func(name string) string {
-			if i, ok := col[name]; ok && i < len(fields) {
+			if i, ok := c.col[name]; ok && i < len(fields) {
 				return fields[i]
 			}
 			return ""
 		}
 		a := Address{Name: get("name"), Company: get("company"), PostalCode: get("postal_code"),
 			City: get("city"), Region: get("region"), Country: get("country")}
-		for _, c := range []string{"line1", "line2", "line3", "line4"} {
-			if _, ok := col[c]; ok {
-				a.Lines = append(a.Lines, get(c))
+		for _, col := range []string{"line1", "line2", "line3", "line4"} {
+			if _, ok := c.col[col]; ok {
+				a.Lines = append(a.Lines, get(col))
 			}
 		}
 		problems := Validate(a)
-		for _, p := range problems {
-			errs = append(errs, RowError{Row: line, Field: csvColumn(p.Field), Reason: p.Reason})
-		}
 		if len(problems) > 0 {
-			continue
+			errs := make([]RowError, 0, len(problems))
+			for _, p := range problems {
+				errs = append(errs, RowError{Row: line, Field: csvColumn(p.Field), Reason: p.Reason})
+			}
+			return Record{}, errs, true
 		}
 		rec := Record{Row: line, Address: a}
-		for name, i := range col {
+		for name, i := range c.col {
 			if isAddressColumn(name) || name == "" || i >= len(fields) {
 				continue
 			}
@@ -148,9 +184,9 @@ func ReadCSV(r io.Reader) ([]Record, []RowError) {
 			}
 			rec.Extra[name] = strings.TrimSpace(fields[i])
 		}
-		recs = append(recs, rec)
+		return rec, nil, true
 	}
-	return recs, errs
+	return Record{}, nil, false
 }
 
 // sniffSeparator picks ';' when the header line has more semicolons than commas outside quotes,

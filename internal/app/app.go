@@ -98,6 +98,10 @@ type Config struct {
 	// DataDir/metrics-token, made on the first start; a named file must exist.
 	MetricsTokenFile string
 
+	// APIRateLimit is each API key's sustained requests per second (intake.Config.RateLimit: 0
+	// means the default, negative none, as in the load benchmarks).
+	APIRateLimit float64
+
 	Logger *slog.Logger
 }
 
@@ -189,7 +193,7 @@ func Start(ctx context.Context, cfg Config) (_ *System, err error) {
 		return nil, err
 	}
 	s.relay = s.Queue.NewRelay(s.Store)
-	s.api = intake.New(intake.Config{Store: s.Store, Logger: s.log, OnAccepted: s.relay.Kick, AllowPrivateWebhooks: cfg.Webhooks.AllowPrivate,
+	s.api = intake.New(intake.Config{Store: s.Store, Logger: s.log, OnAccepted: s.relay.Kick, RateLimit: cfg.APIRateLimit, AllowPrivateWebhooks: cfg.Webhooks.AllowPrivate,
 		Transit: cfg.Transit})
 	s.mux = http.NewServeMux()
 	s.metrics = metrics.New(metrics.Sources{Queue: s.Queue})

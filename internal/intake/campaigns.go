@@ -1,12 +1,10 @@
 package intake
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
 	"runtime"
 	"strings"
@@ -342,160 +340,6 @@ type recipient struct {
 	to       address.Address
 	vars     map[string]string
 	metadata map[string]string
-}
-
-// addRecipients is POST /v1/campaigns/{id}/recipients with a JSON array or a text/csv body. Every
-// row is validated and rendered; the good rows become cards in one transaction, the others are
-// listed with row, field and reason.
-func (s *Server) addRecipients(w http.ResponseWriter, r *http.Request) {
-	p := principalFrom(r.Context())
-	c, spec, ok := s.campaignOr404(w, r, p)
-	if !ok {
-		return
-	}
-	body, aerr := s.readBodyLimit(w, r, s.maxCSV)
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	s.idempotent(w, r, p, body, func() (int, any) {
-		return s.processRecipients(r, p, c, spec, body)
-	})
-}
-
-func (s *Server) processRecipients(r *http.Request, p *store.Principal, c *store.Campaign, spec *campaignSpec, body []byte) (int, any) {
-	ctype, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	var (
-		rows     []recipient
-		problems []rowProblem
-	)
-	switch ctype {
-	case "text/csv", "application/csv":
-		recs, errs := address.ReadCSV(bytes.NewReader(body))
-		for _, e := range errs {
-			problems = append(problems, rowProblem{Row: e.Row, Field: e.Field, Code: "row_invalid", Reason: sentence(e.Reason)})
-		}
-		if len(recs) == 0 && len(errs) == 1 && errs[0].Row == 1 {
-			e := invalid(errs[0].Field, "csv_header_invalid", sentence(errs[0].Reason))
-			e.Row = 1
-			return e.Status, errorBody(e)
-		}
-		for _, rec := range recs {
-			rc := recipient{row: rec.Row, to: rec.Address, vars: map[string]string{}}
-			for k, v := range rec.Extra {
-				if mk, ok := strings.CutPrefix(k, "metadata."); ok {
-					if rc.metadata == nil {
-						rc.metadata = map[string]string{}
-					}
-					rc.metadata[mk] = v
-					continue
-				}
-				name := normVarName(k)
-				rc.vars[name] = v
-				if name == "email" && v != "" {
-					if rc.metadata == nil {
-						rc.metadata = map[string]string{}
-					}
-					rc.metadata["email"] = v
-				}
-			}
-			rows = append(rows, rc)
-		}
-	case "application/json":
-		var reqs []recipientRequest
-		if aerr := decodeJSON(body, &reqs); aerr != nil {
-			return aerr.Status, errorBody(aerr)
-		}
-		if len(reqs) > address.MaxCSVRows {
-			e := invalid("", "too_many_recipients", fmt.Sprintf("At most %d recipients fit in one request; split the upload.", address.MaxCSVRows))
-			return e.Status, errorBody(e)
-		}
-		for i, rq := range reqs {
-			row := i + 1
-			if rq.To == nil {
-				problems = append(problems, rowProblem{Row: row, Field: "to", Code: "address_missing", Reason: "The recipient address (to) is missing."})
-				continue
-			}
-			if aerr := checkAddress("to", *rq.To); aerr != nil {
-				for _, pr := range aerr.Problems {
-					problems = append(problems, rowProblem{Row: row, Field: pr.Field, Code: aerr.Code, Reason: pr.Reason})
-				}
-				continue
-			}
-			rc := recipient{row: row, to: *rq.To, vars: rq.Variables, metadata: rq.Metadata}
-			if rq.Email != "" {
-				if rc.metadata == nil {
-					rc.metadata = map[string]string{}
-				}
-				rc.metadata["email"] = rq.Email
-			}
-			rows = append(rows, rc)
-		}
-	default:
-		e := &apiError{Status: http.StatusUnsupportedMediaType, Type: "invalid_request", Code: "content_type_unsupported",
-			Message: "Send recipients as application/json (an array) or text/csv."}
-		return e.Status, errorBody(e)
-	}
-
-	cards, more := s.buildRows(r.Context(), p, c, spec, rows)
-	problems = append(problems, more...)
-	sortProblems(problems)
-	out := recipientsResponse{Object: "recipient_batch", CampaignID: c.ID, Cards: []rowCard{}, Errors: problems}
-	if out.Errors == nil {
-		out.Errors = []rowProblem{}
-	}
-	out.Rejected = countRows(problems)
-	if len(cards) == 0 {
-		e := invalid("", "recipients_invalid", "No recipient could be accepted; every row has a problem (see problems).")
-		for _, pr := range problems {
-			e.Problems = append(e.Problems, fieldProblem{Row: pr.Row, Field: pr.Field, Reason: pr.Reason})
-		}
-		if len(problems) == 0 {
-			e.Message = "The upload holds no recipients."
-		}
-		return e.Status, errorBody(e)
-	}
-	ncs := make([]store.NewCard, len(cards))
-	for i, bc := range cards {
-		ncs[i] = bc.nc
-	}
-	stored, err := s.store.CreateCards(r.Context(), ncs)
-	if err != nil {
-		s.log.Error("create campaign cards", "campaign", c.ID, "err", err)
-		return http.StatusInternalServerError, nil
-	}
-	if ncs[0].ApprovalRequired && s.ops != nil {
-		// Activated while this upload was validated: release what was just stored held.
-		if now, err := s.store.GetCampaign(r.Context(), p.Account.ID, c.ID); err == nil && now.State == campaignActive {
-			if _, err := s.ops.ReleaseCampaign(r.Context(), p.Account.ID, c.ID, "campaign.activate"); err != nil {
-				s.log.Error("release campaign", "campaign", c.ID, "err", err)
-			}
-		}
-	}
-	s.kick()
-	for i, sc := range stored {
-		out.Cards = append(out.Cards, rowCard{Row: cards[i].row, ID: sc.ID})
-	}
-	out.Accepted = len(stored)
-	s.log.Info("recipients accepted", "campaign", c.ID, "accepted", out.Accepted, "rejected", out.Rejected)
-	return http.StatusCreated, out
-}
-
-func countRows(ps []rowProblem) int {
-	seen := map[int]bool{}
-	for _, p := range ps {
-		seen[p.Row] = true
-	}
-	return len(seen)
-}
-
-func sortProblems(ps []rowProblem) {
-	// Stable by row: the reader goes through the file top to bottom.
-	for i := 1; i < len(ps); i++ {
-		for j := i; j > 0 && ps[j].Row < ps[j-1].Row; j-- {
-			ps[j], ps[j-1] = ps[j-1], ps[j]
-		}
-	}
 }
 
 type builtCard struct {

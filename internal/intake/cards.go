@@ -230,7 +230,8 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p *store.Pri
 	}
 	status, v := process()
 	if status >= 500 {
-		if err := s.store.AbandonIdempotent(r.Context(), p.Account.ID, key); err != nil {
+		// Also when the client is gone (its context cancelled): the key must be free for its retry.
+		if err := s.store.AbandonIdempotent(context.WithoutCancel(r.Context()), p.Account.ID, key); err != nil {
 			s.log.Error("abandon idempotent", "account", p.Account.ID, "err", err)
 		}
 		writeError(w, internalError())
@@ -241,7 +242,8 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p *store.Pri
 		writeError(w, internalError())
 		return
 	}
-	if err := s.store.FinishIdempotent(r.Context(), p.Account.ID, key, status, out); err != nil {
+	// Recorded even when the client left meanwhile: its retry must get this answer.
+	if err := s.store.FinishIdempotent(context.WithoutCancel(r.Context()), p.Account.ID, key, status, out); err != nil {
 		s.log.Error("finish idempotent", "account", p.Account.ID, "err", err)
 	}
 	writeRaw(w, status, out)

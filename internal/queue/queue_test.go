@@ -2,21 +2,25 @@ package queue_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"maps"
 	"net"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/quillpost/quillpost/internal/queue"
 	"github.com/quillpost/quillpost/internal/store"
+	"github.com/quillpost/quillpost/internal/store/postgres"
 	"github.com/quillpost/quillpost/internal/store/sqlite"
 	"github.com/quillpost/quillpost/internal/store/sqlstore"
 	"github.com/quillpost/quillpost/internal/store/storetest"
@@ -91,6 +95,7 @@ func runSuite(t *testing.T, b backend) {
 		{"OutboxCrashBeforePublish", testCrashBeforePublish},
 		{"OutboxCrashAfterPublish", testCrashAfterPublish},
 		{"ConcurrentRelays", testConcurrentRelays},
+		{"RelayPipelinesRounds", testRelayPipelines},
 		{"LanesAreSeparate", testLanes},
 		{"RedeliveryAfterNak", testNak},
 		{"RedeliveryAfterAckWait", testAckWait},
@@ -291,6 +296,31 @@ func testCrashAfterPublish(t *testing.T, b backend) {
 	}
 	_ = d.Ack(context.Background())
 	none(t, cons, 300*time.Millisecond)
+}
+
+// testRelayPipelines: with small batches, many rounds overlap (the next batch is read while the
+// previous ones await their acks); every job arrives once and in order, and nothing is left.
+func testRelayPipelines(t *testing.T, b backend) {
+	ctx := context.Background()
+	q, s := b(t, queue.Options{}), openStore(t)
+	cards := newCards(t, s, 150, false)
+	r := q.NewRelay(s)
+	r.Batch = 20 // 450 messages: 23 rounds, up to 4 in flight
+	if n := flush(t, r); n != 450 {
+		t.Fatalf("published %d, want 450", n)
+	}
+	if pending, _ := s.PendingOutbox(ctx, 1000); len(pending) != 0 {
+		t.Errorf("%d outbox messages left", len(pending))
+	}
+	c := consumer(t, q, "a6-white")
+	for i := range cards {
+		d := next(t, c, 5*time.Second)
+		if d.Job.CardID != cards[i].ID {
+			t.Fatalf("job %d is card %s, want %s", i, d.Job.CardID, cards[i].ID)
+		}
+		d.Ack(ctx)
+	}
+	none(t, c, 300*time.Millisecond)
 }
 
 func testConcurrentRelays(t *testing.T, b backend) {
@@ -817,23 +847,74 @@ func TestRelayRun(t *testing.T) {
 	}
 }
 
-// BenchmarkRelayFlush measures outbox publishing: per card a job and two events.
+// BenchmarkRelayFlush measures outbox publishing, per card a job and two events: SQLite with the
+// embedded NATS, and PostgreSQL with the machine's NATS server (where round trips count).
 func BenchmarkRelayFlush(b *testing.B) {
-	e, err := queue.StartEmbedded(b.TempDir(), "", nil)
+	b.Run("sqlite-embedded", func(b *testing.B) {
+		e, err := queue.StartEmbedded(b.TempDir(), "", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer e.Shutdown()
+		q, err := e.Queue(context.Background(), queue.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer q.Close()
+		s, err := sqlite.OpenDir(context.Background(), b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		benchRelay(b, q, s)
+	})
+	b.Run("postgres-external", func(b *testing.B) {
+		if !externalReachable() {
+			b.Skip("no NATS at 127.0.0.1:4222")
+		}
+		s := openPostgres(b)
+		q, err := queue.Connect(context.Background(), queue.Dial{URL: externalURL},
+			queue.Options{Namespace: fmt.Sprintf("bench%d", time.Now().UnixNano()), Manage: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			q.Teardown(ctx)
+			cancel()
+			q.Close()
+		}()
+		benchRelay(b, q, s)
+	})
+}
+
+// openPostgres opens a store in a fresh schema of the machine's PostgreSQL, skipping without one.
+func openPostgres(b *testing.B) *sqlstore.Store {
+	dsn := "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	if c, err := net.DialTimeout("tcp", "127.0.0.1:5432", time.Second); err != nil {
+		b.Skip("no PostgreSQL at 127.0.0.1:5432")
+	} else {
+		c.Close()
+	}
+	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer e.Shutdown()
-	q, err := e.Queue(context.Background(), queue.Options{})
+	b.Cleanup(func() { db.Close() })
+	schema := "qq_" + strings.ToLower(store.NewID("s")[2:])
+	if _, err := db.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		b.Skipf("PostgreSQL does not answer: %v", err)
+	}
+	b.Cleanup(func() { db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`) })
+	s, err := postgres.Open(context.Background(), dsn+"&search_path="+schema)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer q.Close()
-	s, err := sqlite.OpenDir(context.Background(), b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+func benchRelay(b *testing.B, q *queue.Queue, s *sqlstore.Store) {
 	a := storetest.NewAccount(b, s)
 	batch := make([]store.NewCard, 500)
 	for i := range batch {

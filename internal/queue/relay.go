@@ -77,31 +77,97 @@ func (r *Relay) Run(ctx context.Context) error {
 	}
 }
 
-// Flush publishes every pending outbox message now and returns how many it published.
+// OutboxAfter is what the relay uses, when the store has it, to read the next messages while
+// the acks of the previous ones are still on their way (sqlstore has it).
+type OutboxAfter interface {
+	PendingOutboxAfter(ctx context.Context, afterID int64, limit int) ([]store.OutboxMessage, error)
+}
+
+// maxRounds bounds the batches whose acks may be outstanding at once: at most
+// maxRounds × Batch (1,024 by default) messages are published and not yet confirmed.
+const maxRounds = 4
+
+// Flush publishes every pending outbox message now and returns how many it published. With a
+// store that reads after an id (OutboxAfter), reading the next batch from the database and
+// publishing it overlap with the acks of the batches before; without, batch follows batch.
 func (r *Relay) Flush(ctx context.Context) (int, error) {
+	after, _ := r.ob.(OutboxAfter)
 	total := 0
-	for {
-		msgs, err := r.ob.PendingOutbox(ctx, r.Batch)
-		if err != nil {
-			return total, err
-		}
-		if len(msgs) == 0 {
-			return total, nil
-		}
-		done, err := r.publish(ctx, msgs)
+	var (
+		rounds []*round
+		last   int64 // the highest id read in this Flush; a lower id committed late is read by the next
+		errs   []error
+	)
+	settle := func(rd *round) {
+		done, err := rd.wait(ctx)
 		if len(done) > 0 {
 			if merr := r.ob.MarkPublished(ctx, done...); merr != nil {
-				return total, errors.Join(err, merr)
+				errs = append(errs, merr)
+				return
 			}
+			total += len(done)
 		}
-		total += len(done)
 		if err != nil {
-			return total, err
-		}
-		if len(msgs) < r.Batch {
-			return total, nil
+			errs = append(errs, err)
 		}
 	}
+	for {
+		var msgs []store.OutboxMessage
+		var err error
+		if after != nil {
+			msgs, err = after.PendingOutboxAfter(ctx, last, r.Batch)
+		} else {
+			msgs, err = r.ob.PendingOutbox(ctx, r.Batch)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if len(msgs) > 0 {
+			last = msgs[len(msgs)-1].ID
+			rounds = append(rounds, r.publish(msgs))
+		}
+		more := err == nil && len(msgs) == r.Batch
+		for len(rounds) > 0 && (!more || after == nil || len(rounds) >= maxRounds) {
+			settle(rounds[0])
+			rounds = rounds[1:]
+			if len(errs) > 0 {
+				more = false
+			}
+		}
+		if !more {
+			return total, errors.Join(errs...)
+		}
+	}
+}
+
+// round is one batch published, its acks pending.
+type round struct {
+	inflight []pendingAck
+	done     []int64 // dropped as unpublishable: done without an ack
+	err      error   // a publish that could not even be sent
+}
+
+type pendingAck struct {
+	id  int64
+	ack jetstream.PubAckFuture
+}
+
+// wait collects the round's acks and returns the ids that are done: confirmed by the server
+// (stored, or recognised as duplicates) or dropped as unpublishable.
+func (rd *round) wait(ctx context.Context) ([]int64, error) {
+	done := rd.done
+	errs := []error{rd.err}
+	for _, p := range rd.inflight {
+		select {
+		case <-p.ack.Ok():
+			done = append(done, p.id)
+		case err := <-p.ack.Err():
+			errs = append(errs, fmt.Errorf("publish outbox message %d: %w", p.id, err))
+		case <-ctx.Done():
+			return done, ctx.Err()
+		}
+	}
+	return done, errors.Join(errs...)
 }
 
 // subject maps an outbox message to its JetStream subject.
@@ -126,24 +192,15 @@ func (r *Relay) subject(m store.OutboxMessage) (string, error) {
 	}
 }
 
-// publish sends a batch asynchronously and returns the ids that are done: confirmed by the server
-// (stored, or recognised as duplicates) or dropped as unpublishable.
-func (r *Relay) publish(ctx context.Context, msgs []store.OutboxMessage) ([]int64, error) {
-	type pending struct {
-		id  int64
-		ack jetstream.PubAckFuture
-	}
-	var (
-		inflight []pending
-		errs     []error
-		done     []int64
-	)
+// publish sends a batch asynchronously; round.wait collects the outcome.
+func (r *Relay) publish(msgs []store.OutboxMessage) *round {
+	rd := &round{}
 	for _, m := range msgs {
 		subj, err := r.subject(m)
 		if err != nil {
 			// It can never be published; keeping it would clog the outbox's head for ever.
 			r.q.log.Error("outbox relay: dropping a message that has no subject", "outbox_id", m.ID, "kind", m.Kind, "key", m.Key, "err", err)
-			done = append(done, m.ID)
+			rd.done = append(rd.done, m.ID)
 			continue
 		}
 		msg := nats.NewMsg(subj)
@@ -152,26 +209,16 @@ func (r *Relay) publish(ctx context.Context, msgs []store.OutboxMessage) ([]int6
 		if m.Kind == store.OutboxJob {
 			if err := r.q.signJob(msg); err != nil {
 				r.q.log.Error("outbox relay: dropping a job message that is not a job", "outbox_id", m.ID, "err", err)
-				done = append(done, m.ID)
+				rd.done = append(rd.done, m.ID)
 				continue
 			}
 		}
 		f, err := r.q.js.PublishMsgAsync(msg)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("publish outbox message %d: %w", m.ID, err))
+			rd.err = fmt.Errorf("publish outbox message %d: %w", m.ID, err)
 			break
 		}
-		inflight = append(inflight, pending{m.ID, f})
+		rd.inflight = append(rd.inflight, pendingAck{m.ID, f})
 	}
-	for _, p := range inflight {
-		select {
-		case <-p.ack.Ok():
-			done = append(done, p.id)
-		case err := <-p.ack.Err():
-			errs = append(errs, fmt.Errorf("publish outbox message %d: %w", p.id, err))
-		case <-ctx.Done():
-			return done, ctx.Err()
-		}
-	}
-	return done, errors.Join(errs...)
+	return rd
 }

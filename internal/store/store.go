@@ -71,6 +71,11 @@ type Store interface {
 	CreateCard(ctx context.Context, c NewCard) (*Card, error)
 	// CreateCards is CreateCard for many cards in one transaction: all are stored or none.
 	CreateCards(ctx context.Context, cs []NewCard) ([]*Card, error)
+	// CreateCardsOnce is CreateCards for cards that each carry an idempotency key: a card whose
+	// key the account already used for a card of the same campaign is not created again, and the
+	// stored card is returned in its place (a key used outside the campaign is ErrDuplicate).
+	// An upload written in several transactions is thus completed, not doubled, by a retry.
+	CreateCardsOnce(ctx context.Context, cs []NewCard) ([]*Card, error)
 	GetCard(ctx context.Context, accountID, id string) (*Card, error)
 	ListCards(ctx context.Context, accountID string, f CardFilter) (*CardPage, error)
 	// Events returns the card's history, oldest first.

@@ -17,16 +17,8 @@ const cardCols = `c.id, c.account_id, c.campaign_id, c.idempotency_key, c.test, 
 	c.attempts, c.approval_required, c.send_date, c.created_at, c.updated_at, c.align, c.request_hash,
 	c.lease_until, c.lease_holder`
 
-// The statements every card takes, prepared once (see txExec).
+// The statements every card takes, prepared once (see txExec); the inserts are in bulk.go.
 const (
-	insertCardSQL = `INSERT INTO cards (id, account_id, campaign_id, idempotency_key, test,
-		message, font, hand, stock, format, seed, stroke_hash, to_address, from_address, metadata, status,
-		attempts, approval_required, send_date, created_at, updated_at, align, request_hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	insertEventSQL = `INSERT INTO events (id, card_id, account_id, seq, from_status,
-		to_status, attempt, cause, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	insertOutboxSQL = `INSERT INTO outbox (kind, key, msg_id, payload, created_at)
-		VALUES (?, ?, ?, ?, ?)`
 	updateStatusSQL = `UPDATE cards SET status = ?, attempts = ?, updated_at = ?, lease_until = ?, lease_holder = ?
 			WHERE id = ? AND status = ? AND attempts = ?`
 	insertLabelSQL = `INSERT INTO labels (card_id, robot, attempt, written_at) VALUES (?, ?, ?, ?)`
@@ -139,11 +131,12 @@ func (s *Store) CreateCards(ctx context.Context, ncs []store.NewCard) ([]*store.
 	return out, nil
 }
 
-// insertCards writes validated cards in tx.
+// insertCards writes validated cards in tx, table by table (see bulk.go).
 func (s *Store) insertCards(ctx context.Context, tx *sql.Tx, ncs []store.NewCard) ([]*store.Card, error) {
 	out := make([]*store.Card, 0, len(ncs))
 	now := s.now()
 	checked := map[string]bool{}
+	var rows cardRows
 	for i := range ncs {
 		nc := &ncs[i]
 		if nc.CampaignID != "" && !checked[nc.CampaignID] {
@@ -158,11 +151,17 @@ func (s *Store) insertCards(ctx context.Context, tx *sql.Tx, ncs []store.NewCard
 			}
 			checked[nc.CampaignID] = true
 		}
-		c, err := s.insertCard(ctx, tx, nc, now)
+		c, err := rows.newCard(nc, now)
 		if err != nil {
 			return nil, fmt.Errorf("create card %d: %w", i, err)
 		}
 		out = append(out, c)
+	}
+	if err := rows.write(ctx, s, tx); err != nil {
+		if len(ncs) == 1 && errors.Is(err, store.ErrDuplicate) {
+			return nil, fmt.Errorf("create card: %w: idempotency key %q was already used for a card", store.ErrDuplicate, ncs[0].IdempotencyKey)
+		}
+		return nil, fmt.Errorf("create cards: %w", err)
 	}
 	return out, nil
 }
@@ -202,59 +201,6 @@ func rawOrNull(raw json.RawMessage) string {
 		return "null"
 	}
 	return string(raw)
-}
-
-// insertCard writes the card, its first events and, when it is queued at once, its first job.
-func (s *Store) insertCard(ctx context.Context, tx *sql.Tx, nc *store.NewCard, now time.Time) (*store.Card, error) {
-	meta := nc.Metadata
-	if meta == nil {
-		meta = map[string]string{}
-	}
-	metaJSON, err := json.Marshal(meta)
-	if err != nil {
-		return nil, err
-	}
-	c := &store.Card{
-		ID: store.NewID(store.PrefixCard), AccountID: nc.AccountID, CampaignID: nc.CampaignID,
-		IdempotencyKey: nc.IdempotencyKey, RequestHash: nc.RequestHash, Test: nc.Test, Message: nc.Message, Font: nc.Font, Hand: nc.Hand,
-		Stock: nc.Stock, Format: nc.Format, Align: nc.Align, Seed: nc.Seed, StrokeHash: nc.StrokeHash,
-		To: json.RawMessage(rawOrNull(nc.To)), From: json.RawMessage(rawOrNull(nc.From)), Metadata: meta,
-		Status: store.StatusAccepted, ApprovalRequired: nc.ApprovalRequired, SendDate: nc.SendDate.UTC().Truncate(time.Microsecond),
-		CreatedAt: now, UpdatedAt: now,
-	}
-	if nc.SendDate.IsZero() {
-		c.SendDate = time.Time{}
-	}
-	queue := !nc.ApprovalRequired && (c.SendDate.IsZero() || !c.SendDate.After(now))
-	if queue {
-		c.Status, c.Attempts = store.StatusQueued, 1
-	}
-	_, err = s.txExec(ctx, tx, insertCardSQL,
-		c.ID, c.AccountID, nullString(c.CampaignID), nullString(c.IdempotencyKey), c.Test,
-		c.Message, c.Font, c.Hand, c.Stock, c.Format, int64(c.Seed), c.StrokeHash, string(c.To), string(c.From),
-		string(metaJSON), string(c.Status), c.Attempts, c.ApprovalRequired, nullMicros(c.SendDate), micros(now), micros(now), c.Align, c.RequestHash)
-	if err != nil {
-		if s.d.IsUnique(err) {
-			return nil, fmt.Errorf("%w: idempotency key %q was already used for a card", store.ErrDuplicate, nc.IdempotencyKey)
-		}
-		return nil, err
-	}
-	accepted := &store.Event{CardID: c.ID, AccountID: c.AccountID, Seq: 1, From: store.StatusReceived,
-		To: store.StatusAccepted, Cause: "intake", Detail: nc.Note, CreatedAt: now}
-	if err := s.addEvent(ctx, tx, accepted); err != nil {
-		return nil, err
-	}
-	if queue {
-		queued := &store.Event{CardID: c.ID, AccountID: c.AccountID, Seq: 2, From: store.StatusAccepted,
-			To: store.StatusQueued, Attempt: 1, Cause: "intake", CreatedAt: now}
-		if err := s.addEvent(ctx, tx, queued); err != nil {
-			return nil, err
-		}
-		if err := s.addJob(ctx, tx, c, now); err != nil {
-			return nil, err
-		}
-	}
-	return c, nil
 }
 
 // addEvent inserts the event (giving it an id) and its outbox message.

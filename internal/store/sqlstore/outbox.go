@@ -14,8 +14,12 @@ func (s *Store) PendingOutbox(ctx context.Context, limit int) ([]store.OutboxMes
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT id, kind, key, msg_id, payload, created_at FROM outbox
-		WHERE published_at IS NULL ORDER BY id LIMIT ?`), limit)
+	return s.pendingOutbox(ctx, `SELECT id, kind, key, msg_id, payload, created_at FROM outbox
+		WHERE published_at IS NULL ORDER BY id LIMIT ?`, limit)
+}
+
+func (s *Store) pendingOutbox(ctx context.Context, query string, args ...any) ([]store.OutboxMessage, error) {
+	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("pending outbox: %w", err)
 	}
@@ -61,4 +65,14 @@ func (s *Store) PruneOutbox(ctx context.Context, before time.Time) (int64, error
 		return 0, fmt.Errorf("prune outbox: %w", err)
 	}
 	return res.RowsAffected()
+}
+
+// PendingOutboxAfter returns unpublished messages with ids above afterID, oldest first: the
+// relay's next batch while the previous ones are still being confirmed.
+func (s *Store) PendingOutboxAfter(ctx context.Context, afterID int64, limit int) ([]store.OutboxMessage, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	return s.pendingOutbox(ctx, `SELECT id, kind, key, msg_id, payload, created_at FROM outbox
+		WHERE published_at IS NULL AND id > ? ORDER BY id LIMIT ?`, afterID, limit)
 }

@@ -38,6 +38,8 @@ func Run(t *testing.T, open Opener) {
 		{"Idempotency", testIdempotency},
 		{"Outbox", testOutbox},
 		{"CreateCardsAtomic", testCreateCardsAtomic},
+		{"CreateCardsOnce", testCreateCardsOnce},
+		{"CreateCardsBulkOrder", testCreateCardsBulkOrder},
 		{"ConcurrentCreate", testConcurrentCreate},
 		{"Leases", testLeases},
 		{"OperatorRecovery", testOperatorRecovery},
@@ -863,6 +865,107 @@ func testCreateCardsAtomic(t *testing.T, s store.Store) {
 	page, _ := s.ListCards(ctx, a.ID, store.CardFilter{Limit: 1000})
 	if len(page.Cards) != 200 {
 		t.Errorf("%d cards after failed batch, want 200", len(page.Cards))
+	}
+}
+
+// testCreateCardsOnce: a retried batch returns the cards stored the first time and stores only
+// the rest; a key used outside the campaign is refused.
+func testCreateCardsOnce(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a := NewAccount(t, s)
+	camp, err := s.CreateCampaign(ctx, store.NewCampaign{AccountID: a.ID, Name: "once"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := func(from, to int) []store.NewCard {
+		var cs []store.NewCard
+		for i := from; i < to; i++ {
+			nc := SampleCard(a.ID)
+			nc.CampaignID, nc.IdempotencyKey = camp.ID, fmt.Sprint("up/", i)
+			cs = append(cs, nc)
+		}
+		return cs
+	}
+	first, err := s.CreateCardsOnce(ctx, batch(0, 300))
+	if err != nil || len(first) != 300 {
+		t.Fatalf("first: %d %v", len(first), err)
+	}
+	again, err := s.CreateCardsOnce(ctx, batch(0, 600))
+	if err != nil || len(again) != 600 {
+		t.Fatalf("again: %d %v", len(again), err)
+	}
+	for i := range first {
+		if again[i].ID != first[i].ID {
+			t.Fatalf("row %d: %s the second time, %s the first", i, again[i].ID, first[i].ID)
+		}
+	}
+	if again[300] == nil || again[300].IdempotencyKey != "up/300" {
+		t.Fatalf("row 300: %+v", again[300])
+	}
+	counts, err := s.CampaignCounts(ctx, a.ID, camp.ID)
+	if err != nil || counts[store.StatusQueued] != 600 {
+		t.Errorf("counts %v %v, want 600 queued", counts, err)
+	}
+	other := SampleCard(a.ID)
+	other.IdempotencyKey = "up/5"
+	if _, err := s.CreateCardsOnce(ctx, []store.NewCard{other}); !errors.Is(err, store.ErrDuplicate) {
+		t.Errorf("key of another campaign's card: %v", err)
+	}
+	if _, err := s.CreateCardsOnce(ctx, []store.NewCard{SampleCard(a.ID)}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("card without key: %v", err)
+	}
+}
+
+// testCreateCardsBulkOrder: cards written together (several multi-row statements) keep their
+// order, their events and one job each, in the outbox in card order.
+func testCreateCardsBulkOrder(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a := NewAccount(t, s)
+	var cs []store.NewCard
+	for i := range 700 {
+		nc := SampleCard(a.ID)
+		nc.Message = fmt.Sprint("card ", i)
+		nc.ApprovalRequired = i%2 == 1
+		cs = append(cs, nc)
+	}
+	cards, err := s.CreateCards(ctx, cs)
+	if err != nil || len(cards) != 700 {
+		t.Fatalf("CreateCards: %d %v", len(cards), err)
+	}
+	for i, c := range cards {
+		got, err := s.GetCard(ctx, a.ID, c.ID)
+		if err != nil || got.Message != fmt.Sprint("card ", i) {
+			t.Fatalf("card %d: %+v %v", i, got, err)
+		}
+		evs, err := s.Events(ctx, a.ID, c.ID)
+		want := 2
+		if i%2 == 1 {
+			want = 1
+		}
+		if err != nil || len(evs) != want {
+			t.Fatalf("card %d: %d events %v, want %d", i, len(evs), err, want)
+		}
+	}
+	msgs, err := s.PendingOutbox(ctx, 10_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := 0 // index of the next queued card whose job is expected
+	for _, m := range msgs {
+		if m.Kind != store.OutboxJob {
+			continue
+		}
+		var job store.Job
+		if err := json.Unmarshal(m.Payload, &job); err != nil {
+			t.Fatal(err)
+		}
+		if job.CardID != cards[next].ID {
+			continue // another test's card in a shared database
+		}
+		next += 2
+	}
+	if next != 700 {
+		t.Errorf("jobs in card order up to card %d of 700", next)
 	}
 }
 
