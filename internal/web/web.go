@@ -46,6 +46,14 @@ type Config struct {
 	Account string
 	// Stocks are the card stocks the order page offers ("a6-white"); default a6-white.
 	Stocks []string
+	// Prices is the order page's price table (default: prices.json, built in).
+	Prices PriceTable
+	// TestOrders makes the order page order test cards (written by simulated robots only, never
+	// posted) and says so in a banner on every customer page.
+	TestOrders bool
+	// PenWornMetres is how far a pen writes before the dashboard asks for a fresh one
+	// (default 150 m).
+	PenWornMetres float64
 	// LabelLayout is the label sheet the operator's address-sheet PDF uses (default zweckform-3475).
 	LabelLayout string
 	// SenderCountry decides how addresses are printed on labels (default DE).
@@ -86,6 +94,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if len(cfg.Stocks) == 0 {
 		cfg.Stocks = []string{"a6-white"}
+	}
+	if len(cfg.Prices.NetCents) == 0 {
+		cfg.Prices = DefaultPrices()
+	}
+	if cfg.PenWornMetres <= 0 {
+		cfg.PenWornMetres = 150
 	}
 	if cfg.LabelLayout == "" {
 		cfg.LabelLayout = "zweckform-3475"
