@@ -128,10 +128,10 @@ func TestBrowserOrderPreviewAndWritten(t *testing.T) {
 	}
 	typed := waitAttr(t, ctx, patience, "#preview", "data-hash", func(v string) bool { return v != "" && v != first })
 	// A character the lettering lacks is named with its place, and the preview says so.
-	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#message"), " ✈"), chromedp.WaitVisible(chromedp.CSS("#preview-errors li"))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#message"), " ✈"), chromedp.WaitVisible(chromedp.CSS("#message-errors li"))); err != nil {
 		t.Fatal(err)
 	}
-	problem, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#preview-errors")))
+	problem, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#message-errors")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestBrowserOrderPreviewAndWritten(t *testing.T) {
 	}
 	waitAttr(t, ctx, patience, "#preview", "data-hash", func(v string) bool { return v != "" && v != typed })
 	if err := chromedp.Do(ctx,
-		chromedp.WaitNotPresent(chromedp.CSS("#preview-errors li")),
+		chromedp.WaitNotPresent(chromedp.CSS("#message-errors li")),
 		chromedp.SendKeys(chromedp.CSS("[name=to_name]"), "Sam Taylor"),
 		chromedp.SendKeys(chromedp.CSS("[name=to_line1]"), "Hauptstraße 5"),
 		chromedp.SendKeys(chromedp.CSS("[name=to_postal_code]"), "1011"),

@@ -76,6 +76,10 @@ var funcs = template.FuncMap{
 	},
 	"addrs":     func(f orderForm) map[string]addressForm { return map[string]addressForm{"to_": f.To, "from_": f.From} },
 	"money":     money,
+	"stock":     stockTitle,
+	"cardArgs": func(lang, csrf string, c failedView, failed bool) cardArgs {
+		return cardArgs{Lang: lang, CSRF: csrf, Card: c, Failed: failed}
+	},
 	"percent":   percent,
 	"robotArgs": func(lang, csrf string, r robotView) robotArgs { return robotArgs{Lang: lang, CSRF: csrf, Robot: r} },
 	"svg":       func(s string) template.HTML { return template.HTML(s) }, // only ever our renderer's output
@@ -89,6 +93,13 @@ type addressArgs struct {
 	Countries    []countryOption
 	Auto         string // autocomplete section: shipping, billing
 	Required     bool
+}
+
+// cardArgs are the card row partial's arguments.
+type cardArgs struct {
+	Lang, CSRF string
+	Card       failedView
+	Failed     bool // shown among what needs a human
 }
 
 // robotArgs are the robot partial's arguments.

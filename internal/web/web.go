@@ -82,6 +82,7 @@ type Server struct {
 	loginFailsAll *clientLimiter     // failed operator sign-ins of all clients together
 	orders        *clientLimiter     // orders placed on the order page per client
 	previews      *clientLimiter     // live previews rendered per client
+	thumbs        thumbCache         // robots' cards as small SVGs
 }
 
 // New prepares the pages and makes sure the web account exists.
@@ -168,6 +169,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /operator/robots/{name}/{cmd}", s.operator(s.robotCommand))
 	m.HandleFunc("POST /operator/cards/{id}/{action}", s.operator(s.cardAction))
 	m.HandleFunc("GET /operator/labels.pdf", s.operator(s.labelsPDF))
+	m.HandleFunc("GET /operator/cards/{id}/thumb.svg", s.operator(s.cardThumb))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusNotFound, "notfound.html", s.base(r, "notfound"))
 	})

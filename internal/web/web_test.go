@@ -395,7 +395,7 @@ func TestFailedCardRetryAndMetrics(t *testing.T) {
 	if len(find(doc, "a[href=/operator/labels.pdf]")) != 1 {
 		t.Errorf("no labels link with a written card waiting")
 	}
-	row := find(doc, "tr[data-card="+c.ID+"]")
+	row := find(doc, "li[data-card="+c.ID+"]")
 	if len(row) != 1 || !strings.Contains(text(row[0]), "pen ran dry") {
 		t.Fatalf("failed card not listed with its reason")
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/quillpost/quillpost/internal/address"
@@ -40,7 +41,11 @@ func addressProblem(lang string, p address.FieldError) string {
 	case address.CodePostalRegion:
 		return tr(lang, "addr.err.postal_not_in_region", a["value"], a["region"], strings.Join(strings.Split(a["prefixes"], ""), "/"))
 	case address.CodeUnprintable:
-		return tr(lang, "addr.err.unprintable", "„"+a["char"]+"“")
+		code := ""
+		for _, r := range a["char"] {
+			code = fmt.Sprintf("%U", r)
+		}
+		return tr(lang, "addr.err.unprintable", a["char"], code)
 	case address.CodeCountryMissing, address.CodeNameMissing, address.CodeStreetMissing, address.CodeCityMissing:
 		return tr(lang, "addr.err."+p.Code)
 	}
