@@ -74,9 +74,9 @@ var funcs = template.FuncMap{
 	"addressArgs": func(lang, prefix string, a addressForm, errs map[string]string, cs []countryOption, auto string, required bool) addressArgs {
 		return addressArgs{Lang: lang, Prefix: prefix, Addr: a, Errors: errs, Countries: cs, Auto: auto, Required: required}
 	},
-	"addrs":     func(f orderForm) map[string]addressForm { return map[string]addressForm{"to_": f.To, "from_": f.From} },
-	"money":     money,
-	"stock":     stockTitle,
+	"addrs": func(f orderForm) map[string]addressForm { return map[string]addressForm{"to_": f.To, "from_": f.From} },
+	"money": money,
+	"stock": stockTitle,
 	"cardArgs": func(lang, csrf string, c failedView, failed bool) cardArgs {
 		return cardArgs{Lang: lang, CSRF: csrf, Card: c, Failed: failed}
 	},
