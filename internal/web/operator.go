@@ -410,12 +410,23 @@ func (s *Server) dashboard(ctx context.Context, lang string) (*dashboardView, er
 	var errs []error
 	if depths, err := s.cfg.Queue.Depths(ctx); err == nil {
 		d.Depths = depths
-		for _, dp := range depths {
-			// By stock: a robot with a stock loaded takes its test lane too, when simulated.
-			if dp.Pending > 0 && !loaded[strings.TrimPrefix(dp.Lane, "test-")] {
-				d.Stranded = append(d.Stranded, strandedLane{Lane: dp.Lane, Title: stockTitle(lang, strings.TrimPrefix(dp.Lane, "test-")), Waiting: dp.Pending})
+	} else {
+		errs = append(errs, err)
+	}
+	// Stranded: live cards queued for a stock that no robot that is up has loaded. Read from the
+	// store, since a lane nobody ever served has no consumer for the queue to count. (Test cards
+	// wait for simulated robots; they strand nobody.)
+	if queued, err := s.cfg.Store.ListCards(ctx, store.AnyAccount, store.CardFilter{Statuses: []store.Status{store.StatusQueued}, Test: new(false), Limit: 1000}); err == nil {
+		waiting := map[string]int{}
+		for _, c := range queued.Cards {
+			if !loaded[c.Stock] {
+				waiting[c.Stock]++
 			}
 		}
+		for stock, n := range waiting {
+			d.Stranded = append(d.Stranded, strandedLane{Lane: stock, Title: stockTitle(lang, stock), Waiting: n})
+		}
+		slices.SortFunc(d.Stranded, func(a, b strandedLane) int { return strings.Compare(a.Lane, b.Lane) })
 	} else {
 		errs = append(errs, err)
 	}

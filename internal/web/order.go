@@ -734,18 +734,12 @@ func (s *Server) sendDate(lang, v string) (time.Time, string) {
 	return t, ""
 }
 
-// longDate shows a plain date the way the page's readers write it: 20.12.2026, 20/12/2026,
-// 20 December 2026.
+// longDate shows a plain date the way the page's readers write it: "20. Dezember 2026",
+// "20 December 2026".
 func longDate(lang, v string) string {
 	t, err := time.Parse(time.DateOnly, v)
 	if err != nil {
 		return v
 	}
-	switch lang {
-	case "de":
-		return t.Format("02.01.2006")
-	case "fr":
-		return t.Format("02/01/2006")
-	}
-	return t.Format("2 January 2006")
+	return tr(lang, "date.long", t.Day(), tr(lang, fmt.Sprintf("month.%d", int(t.Month()))), t.Year())
 }
