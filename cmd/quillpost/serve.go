@@ -14,6 +14,7 @@ import (
 	"github.com/quillpost/quillpost/internal/app"
 	"github.com/quillpost/quillpost/internal/plotsim"
 	"github.com/quillpost/quillpost/internal/store"
+	"github.com/quillpost/quillpost/internal/web"
 )
 
 func init() {
@@ -38,6 +39,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	simFaults := fs.String("sim-faults", "", "faults to inject into the first simulated plotter, e.g. disconnect@400,error@90")
 	layout := fs.String("sheet-layout", "zweckform-3475", "label layout of the address sheets")
 	verbose := fs.Bool("v", false, "log debug messages")
+	prices := fs.String("prices", "", "price table of the order page, a JSON file like internal/web/prices.json (default: the built-in one)")
+	webTest := fs.Bool("web-test", false, "the order page orders test cards (written by simulated plotters only, never posted), with a banner saying so")
 	allowPrivateHooks := fs.Bool("allow-private-webhooks", false, "let webhooks reach loopback, private and reserved addresses (local development only)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -54,6 +57,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg.Queue.Replicas, cfg.Queue.Namespace = *replicas, *nf.namespace
 	cfg.NATS = nf.dial(*natsURL)
 	cfg.Webhooks.AllowPrivate = *allowPrivateHooks
+	cfg.WebTestOrders = *webTest
+	if *prices != "" {
+		p, err := web.LoadPrices(*prices)
+		if err != nil {
+			return err
+		}
+		cfg.WebPrices = p
+	}
 	if *simFaults != "" {
 		f, err := plotsim.ParseFaults(*simFaults)
 		if err != nil {

@@ -213,7 +213,7 @@ type languageCheck struct {
 	lang     string
 	whole    []*regexp.Regexp // each catalogue text, matching a whole string
 	patterns []*regexp.Regexp // each catalogue text, matching whole words in a string
-	names    []string // proper names: countries, letterings
+	names    []string         // proper names: countries, letterings
 }
 
 func newLanguageCheck(t *testing.T, lang string) *languageCheck {

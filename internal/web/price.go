@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"unicode/utf8"
 )
 
 // PriceTable is what a card costs on the order page: a net price per card stock and the VAT
@@ -97,7 +98,7 @@ func money(lang string, cents int, currency string) string {
 	}
 	switch lang {
 	case "en":
-		if len(sym) > 1 {
+		if utf8.RuneCountInString(sym) > 1 {
 			return fmt.Sprintf("%s%s %s.%02d", sign, sym, group(whole, ","), frac)
 		}
 		return fmt.Sprintf("%s%s%s.%02d", sign, sym, group(whole, ","), frac)
