@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -32,14 +30,10 @@ type fontInfo struct {
 }
 
 func runFonts(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("fonts", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	asJSON := fs.Bool("json", false, "print a JSON array for scripts instead of a table")
-	if err := fs.Parse(args); err != nil {
+	fs := newFlags("fonts", "[flags]", stdout)
+	asJSON := fs.jsonFlag("print a JSON array for scripts instead of a table")
+	if err := fs.parse(args, 0); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("fonts takes no arguments, got %q", fs.Args())
 	}
 	var infos []fontInfo
 	for _, f := range font.Faces() {
@@ -57,10 +51,7 @@ func runFonts(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		infos = append(infos, info)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(infos)
+		return writeJSON(stdout, infos)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tTITLE\tSTYLE\tGLYPHS\tCOMPOSED\tLICENCE\tCOVERS")

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -16,20 +14,14 @@ func init() {
 }
 
 func runHands(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("hands", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	asJSON := fs.Bool("json", false, "print every hand with all its parameters as a JSON array")
-	if err := fs.Parse(args); err != nil {
+	fs := newFlags("hands", "[flags]", stdout)
+	asJSON := fs.jsonFlag("print every hand with all its parameters as a JSON array")
+	if err := fs.parse(args, 0); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	hs := hand.Hands()
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(hs)
+		return writeJSON(stdout, hs)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tX-HEIGHT\tSLANT\tDESCRIPTION")

@@ -3,45 +3,42 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 
 	"github.com/quillpost/quillpost/internal/store"
-	"github.com/quillpost/quillpost/internal/store/sqlite"
 )
 
 func init() {
-	register("keys", "API keys (keys create|list|revoke --data DIR) and robot NATS credentials (keys worker --robot NAME --lanes ...)", runKeys)
+	registerGroup("keys", "API keys of accounts and NATS credentials of robots",
+		subcommand{"create", "create an API key for an account (made if missing) and print its secret once", runKeysCreate},
+		subcommand{"list", "list the API keys, of every account or of one", runKeysList},
+		subcommand{"revoke", "revoke an API key: it stops working with the next request", runKeysRevoke},
+		subcommand{"worker", "give a robot its own NATS credentials for serve's embedded NATS", runKeysWorker},
+	)
 }
 
-// runKeys creates an API key for an account (made if missing) in the SQLite store of a data
-// directory and prints the secret, which is shown only this once.
+// runKeys runs keys create|list|revoke|worker, as the command line does.
 func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && (args[0] == "list" || args[0] == "revoke") {
-		return runKeysAdmin(ctx, args, stdout, stderr)
-	}
-	if len(args) > 0 && args[0] == "worker" {
-		return runKeysWorker(ctx, args[1:], stdout, stderr)
-	}
-	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprintln(stderr, "usage: quillpost keys create --account NAME [--test|--operator] [--data DIR]")
-		return errors.New("keys: the only action is create")
-	}
-	fs := flag.NewFlagSet("keys create", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	account := fs.String("account", "", "account name (created if it does not exist)")
+	return runGroup(ctx, "keys", commands["keys"], args, stdout, stderr)
+}
+
+// runKeysCreate creates an API key for an account (made if missing) in serve's database and
+// prints the secret, which is shown only this once.
+func runKeysCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("keys create", "--account NAME [--test|--operator] [--data DIR|--db URL]", stdout)
+	account := fs.String("account", "", "account name (created if it does not exist); required")
 	test := fs.Bool("test", false, "a test key: its cards go to simulated plotters only")
 	operator := fs.Bool("operator", false, "an operator key, for the operator endpoints")
-	data := fs.String("data", "quillpost-data", "data directory holding quillpost.db")
-	if err := fs.Parse(args[1:]); err != nil {
+	db := fs.keysStoreFlags()
+	if err := fs.parse(args, 0); err != nil {
 		return err
 	}
 	if *account == "" {
-		return errors.New("keys create: --account is required")
+		return fs.usageErr("--account is required")
 	}
 	if *test && *operator {
-		return errors.New("keys create: choose --test or --operator, not both")
+		return fs.usageErr("choose --test or --operator, not both")
 	}
 	kind := store.KeyLive
 	switch {
@@ -50,7 +47,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case *operator:
 		kind = store.KeyOperator
 	}
-	st, err := sqlite.OpenDir(ctx, *data)
+	st, err := db.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -60,11 +57,11 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		acc, err = st.CreateAccount(ctx, *account)
 	}
 	if err != nil {
-		return fmt.Errorf("keys create: account %s: %w", *account, err)
+		return fmt.Errorf("account %s: %w", *account, err)
 	}
 	secret, key, err := st.CreateKey(ctx, acc.ID, kind)
 	if err != nil {
-		return fmt.Errorf("keys create: %w", err)
+		return fmt.Errorf("creating the key: %w", err)
 	}
 	fmt.Fprintln(stdout, secret)
 	fmt.Fprintf(stderr, "created %s key %s for account %s (%s); the secret above is shown only once\n", kind, key.ID, acc.Name, acc.ID)

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,39 +18,35 @@ import (
 // nothing more. The seed goes to a 0600 file for the robot's computer; serve picks the robot up
 // within seconds.
 func runKeysWorker(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("keys worker", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	robot := fs.String("robot", "", "robot name, as given to 'quillpost worker --name'")
+	fs := newFlags("keys worker", "--robot NAME [--lanes STOCK,...] [flags]", stdout)
+	robot := fs.String("robot", "", "robot name, as given to 'quillpost worker --name'; required")
 	lanes := fs.String("lanes", "a6-white", "comma-separated card stocks the robot takes jobs for")
 	data := fs.String("data", "quillpost-data", "data directory of 'quillpost serve' (its embedded NATS is in DIR/nats)")
-	namespace := fs.String("namespace", queue.DefaultNamespace, "namespace of the installation, as given to serve")
+	namespace := fs.namespaceFlag()
 	out := fs.String("out", "", "credentials file to write (default NAME.creds)")
 	perms := fs.Bool("print-permissions", false, "print the robot's NATS permissions (for an external cluster's user configuration) instead of writing credentials")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args, 0); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
-	}
 	if *robot == "" {
-		return errors.New("keys worker: --robot is required")
+		return fs.usageErr("--robot is required")
 	}
 	var ls []string
 	for _, l := range strings.Split(*lanes, ",") {
 		l = strings.TrimSpace(l)
 		// Test cards are for the simulated robots inside serve; a real robot never takes them.
 		if err := store.ValidateStock(l); err != nil {
-			return fmt.Errorf("keys worker: --lanes: %w", err)
+			return fs.badValue("lanes", err)
 		}
 		ls = append(ls, l)
 	}
 	if *perms {
 		if err := queue.ValidateNamespace(*namespace); err != nil {
-			return err
+			return fs.badValue("namespace", err)
 		}
 		r := queue.Robot{Name: *robot, Namespace: *namespace, Lanes: ls, PublicKey: "-"}
 		if err := r.Validate(); err != nil {
-			return fmt.Errorf("keys worker: %w", err)
+			return fs.usageErr("%v", err)
 		}
 		p := queue.RobotPermissions(*namespace, *robot, ls)
 		list := func(subjects []string) string {
@@ -73,14 +67,14 @@ func runKeysWorker(_ context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	dir := filepath.Join(*data, "nats")
 	if _, err := os.Stat(dir); err != nil {
-		return fmt.Errorf("keys worker: %s is not the data directory of 'quillpost serve' (no nats directory): %w", *data, err)
+		return fmt.Errorf("%s is not the data directory of 'quillpost serve' (no nats directory): %w", *data, err)
 	}
 	creds, err := queue.RegisterRobot(dir, queue.Robot{Name: *robot, Namespace: *namespace, Lanes: ls})
 	if err != nil {
-		return fmt.Errorf("keys worker: %w", err)
+		return fmt.Errorf("registering robot %s: %w", *robot, err)
 	}
 	if err := os.WriteFile(*out, creds, 0o600); err != nil {
-		return fmt.Errorf("keys worker: %w", err)
+		return fmt.Errorf("writing the credentials: %w", err)
 	}
 	fmt.Fprintln(stdout, *out)
 	fmt.Fprintf(stderr, "robot %s may now take %s cards; copy %s to its computer and run\n  quillpost worker --name %s --nats-creds %s --stock %s ...\n(any earlier credentials of %s no longer work)\n",

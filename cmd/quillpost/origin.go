@@ -2,14 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-
-	"github.com/quillpost/quillpost/internal/profile"
-	"github.com/quillpost/quillpost/internal/serialstream"
 )
 
 func init() {
@@ -19,39 +14,19 @@ func init() {
 // runOrigin is the operator's "set origin here" at robot setup: jog the pen to the work area's
 // corner (work zero) with the machine's own controls, then run this.
 func runOrigin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("origin", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	port := fs.String("port", "", "serial port of the plotter, such as /dev/ttyUSB0")
-	profName := fs.String("profile", "", "firmware profile of the plotter")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: quillpost origin --port PATH --profile NAME\n\nMakes the pen's present position work zero (G10 L20 P1 X0 Y0 on GRBL and FluidNC, G92 X0 Y0\non Marlin and Klipper), then checks the controller's settings against the profile.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	fs := newFlags("origin", "--port PATH --profile NAME", stdout)
+	fs.notes = "Makes the pen's present position work zero (G10 L20 P1 X0 Y0 on GRBL and FluidNC, G92 X0 Y0\non Marlin and Klipper), then checks the controller's settings against the profile."
+	pf := fs.plotterFlags()
+	logf := fs.logFlags("log the serial conversation to stderr", slog.LevelWarn)
+	if err := fs.parse(args, 0); err != nil {
 		return err
 	}
-	if *port == "" || *profName == "" || fs.NArg() != 0 {
-		fs.Usage()
-		return errors.New("need --port and --profile")
-	}
-	p, err := profile.Lookup(*profName)
+	p, err := pf.lookup()
 	if err != nil {
 		return err
 	}
-	sp, err := serialstream.Open(*port, p.Baud)
+	c, err := connect(ctx, *pf.port, controllerConfig(p, logf.logger(stderr)))
 	if err != nil {
-		return err
-	}
-	c, err := serialstream.Connect(ctx, sp, serialstream.Config{
-		Dialect: p.Dialect, Protocol: p.Protocol.Kind, RXBuffer: p.Protocol.RXBuffer, QueueDepth: p.Protocol.QueueDepth,
-		PenUp: p.PenUp.Commands, PenDown: p.PenDown.Commands, Baud: p.Baud,
-		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	})
-	if err != nil {
-		sp.Close()
 		return err
 	}
 	defer c.Close()

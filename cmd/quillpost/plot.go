@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/quillpost/quillpost/internal/profile"
 	"github.com/quillpost/quillpost/internal/serialstream"
 )
 
@@ -21,33 +19,25 @@ func init() {
 }
 
 func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("plot", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	port := fs.String("port", "", "serial port of the plotter, such as /dev/ttyUSB0 (see quillpost ports)")
-	profName := fs.String("profile", "", "firmware profile of the plotter (see quillpost profiles)")
+	fs := newFlags("plot", "[flags] --port PATH --profile NAME card.gcode", stdout)
+	fs.notes = "Streams a G-code program (- for standard input) with a progress bar and prints a summary.\nCtrl-C stops the plotter and lifts the pen."
+	pf := fs.plotterFlags()
 	baud := fs.Int("baud", 0, "baud rate (default: the profile's)")
 	protocol := fs.String("protocol", "", "streaming protocol: char-count, line-checksum or send-wait (default: the profile's)")
 	home := fs.Bool("home", false, "home with $H when GRBL comes up in alarm, instead of unlocking with $X")
-	verbose := fs.Bool("v", false, "log the serial conversation to stderr")
+	logf := fs.logFlags("log the serial conversation to stderr", slog.LevelWarn)
 	noCheck := fs.Bool("no-check", false, "skip the firmware handshake (comparing the controller's settings with the profile)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: quillpost plot --port PATH --profile NAME [flags] card.gcode\n\nStreams a G-code program to a plotter, with a progress bar, and prints a summary.\nCtrl-C stops the plotter and lifts the pen.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if err := fs.parse(args, 1); err != nil {
 		return err
 	}
-	if *port == "" || *profName == "" || fs.NArg() != 1 {
-		fs.Usage()
-		return errors.New("need --port, --profile and one G-code file")
-	}
-	p, err := profile.Lookup(*profName)
+	p, err := pf.lookup()
 	if err != nil {
 		return err
 	}
+	if fs.NArg() != 1 {
+		return fs.usageErr("give the G-code file to plot (- for standard input)")
+	}
+	port := pf.port
 	file := fs.Arg(0)
 	lines, err := readProgram(file)
 	if err != nil {
@@ -59,23 +49,10 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *protocol == "" {
 		*protocol = p.Protocol.Kind
 	}
-	level := slog.LevelWarn
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	cfg := serialstream.Config{
-		Dialect: p.Dialect, Protocol: *protocol, RXBuffer: p.Protocol.RXBuffer, QueueDepth: p.Protocol.QueueDepth,
-		PenUp: p.PenUp.Commands, PenDown: p.PenDown.Commands, Baud: *baud, Home: *home,
-		RapidRate: p.TravelFeed, Accel: p.Accel,
-		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
-	}
-	sp, err := serialstream.Open(*port, *baud)
+	cfg := controllerConfig(p, logf.logger(stderr))
+	cfg.Protocol, cfg.Baud, cfg.Home = *protocol, *baud, *home
+	c, err := connect(ctx, *port, cfg)
 	if err != nil {
-		return err
-	}
-	c, err := serialstream.Connect(ctx, sp, cfg)
-	if err != nil {
-		sp.Close()
 		return err
 	}
 	defer c.Close()
@@ -92,8 +69,8 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
-	bar := newProgressBar(stderr)
-	sum, err := c.Stream(ctx, lines, bar.update)
+	bar := newProgress(stderr, "lines")
+	sum, err := c.Stream(ctx, lines, func(p serialstream.Progress) { bar.show(p.Percent, plotStatus(p)) })
 	bar.done()
 	if err != nil {
 		fmt.Fprintf(stderr, "stopped after %d lines, %d bytes, %v\n", sum.Lines, sum.Bytes, sum.Duration.Round(time.Second))
@@ -145,26 +122,8 @@ func readProgram(path string) ([]string, error) {
 	return lines, nil
 }
 
-// progressBar draws the job's progress on stderr: a bar redrawn in place on a terminal, a line
-// every 10 % otherwise (a log file should not fill with carriage returns).
-type progressBar struct {
-	w         io.Writer
-	tty       bool
-	lastTenth int
-	drawn     bool
-}
-
-func newProgressBar(w io.Writer) *progressBar {
-	b := &progressBar{w: w, lastTenth: -1}
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			b.tty = true
-		}
-	}
-	return b
-}
-
-func (b *progressBar) update(p serialstream.Progress) {
+// plotStatus is the text after the progress bar: lines, time left and the controller's state.
+func plotStatus(p serialstream.Progress) string {
 	eta := "--"
 	switch {
 	case p.ETA > 0:
@@ -176,22 +135,5 @@ func (b *progressBar) update(p serialstream.Progress) {
 	if p.Paused {
 		state = "paused"
 	}
-	if !b.tty {
-		if t := int(p.Percent / 10); t != b.lastTenth {
-			b.lastTenth = t
-			fmt.Fprintf(b.w, "%5.1f%%  %d/%d lines  ETA %s\n", p.Percent, p.Acked, p.Total, eta)
-		}
-		return
-	}
-	const width = 30
-	full := int(p.Percent / 100 * width)
-	fmt.Fprintf(b.w, "\r[%s%s] %5.1f%%  %d/%d lines  ETA %-8s %-6s", strings.Repeat("#", full), strings.Repeat(".", width-full),
-		p.Percent, p.Acked, p.Total, eta, state)
-	b.drawn = true
-}
-
-func (b *progressBar) done() {
-	if b.drawn {
-		fmt.Fprintln(b.w)
-	}
+	return strings.TrimSpace(fmt.Sprintf("%d/%d lines  ETA %s  %s", p.Acked, p.Total, eta, state))
 }

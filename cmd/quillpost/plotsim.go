@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -39,35 +37,25 @@ func (f *faultFlags) Set(s string) error {
 }
 
 func runPlotsim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("plotsim", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("plotsim", "[flags]", stdout)
+	fs.notes = "Runs a virtual GRBL or Marlin plotter and prints its device path as the first line;\nstop it with Ctrl-C to write the recording."
 	dialect := fs.String("dialect", "", "controller dialect: grbl, fluidnc, marlin or klipper (default grbl, or the profile's)")
 	speed := fs.Float64("speed", 1, "simulated time: 0 instant, 1 real time, N times faster")
 	rx := fs.Int("rx-buffer", 0, "serial receive buffer in bytes (default 128, or the profile's)")
 	baud := fs.Int("baud", 0, "throttle the link to this baud rate, 10 bits a byte (0: as fast as the terminal)")
 	record := fs.String("record", "", "write the pen-down paths as SVG (machine mm) to this file on exit")
 	prof := fs.String("profile", "", "set the plotter up like this firmware profile: dialect, work area, pen, buffers, feeds")
-	verbose := fs.Bool("v", false, "log what the plotter does to stderr")
+	logf := fs.logFlags("log what the plotter does to stderr", slog.LevelWarn)
 	stock := fs.Bool("stock-grbl", false, "set the controller up as GRBL 1.1 ships: homing off ($22=0), soft limits on, $30=1000,\nits travel at negative machine coordinates (the work area's size)")
 	noSwitches := fs.Bool("no-switches", false, "homing is on but no limit switch is wired: $H ends in ALARM:8")
 	var faults faultFlags
 	fs.Var(&faults, "fault", "inject faults, kind@line[:n], repeatable or comma-separated;\nkinds: error, drop, corrupt, lose-ok, disconnect, alarm, stall, hold (hold@N:1 opens the door)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: quillpost plotsim [flags]\n\nRuns a virtual GRBL or Marlin plotter and prints its device path as the first line;\nstop it with Ctrl-C to write the recording.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if err := fs.parse(args, 0); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	cfg := plotsim.Config{Speed: *speed, Baud: *baud, Faults: faults}
 	if *prof != "" {
-		p, err := profile.Lookup(*prof)
+		p, err := fs.lookupProfile(*prof)
 		if err != nil {
 			return err
 		}
@@ -89,11 +77,7 @@ func runPlotsim(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *rx != 0 {
 		cfg.RXBuffer = *rx
 	}
-	level := slog.LevelWarn
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	cfg.Logger = logf.logger(stderr)
 	// The recording streams to its file as the pen draws, so an hour of plotting costs no memory;
 	// the file is opened now, to fail before the plotting rather than after.
 	var (

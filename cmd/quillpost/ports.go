@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -16,13 +14,9 @@ func init() {
 }
 
 func runPorts(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("ports", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("ports", "[flags]", stdout)
 	usbOnly := fs.Bool("usb", false, "list only USB serial ports (where plotters are)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if err := fs.parse(args, 0); err != nil {
 		return err
 	}
 	ports, err := enumerator.GetDetailedPortsList()

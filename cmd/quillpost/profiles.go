@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -44,14 +42,10 @@ type workAreaJSON struct {
 }
 
 func runProfiles(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("profiles", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	asJSON := fs.Bool("json", false, "print JSON instead of a table")
-	if err := fs.Parse(args); err != nil {
+	fs := newFlags("profiles", "[flags]", stdout)
+	asJSON := fs.jsonFlag("print JSON instead of a table")
+	if err := fs.parse(args, 0); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	all := profile.All()
 	if *asJSON {
@@ -67,9 +61,7 @@ func runProfiles(_ context.Context, args []string, stdout, stderr io.Writer) err
 				PenUpS: up, PenDownS: down, Arcs: p.Arcs,
 			}
 		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return writeJSON(stdout, out)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tDIALECT\tPROTOCOL\tPEN\tWORK AREA (mm)\tTITLE")

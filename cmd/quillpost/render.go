@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -29,110 +28,169 @@ func init() {
 var renderStdin io.Reader = os.Stdin
 
 func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("render", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	textPath := fs.String("text", "", "file with the card's text, or - for standard input (required)")
+	fs := newFlags("render", "[flags] --text FILE|- [-o card.svg|card.png|card.gcode] [--stats]", stdout)
+	fs.notes = "A batch: quillpost render [flags] -o DIR --ext svg|png|gcode TEXT... writes DIR/NAME.EXT for each\n" +
+		"text file NAME.txt, card i with seed --seed+i; --stats prints one JSON line per card, and a\n" +
+		"progress bar shows on a terminal."
+	textPath := fs.String("text", "", "file with the card's text, or - for standard input (one card)")
 	card := fs.String("card", "a6", "card format: "+formatNames())
-	face := fs.String("font", "allure", "font face (see quillpost fonts)")
-	handName := fs.String("hand", "neat", "hand (see quillpost hands)")
+	face := fs.String("font", "allure", "font face (see 'quillpost fonts')")
+	handName := fs.String("hand", "neat", "hand (see 'quillpost hands')")
 	handJSON := fs.String("hand-json", "", `JSON object overriding hand parameters, e.g. '{"slant_deg":5}'`)
 	seed := fs.Uint64("seed", 1, "variation seed: the same seed writes the same strokes")
 	align := fs.String("align", "left", "left or center")
-	out := fs.String("o", "", "output file: .svg, .png, or .gcode with --profile (nothing is written without it)")
+	out := fs.String("o", "", "output file: .svg, .png, or .gcode with --profile (nothing is written without it); a directory for a batch")
+	ext := fs.String("ext", "svg", "file type of a batch's cards: svg, png, or gcode with --profile")
 	stats := fs.Bool("stats", false, "print JSON statistics (glyphs, strokes, pen_down_mm, bbox; with --profile also the plot figures) to stdout")
-	profName := fs.String("profile", "", "robot firmware profile (see quillpost profiles): plan the strokes and emit G-code")
+	profName := fs.String("profile", "", "robot firmware profile (see 'quillpost profiles'): plan the strokes and emit G-code")
 	orderName := fs.String("order", "optimal", "stroke order with --profile: optimal, natural (human writing order) or text")
 	pen := fs.Float64("pen", preview.DefaultPenWidth, "pen width in mm for the preview")
 	dpi := fs.Float64("dpi", 300, "PNG resolution in dots per inch")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: quillpost render --text FILE|- [--card a6] [--font NAME] [--hand neat] [--seed N] [--align left|center] [--profile NAME [--order optimal|natural|text]] [-o out.svg|out.png|out.gcode] [--stats]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args, -1); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (the text comes from --text)", fs.Arg(0))
-	}
-	if *textPath == "" {
-		return errors.New("--text is required: a file with the card's text, or - for standard input")
-	}
-	if *out == "" && !*stats {
-		return errors.New("nothing to do: give -o out.svg|out.png and/or --stats")
+	batch := fs.Args()
+	switch {
+	case *textPath == "" && len(batch) == 0:
+		return fs.usageErr("--text is required: a file with the card's text, or - for standard input (or text files for a batch)")
+	case *textPath != "" && len(batch) > 0:
+		return fs.usageErr("give --text for one card or text files for a batch, not both")
+	case *out == "" && !*stats:
+		return fs.usageErr("nothing to do: give -o out.svg|out.png and/or --stats")
 	}
 
-	text, err := readRenderText(*textPath)
-	if err != nil {
-		return err
+	var r renderer
+	var err error
+	if r.format, err = hand.LookupFormat(*card); err != nil {
+		return fs.badValue("card", err)
 	}
-	format, err := hand.LookupFormat(*card)
-	if err != nil {
-		return err
+	if r.face, err = font.Lookup(*face); err != nil {
+		return fs.badValue("font", err)
 	}
-	f, err := font.Lookup(*face)
-	if err != nil {
-		return err
-	}
-	h, err := hand.LookupHand(*handName)
-	if err != nil {
-		return err
+	if r.hand, err = hand.LookupHand(*handName); err != nil {
+		return fs.badValue("hand", err)
 	}
 	if *handJSON != "" {
 		dec := json.NewDecoder(strings.NewReader(*handJSON))
 		dec.DisallowUnknownFields()
-		if err := dec.Decode(&h); err != nil {
-			return fmt.Errorf("--hand-json: %w", err)
+		if err := dec.Decode(&r.hand); err != nil {
+			return fs.badValue("hand-json", err)
 		}
 	}
-	al, err := hand.ParseAlign(*align)
-	if err != nil {
-		return err
+	if r.align, err = hand.ParseAlign(*align); err != nil {
+		return fs.badValue("align", err)
 	}
-
-	c, err := hand.Render(hand.Request{Text: text, Face: f, Format: format, Hand: h, Seed: *seed, Align: al})
-	if err != nil {
-		return err
-	}
-
-	st := renderStats{Stats: preview.StatsOf(c)}
-	var prog *program.Program
 	if *profName != "" {
-		p, err := profile.Lookup(*profName)
+		if r.profile, err = fs.lookupProfile(*profName); err != nil {
+			return err
+		}
+		if r.order, err = plan.ParseOrder(*orderName); err != nil {
+			return fs.badValue("order", err)
+		}
+	}
+	r.pen, r.dpi = *pen, *dpi
+	if len(batch) == 0 {
+		st, err := r.render(*textPath, *seed, *out)
 		if err != nil {
 			return err
 		}
-		order, err := plan.ParseOrder(*orderName)
-		if err != nil {
-			return err
+		if *stats {
+			return writeJSON(stdout, st)
 		}
-		if prog, st.plotStats, err = plotFigures(c, p, order); err != nil {
-			return err
-		}
+		return nil
+	}
+
+	// A batch.
+	switch *ext = strings.TrimPrefix(strings.ToLower(*ext), "."); *ext {
+	case "svg", "png", "gcode":
+	default:
+		return fs.usageErr("--ext: %q is not svg, png or gcode", *ext)
 	}
 	if *out != "" {
-		if strings.EqualFold(filepath.Ext(*out), ".gcode") {
-			if prog == nil {
-				return errors.New("--profile is needed for G-code, which is made for one robot (see quillpost profiles)")
-			}
-			if err := os.WriteFile(*out, prog.GCode.Bytes(), 0o644); err != nil {
-				return fmt.Errorf("writing %s: %w", *out, err)
-			}
-		} else if err := writeRenderOutput(*out, c, *pen, *dpi); err != nil {
-			return err
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			return fmt.Errorf("making the output directory: %w", err)
 		}
 	}
-	if *stats {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(st); err != nil {
-			return err
+	bar := newProgress(stderr, "cards")
+	bar.quiet = quietProgress
+	defer bar.done()
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	for i, text := range batch {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("stopped after %s: %w", plural(i, "card"), err)
 		}
+		file := ""
+		if *out != "" {
+			file = filepath.Join(*out, strings.TrimSuffix(filepath.Base(text), filepath.Ext(text))+"."+*ext)
+		}
+		st, err := r.render(text, *seed+uint64(i), file)
+		if err != nil {
+			return fmt.Errorf("%s: %w", text, err)
+		}
+		if *stats {
+			st.Text, st.Seed, st.Output = text, *seed+uint64(i), file
+			if err := enc.Encode(st); err != nil {
+				return err
+			}
+		}
+		bar.count("", i+1, len(batch))
 	}
 	return nil
 }
 
+// renderer writes cards with the settings of the command line.
+type renderer struct {
+	format  hand.Format
+	face    *font.Face
+	hand    hand.Hand
+	align   hand.Align
+	profile *profile.Profile // nil: no G-code
+	order   plan.Order
+	pen     float64
+	dpi     float64
+}
+
+// render writes the text in textPath ("-": standard input) on a card with seed, to out
+// (.svg, .png or .gcode; "" writes nothing), and returns the card's figures.
+func (r *renderer) render(textPath string, seed uint64, out string) (*renderStats, error) {
+	text, err := readRenderText(textPath)
+	if err != nil {
+		return nil, err
+	}
+	c, err := hand.Render(hand.Request{Text: text, Face: r.face, Format: r.format, Hand: r.hand, Seed: seed, Align: r.align})
+	if err != nil {
+		return nil, err
+	}
+	st := &renderStats{Stats: preview.StatsOf(c)}
+	var prog *program.Program
+	if r.profile != nil {
+		if prog, st.plotStats, err = plotFigures(c, r.profile, r.order); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case out == "":
+	case strings.EqualFold(filepath.Ext(out), ".gcode"):
+		if prog == nil {
+			return nil, errors.New("--profile is needed for G-code, which is made for one robot (see quillpost profiles)")
+		}
+		if err := os.WriteFile(out, prog.GCode.Bytes(), 0o644); err != nil {
+			return nil, fmt.Errorf("writing %s: %w", out, err)
+		}
+	default:
+		if err := writeRenderOutput(out, c, r.pen, r.dpi); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
 // renderStats is what --stats prints: the card's figures, and with --profile the robot's.
 type renderStats struct {
+	Text   string `json:"text,omitempty"`   // in a batch: the text file
+	Seed   uint64 `json:"seed,omitempty"`   // in a batch: the card's seed
+	Output string `json:"output,omitempty"` // in a batch: the file written
 	preview.Stats
 	*plotStats
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,53 +21,48 @@ func init() {
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	data := fs.String("data", "quillpost-data", "directory for the SQLite database, embedded NATS data and address sheets")
+	fs := newFlags("serve", "[flags]", stdout)
+	db := fs.storeFlags("quillpost-data", "directory for the SQLite database, embedded NATS data and address sheets",
+		"PostgreSQL URL (postgres://…) instead of SQLite in --data")
 	addr := fs.String("addr", "127.0.0.1:8080", "HTTP listen address")
-	db := fs.String("db", "", "PostgreSQL URL (postgres://…) instead of SQLite in --data")
-	natsURL := fs.String("nats", "", "external NATS server or cluster URL; empty runs NATS embedded")
+	nf := fs.natsFlags("", "external NATS server or cluster URL; empty runs NATS embedded")
 	natsListen := fs.String("nats-listen", "", "with embedded NATS: also listen here (host:port) for workers in other processes")
 	replicas := fs.Int("replicas", 0, "JetStream replicas for streams and buckets (3 on a cluster); 0 keeps the current setting (1 for new streams)")
-	nf := addNATSFlags(fs)
 	sims := fs.Int("sim-plotters", 0, "simulated plotters to run, each with a real worker over a pseudo-terminal")
 	simSpeed := fs.Float64("sim-speed", 20, "simulated plotters run this many times faster than real time (0: instantly)")
 	simStock := fs.String("sim-stock", "a6-white", "card stock loaded in the simulated plotters")
 	simProfile := fs.String("sim-profile", "grbl-servo", "firmware profile of the simulated plotters")
 	simLive := fs.Bool("sim-live", false, "simulated plotters also write live cards (a demo without real robots; live cards they take never reach paper)")
 	simFaults := fs.String("sim-faults", "", "faults to inject into the first simulated plotter, e.g. disconnect@400,error@90")
-	layout := fs.String("sheet-layout", "zweckform-3475", "label layout of the address sheets")
-	verbose := fs.Bool("v", false, "log debug messages")
+	layout := fs.sheetLayoutFlag()
+	logf := fs.logFlags("log debug messages", slog.LevelInfo)
 	prices := fs.String("prices", "", "price table of the order page, a JSON file like internal/web/prices.json (default: the built-in one)")
 	webTest := fs.Bool("web-test", false, "the order page orders test cards (written by simulated plotters only, never posted), with a banner saying so")
 	allowPrivateHooks := fs.Bool("allow-private-webhooks", false, "let webhooks reach loopback, private and reserved addresses (local development only)")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args, 0); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
-	}
-	log := newLogger(stderr, *verbose)
+	log := logf.logger(stderr)
 	cfg := app.Config{
-		DataDir: *data, DatabaseURL: *db, Addr: *addr, NATSURL: *natsURL, NATSListen: *natsListen,
+		DataDir: *db.data, DatabaseURL: *db.db, Addr: *addr, NATSURL: *nf.url, NATSListen: *natsListen,
 		SimPlotters: *sims, SimSpeed: *simSpeed, SimStock: *simStock, SimProfile: *simProfile,
 		SheetLayout: *layout, Logger: log, SimTakesLive: *simLive,
 	}
 	cfg.Queue.Replicas, cfg.Queue.Namespace = *replicas, *nf.namespace
-	cfg.NATS = nf.dial(*natsURL)
+	cfg.NATS = nf.dial()
 	cfg.Webhooks.AllowPrivate = *allowPrivateHooks
 	cfg.WebTestOrders = *webTest
 	if *prices != "" {
 		p, err := web.LoadPrices(*prices)
 		if err != nil {
-			return err
+			return fs.badValue("prices", err)
 		}
 		cfg.WebPrices = p
 	}
 	if *simFaults != "" {
 		f, err := plotsim.ParseFaults(*simFaults)
 		if err != nil {
-			return err
+			return fs.badValue("sim-faults", err)
 		}
 		cfg.SimFaults = [][]plotsim.Fault{f}
 	}
@@ -81,11 +75,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	key, err := demoKey(ctx, sys.Store, *data)
+	key, err := demoKey(ctx, sys.Store, *db.data)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "quillpost is running at http://%s (data in %s, %d simulated plotters)\n", bound, *data, *sims)
+	fmt.Fprintf(stdout, "quillpost is running at http://%s (data in %s, %d simulated plotters)\n", bound, *db.data, *sims)
 	if key != "" {
 		fmt.Fprintf(stdout, "demo API key (test cards, simulated plotters only): %s\n", key)
 	}
@@ -118,12 +112,4 @@ func demoKey(ctx context.Context, st store.Store, dataDir string) (string, error
 		return "", fmt.Errorf("demo key: %w", err)
 	}
 	return secret, nil
-}
-
-func newLogger(w io.Writer, verbose bool) *slog.Logger {
-	level := slog.LevelInfo
-	if verbose {
-		level = slog.LevelDebug
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,8 +18,10 @@ func init() {
 }
 
 func runSheets(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("sheets", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("sheets", "[flags] -o labels.pdf addresses.csv", stdout)
+	fs.notes = fmt.Sprintf("The CSV has the header %s (any order; company, line2 and region may be left out;\n"+
+		"order_id and card_id columns, when present, go into the label's numbers and barcode).\n"+
+		"UTF-8 with or without BOM, separated by , or ;. --layouts lists the layouts.", address.CSVHeader)
 	layoutName := fs.String("layout", "zweckform-3475", "label sheet or envelope layout (see --layouts)")
 	listLayouts := fs.Bool("layouts", false, "list the layouts and exit")
 	out := fs.String("o", "", "PDF file to write (- for standard output)")
@@ -31,17 +32,7 @@ func runSheets(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	noManifest := fs.Bool("no-manifest", false, "leave out the manifest pages")
 	outlines := fs.Bool("outlines", false, "draw label outlines, for a test print on plain paper")
 	skipBad := fs.Bool("skip-bad", false, "print the good rows even when some rows are refused")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: quillpost sheets [flags] -o labels.pdf addresses.csv\n       quillpost sheets --layouts")
-		fmt.Fprintf(stderr, "\nThe CSV has the header %s (any order; company, line2 and region may be left out;\n"+
-			"order_id and card_id columns, when present, go into the label's numbers and barcode).\n"+
-			"UTF-8 with or without BOM, separated by , or ;.\n\nFlags:\n", address.CSVHeader)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if err := fs.parse(args, 1); err != nil {
 		return err
 	}
 
@@ -54,16 +45,15 @@ func runSheets(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return tw.Flush()
 	}
 	if fs.NArg() != 1 || *out == "" {
-		fs.Usage()
-		return errors.New("give one CSV file (or - for standard input) and -o for the PDF")
+		return fs.usageErr("give one CSV file (or - for standard input) and -o for the PDF")
 	}
 	layout, err := sheets.LookupLayout(*layoutName)
 	if err != nil {
-		return err
+		return fs.badValue("layout", err)
 	}
 	order, err := sheets.ParseSort(*sortBy)
 	if err != nil {
-		return err
+		return fs.badValue("sort", err)
 	}
 
 	in := io.Reader(os.Stdin)
@@ -98,8 +88,12 @@ func runSheets(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	opts := sheets.Options{Sender: *sender, SenderCountry: *from, Sort: order, Title: *title,
 		NoManifest: *noManifest, Outlines: *outlines}
+	bar := newProgress(stderr, "labels")
+	bar.quiet = quietProgress
+	opts.Progress = bar.count
 	var buf bytes.Buffer
 	res, err := sheets.Render(&buf, layout, labels, opts)
+	bar.done()
 	if err != nil {
 		var le *sheets.LabelError
 		if errors.As(err, &le) {

@@ -2,17 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/quillpost/quillpost/internal/app"
 	"github.com/quillpost/quillpost/internal/plan"
-	"github.com/quillpost/quillpost/internal/profile"
 	"github.com/quillpost/quillpost/internal/queue"
 	"github.com/quillpost/quillpost/internal/serialstream"
 	"github.com/quillpost/quillpost/internal/store"
@@ -24,48 +21,40 @@ func init() {
 }
 
 func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	port := fs.String("port", "", "serial device of the robot, e.g. /dev/ttyUSB0 (see 'quillpost ports')")
-	profName := fs.String("profile", "", "firmware profile of the robot (see 'quillpost profiles')")
+	fs := newFlags("worker", "[flags] --port PATH --profile NAME", stdout)
+	pf := fs.plotterFlags()
 	stock := fs.String("stock", "a6-white", "card stock loaded in the robot; it takes only jobs for this stock")
-	natsURL := fs.String("nats", "nats://127.0.0.1:4222", "NATS server or cluster URL (serve --nats-listen, or a cluster)")
-	data := fs.String("data", "", "SQLite data directory of 'quillpost serve' on this machine (default: reach cards through serve over NATS)")
-	db := fs.String("db", "", "PostgreSQL URL (postgres://…) to reach cards directly (default: through serve over NATS)")
+	nf := fs.natsFlags("nats://127.0.0.1:4222", "NATS server or cluster URL (serve --nats-listen, or a cluster)")
+	db := fs.storeFlags("", "SQLite data directory of 'quillpost serve' on this machine (default: reach cards through serve over NATS)",
+		"PostgreSQL URL (postgres://…) to reach cards directly (default: through serve over NATS)")
 	sheetsDir := fs.String("sheets", "quillpost-sheets", "directory for the robot's address sheets (PDF)")
 	journalDir := fs.String("journal", "quillpost-journal", "directory where the robot keeps each card's outcome until the database has it (survives outages and crashes)")
 	name := fs.String("name", "", "robot name shown to operators (default: derived from the port)")
 	autoFeed := fs.Bool("auto-feed", false, "the robot has a card feeder: do not wait for an operator to confirm each blank card")
 	order := fs.String("order", "optimal", "stroke order: optimal, natural (human writing order) or text")
-	layout := fs.String("sheet-layout", "zweckform-3475", "label layout of the robot's address sheets")
+	layout := fs.sheetLayoutFlag()
 	attempts := fs.Int("max-attempts", 3, "physical cards a job may spoil before it fails and waits for an operator")
-	nf := addNATSFlags(fs)
-	verbose := fs.Bool("v", false, "log debug messages")
-	if err := fs.Parse(args); err != nil {
+	logf := fs.logFlags("log debug messages", slog.LevelInfo)
+	if err := fs.parse(args, 0); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
-	}
-	if *port == "" || *profName == "" {
-		return errors.New("--port and --profile are required")
-	}
-	p, err := profile.Lookup(*profName)
+	p, err := pf.lookup()
 	if err != nil {
 		return err
 	}
+	port := pf.port
 	ord, err := plan.ParseOrder(*order)
 	if err != nil {
-		return err
+		return fs.badValue("order", err)
 	}
 	if err := store.ValidateStock(*stock); err != nil {
-		return err
+		return fs.badValue("stock", err)
 	}
 	if *name == "" {
 		*name = robotName(*port)
 	}
-	log := newLogger(stderr, *verbose)
-	d := nf.dial(*natsURL)
+	log := logf.logger(stderr)
+	d := nf.dial()
 	d.Name = "quillpost worker " + *name
 	// The robot's credentials let it read replies on its own inbox only.
 	d.InboxPrefix = queue.NamesFor(*nf.namespace).InboxPrefix(*name)
@@ -94,8 +83,8 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	// given the database itself. A guessed default database would be worse than none: an empty
 	// one knows no card, and every job would be dropped as stale.
 	var cards store.CardStore = q.RemoteCards(*name, 0)
-	if *data != "" || *db != "" {
-		st, err := app.OpenStore(ctx, *data, *db)
+	if *db.data != "" || *db.db != "" {
+		st, err := db.open(ctx)
 		if err != nil {
 			return err
 		}
@@ -111,7 +100,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "robot %s on %s (%s) takes %s cards from %s\n", *name, *port, p.Name, *stock, *natsURL)
+	fmt.Fprintf(stdout, "robot %s on %s (%s) takes %s cards from %s\n", *name, *port, p.Name, *stock, *nf.url)
 	err = w.Run(ctx)
 	select {
 	case <-claim.Lost():

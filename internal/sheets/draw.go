@@ -72,6 +72,7 @@ func draw(w io.Writer, layout Layout, placements []Placement, opts Options) (*Re
 			pn.text(t)
 		}
 		drawQR(pdf, codes[i], p.QR)
+		opts.progress("drawing", i+1, len(placements))
 	}
 	res := &Result{Placements: placements, LabelPages: page}
 	if !opts.NoManifest {

@@ -74,6 +74,16 @@ type Options struct {
 	NoManifest    bool      // leave out the manifest pages (they waste label stock if printed on it)
 	Outlines      bool      // draw each label's outline, for test prints on plain paper
 	Created       time.Time // creation date stored in the PDF; zero stores 1970-01-01 for reproducible bytes
+	// Progress, when set, hears how far Plan and Render have got with thousands of labels: step is
+	// "laying out" or "drawing", done of total labels. It is called on the caller's goroutine.
+	Progress func(step string, done, total int)
+}
+
+// progress reports to opts.Progress, if set.
+func (o Options) progress(step string, done, total int) {
+	if o.Progress != nil {
+		o.Progress(step, done, total)
+	}
 }
 
 // Limits on what a label carries, so that the numbers and the barcode always fit.
@@ -257,6 +267,7 @@ func Plan(layout Layout, labels []Label, opts Options) ([]Placement, error) {
 			return nil, &LabelError{Index: index[i], Seq: l.Seq, OrderID: l.OrderID, Err: err}
 		}
 		out[i] = p
+		opts.progress("laying out", i+1, len(ls))
 	}
 	return out, nil
 }

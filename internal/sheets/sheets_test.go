@@ -726,3 +726,28 @@ func FuzzPlan(f *testing.F) {
 		}
 	})
 }
+
+// TestRenderProgress: Options.Progress hears every label laid out and then drawn, in order, and
+// the document is the same as without it.
+func TestRenderProgress(t *testing.T) {
+	layout := mustLayout(t, "zweckform-3475")
+	labels := manyLabels(30)
+	var want bytes.Buffer
+	if _, err := Render(&want, layout, labels, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	var calls []string
+	opts := Options{Progress: func(step string, done, total int) {
+		calls = append(calls, fmt.Sprintf("%s %d/%d", step, done, total))
+	}}
+	if _, err := Render(&got, layout, labels, opts); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 60 || calls[0] != "laying out 1/30" || calls[29] != "laying out 30/30" || calls[30] != "drawing 1/30" || calls[59] != "drawing 30/30" {
+		t.Errorf("progress calls: %q", calls)
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) {
+		t.Error("the PDF differs with a progress callback")
+	}
+}
