@@ -11,7 +11,7 @@ import (
 // corePackages compute; they must never reach for I/O adapters.
 var corePackages = []string{
 	"internal/geom", "internal/font", "internal/hand", "internal/plan",
-	"internal/gcode", "internal/profile", "internal/address", "internal/fwcheck",
+	"internal/gcode", "internal/profile", "internal/address", "internal/fwcheck", "internal/capture",
 }
 
 // forbidden are the adapter dependencies a core package must not import, directly or not.

@@ -35,6 +35,7 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	textPath := fs.String("text", "", "file with the card's text, or - for standard input (one card)")
 	card := fs.String("card", "a6", "card format: "+formatNames())
 	face := fs.String("font", "allure", "font face (see 'quillpost fonts')")
+	fontFile := fs.String("font-file", "", "a quillpost-font/1 face file to write in instead of --font, e.g. an account's own handwriting from GET /v1/faces/NAME/font.json")
 	handName := fs.String("hand", "neat", "hand (see 'quillpost hands')")
 	handJSON := fs.String("hand-json", "", `JSON object overriding hand parameters, e.g. '{"slant_deg":5}'`)
 	seed := fs.Uint64("seed", 1, "variation seed: the same seed writes the same strokes")
@@ -66,6 +67,11 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if r.face, err = font.Lookup(*face); err != nil {
 		return fs.badValue("font", err)
+	}
+	if *fontFile != "" {
+		if r.face, err = readFontFile(*fontFile); err != nil {
+			return err
+		}
 	}
 	if r.hand, err = hand.LookupHand(*handName); err != nil {
 		return fs.badValue("hand", err)

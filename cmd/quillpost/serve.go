@@ -38,6 +38,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	logf := fs.logFlags("log debug messages", slog.LevelInfo)
 	prices := fs.String("prices", "", "price table of the order page, a JSON file like internal/web/prices.json (default: the built-in one)")
 	webTest := fs.Bool("web-test", false, "the order page orders test cards (written by simulated plotters only, never posted), with a banner saying so")
+	from := fs.String("from", "DE", "ISO code of the country the mail is posted in: domestic labels leave the country line out")
 	allowPrivateHooks := fs.Bool("allow-private-webhooks", false, "let webhooks reach loopback, private and reserved addresses (local development only)")
 	if err := fs.parse(args, 0); err != nil {
 		return err
@@ -46,7 +47,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg := app.Config{
 		DataDir: *db.data, DatabaseURL: *db.db, Addr: *addr, NATSURL: *nf.url, NATSListen: *natsListen,
 		SimPlotters: *sims, SimSpeed: *simSpeed, SimStock: *simStock, SimProfile: *simProfile,
-		SheetLayout: *layout, Logger: log, SimTakesLive: *simLive,
+		SheetLayout: *layout, SenderCountry: strings.ToUpper(*from), Logger: log, SimTakesLive: *simLive,
 	}
 	cfg.Queue.Replicas, cfg.Queue.Namespace = *replicas, *nf.namespace
 	cfg.NATS = nf.dial()

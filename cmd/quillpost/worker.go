@@ -12,6 +12,7 @@ import (
 	"github.com/quillpost/quillpost/internal/plan"
 	"github.com/quillpost/quillpost/internal/queue"
 	"github.com/quillpost/quillpost/internal/serialstream"
+	"github.com/quillpost/quillpost/internal/sheets"
 	"github.com/quillpost/quillpost/internal/store"
 	"github.com/quillpost/quillpost/internal/worker"
 )
@@ -33,6 +34,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	autoFeed := fs.Bool("auto-feed", false, "the robot has a card feeder: do not wait for an operator to confirm each blank card")
 	order := fs.String("order", "optimal", "stroke order: optimal, natural (human writing order) or text")
 	layout := fs.sheetLayoutFlag()
+	from := fs.String("from", "DE", "ISO code of the country the mail is posted in: domestic labels leave the country line out (as serve's --from)")
 	attempts := fs.Int("max-attempts", 3, "physical cards a job may spoil before it fails and waits for an operator")
 	logf := fs.logFlags("log debug messages", slog.LevelInfo)
 	if err := fs.parse(args, 0); err != nil {
@@ -95,7 +97,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		Name: *name, Profile: p, Lanes: []string{store.Lane(*stock, false)}, Store: cards, Queue: q,
 		OpenPort: func(context.Context) (serialstream.Port, error) { return serialstream.Open(*port, p.Baud) },
 		AutoFeed: *autoFeed, MaxAttempts: *attempts, Order: ord, Logger: log,
-		Sheet: &worker.SheetConfig{Dir: *sheetsDir, Layout: *layout}, JournalDir: *journalDir,
+		Sheet: &worker.SheetConfig{Dir: *sheetsDir, Layout: *layout, Options: sheets.Options{SenderCountry: strings.ToUpper(*from)}}, JournalDir: *journalDir,
 	})
 	if err != nil {
 		return err

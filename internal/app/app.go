@@ -24,6 +24,7 @@ import (
 	"github.com/quillpost/quillpost/internal/program"
 	"github.com/quillpost/quillpost/internal/queue"
 	"github.com/quillpost/quillpost/internal/serialstream"
+	"github.com/quillpost/quillpost/internal/sheets"
 	"github.com/quillpost/quillpost/internal/store"
 	"github.com/quillpost/quillpost/internal/web"
 	"github.com/quillpost/quillpost/internal/webhook"
@@ -65,6 +66,9 @@ type Config struct {
 	// SheetLayout is the label layout of the simulated plotters' address sheets (default
 	// zweckform-3475); the PDFs go to DataDir/sheets.
 	SheetLayout string
+	// SenderCountry is the ISO code of the country the mail is posted in (default DE): labels of
+	// domestic mail leave the country line out. The robots' sheets and the dashboard use it alike.
+	SenderCountry string
 	// WorkerLease is how long a simulated robot's claim holds without renewal (default
 	// store.DefaultLease); WorkerHeartbeat how often its heartbeat goes out when nothing changes
 	// (default 10 s).
@@ -124,6 +128,9 @@ func Start(ctx context.Context, cfg Config) (_ *System, err error) {
 	if cfg.SheetLayout == "" {
 		cfg.SheetLayout = "zweckform-3475"
 	}
+	if cfg.SenderCountry == "" {
+		cfg.SenderCountry = "DE"
+	}
 	if cfg.SimProfile == "" {
 		cfg.SimProfile = "grbl-servo"
 	}
@@ -179,7 +186,8 @@ func Start(ctx context.Context, cfg Config) (_ *System, err error) {
 		webStocks = []string{cfg.SimStock}
 	}
 	s.web, err = web.New(ctx, web.Config{Store: s.Store, Queue: s.Queue, Account: cfg.WebAccount, Stocks: webStocks,
-		Prices: cfg.WebPrices, TestOrders: cfg.WebTestOrders, OnAccepted: s.relay.Kick, Rejections: s.metrics, Logger: s.log})
+		Prices: cfg.WebPrices, TestOrders: cfg.WebTestOrders, OnAccepted: s.relay.Kick, Rejections: s.metrics, Logger: s.log,
+		LabelLayout: cfg.SheetLayout, SenderCountry: cfg.SenderCountry})
 	if err != nil {
 		return nil, err
 	}
@@ -242,8 +250,9 @@ func (s *System) startSimulated(ctx context.Context) error {
 				return serialstream.Open(sim.Path(), p.Baud)
 			},
 			OnWritten: s.cfg.OnWritten,
-			Sheet:     &worker.SheetConfig{Dir: filepath.Join(s.cfg.DataDir, "sheets"), Layout: s.cfg.SheetLayout},
-			Logger:    s.log,
+			Sheet: &worker.SheetConfig{Dir: filepath.Join(s.cfg.DataDir, "sheets"), Layout: s.cfg.SheetLayout,
+				Options: sheets.Options{SenderCountry: s.cfg.SenderCountry}},
+			Logger: s.log,
 		})
 		if err != nil {
 			return err

@@ -72,12 +72,42 @@ func (s Spec) WithDefaults() Spec {
 	return s
 }
 
-// Render writes the card. Errors are *FieldError naming the field at fault.
-func Render(s Spec) (*hand.Card, error) {
-	face, err := font.Lookup(s.Font)
+// FaceFinder finds the face an order names: a built-in face, or one of the ordering account's
+// own (see internal/faces). stored is the name the card keeps, which finds the same face again
+// (an account's own face with its version: "name@3").
+type FaceFinder func(name string) (face *font.Face, stored string, err error)
+
+// BuiltIn finds only the built-in faces.
+func BuiltIn(name string) (*font.Face, string, error) {
+	f, err := font.Lookup(name)
 	if err != nil {
-		return nil, &FieldError{Field: "font", Reason: err.Error(), Err: err}
+		return nil, "", err
 	}
+	return f, name, nil
+}
+
+// Render writes the card in a built-in face. Errors are *FieldError naming the field at fault.
+func Render(s Spec) (*hand.Card, error) {
+	c, _, err := RenderWith(s, BuiltIn)
+	return c, err
+}
+
+// RenderWith writes the card in the face find finds for s.Font, and returns s with Font the
+// face's stored name.
+func RenderWith(s Spec, find FaceFinder) (*hand.Card, Spec, error) {
+	if find == nil {
+		find = BuiltIn
+	}
+	face, stored, err := find(s.Font)
+	if err != nil {
+		return nil, s, &FieldError{Field: "font", Reason: err.Error(), Err: err}
+	}
+	s.Font = stored
+	c, err := renderFace(s, face)
+	return c, s, err
+}
+
+func renderFace(s Spec, face *font.Face) (*hand.Card, error) {
 	h, err := hand.LookupHand(s.Hand)
 	if err != nil {
 		return nil, &FieldError{Field: "hand", Reason: err.Error(), Err: err}

@@ -43,6 +43,10 @@ type Glyph struct {
 	Late                       []bool
 	Entry, Exit                geom.Point
 	Joins, LiftAfter, Composed bool
+	// Alternates are other real variants of the character (a captured hand keeps every sample
+	// the writer gave); the hand picks among the glyph and its alternates before adding its own
+	// variation. Alternates have none of their own. Empty for the built-in faces.
+	Alternates []*Glyph
 }
 
 // File is the JSON shape of a font file. fontgen writes it; Parse reads it.
@@ -74,7 +78,12 @@ type FileGlyph struct {
 	Joins     bool        `json:"joins"`
 	LiftAfter bool        `json:"lift_after"`
 	Composed  bool        `json:"composed"`
+	// Alternates: see Glyph.Alternates.
+	Alternates []FileGlyph `json:"alternates,omitempty"`
 }
+
+// MaxAlternates is how many alternates a glyph may have.
+const MaxAlternates = 16
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
@@ -139,6 +148,19 @@ func FromFile(f *File) (*Face, error) {
 		g, err := parseGlyph(r, fg)
 		if err != nil {
 			return nil, fail("glyph %q (%U): %w", key, r, err)
+		}
+		if len(fg.Alternates) > MaxAlternates {
+			return nil, fail("glyph %q (%U): field alternates has %d entries, at most %d are allowed", key, r, len(fg.Alternates), MaxAlternates)
+		}
+		for i, afg := range fg.Alternates {
+			if len(afg.Alternates) > 0 {
+				return nil, fail("glyph %q (%U): alternates[%d] has alternates of its own", key, r, i)
+			}
+			a, err := parseGlyph(r, afg)
+			if err != nil {
+				return nil, fail("glyph %q (%U): alternates[%d]: %w", key, r, i, err)
+			}
+			g.Alternates = append(g.Alternates, a)
 		}
 		face.glyphs[r] = g
 		face.runes = append(face.runes, r)

@@ -48,6 +48,8 @@ type glyphInfo struct {
 	// of its body (not a t-bar across the stem, not a cedilla), which may move out of the way
 	// of its neighbours' ink.
 	floating []bool
+	// alts are the glyph's alternates (font.Glyph.Alternates), worked out the same way.
+	alts []*glyphInfo
 }
 
 // sigSource is how many control points outline a glyph for the near-copy check, and sigPoints
@@ -68,6 +70,10 @@ func infoFor(f *font.Face) *faceInfo {
 	return v.(*faceInfo)
 }
 
+// Forget drops what Render worked out for f, for faces that come and go (an account's own
+// handwriting, parsed from the store) rather than live as long as the program.
+func Forget(f *font.Face) { faceCache.Delete(f) }
+
 func newFaceInfo(f *font.Face) *faceInfo {
 	fi := &faceInfo{face: f, other: map[rune]*glyphInfo{}, xh: f.XHeight}
 	if !(fi.xh > 0) {
@@ -79,6 +85,9 @@ func newFaceInfo(f *font.Face) *faceInfo {
 			continue
 		}
 		gi := newGlyphInfo(g, fi.xh, f.Cursive)
+		for _, a := range g.Alternates {
+			gi.alts = append(gi.alts, newGlyphInfo(a, fi.xh, f.Cursive))
+		}
 		if r >= 0 && r < 128 {
 			fi.ascii[r] = gi
 		} else {

@@ -18,6 +18,7 @@ const (
 	levelJoin
 	levelBreak
 	levelSignature
+	levelAlternate
 )
 
 // mix is the SplitMix64 finaliser: a bijection that spreads every input bit over the output.

@@ -56,8 +56,9 @@ type renderer struct {
 	chainAtExit bool       // the open chain ends at a glyph's exit and may be joined on
 	exitDir     geom.Point // unit direction of the pen at that exit
 
-	used []variantUse // variants already written in the current word
-	near []nearInk    // ink segments near the mark clearMarks is placing
+	used    []variantUse // variants already written in the current word
+	usedAlt []variantUse // a captured face's real variants already written in the current word
+	near    []nearInk    // ink segments near the mark clearMarks is placing
 	// The current word's body strokes per glyph (copies, in body), for clearMarks.
 	body      []geom.Point
 	bodyRefs  []strokeRef
@@ -372,6 +373,7 @@ func (r *renderer) writeWord(p piece, wk uint64, ws *stream, x float64, lg *line
 	wBase := h.WordBaseline * r.xh * ws.g()
 	wSlant := cardSlant + 0.3*h.SlantJitter*ws.g()
 	r.used = r.used[:0]
+	r.usedAlt = r.usedAlt[:0]
 	r.late = r.late[:0]
 	r.closeChain(word)
 	r.body, r.bodyRefs, r.bodyBox, r.wordGlyph, r.prevGlyph = r.body[:0], r.bodyRefs[:0], r.bodyBox[:0], 0, nil
@@ -413,6 +415,14 @@ func (r *renderer) writeWord(p piece, wk uint64, ws *stream, x float64, lg *line
 		}
 		x += kern * r.s * wScale
 		lk := child(wk, levelLetter, k)
+		if len(gi.alts) > 0 {
+			// A real variant first (a captured hand's other samples), from its own stream so
+			// that the letter's jitter below draws the same numbers whichever is chosen.
+			as := newStream(child(lk, levelAlternate, 0))
+			if v := pickFrom(&r.usedAlt, c, 1+len(gi.alts), &as); v > 0 {
+				gi = gi.alts[v-1]
+			}
+		}
 		ls := newStream(lk)
 		for i := range e {
 			e[i] = rho*e[i] + q*ls.g()
@@ -474,18 +484,23 @@ func (w warp) then(a [6]float64) warp {
 // pickVariant chooses one of the hand's glyph variants for c, never one already used for c in
 // this word until all have been used.
 func (r *renderer) pickVariant(c rune, ls *stream) int {
-	nv := r.h.Variants
+	return pickFrom(&r.used, c, r.h.Variants, ls)
+}
+
+// pickFrom chooses one of nv variants of c, never one already in *used for c until all of
+// them have been used, and records it there.
+func pickFrom(used *[]variantUse, c rune, nv int, ls *stream) int {
 	full := uint64(1)<<nv - 1
 	var u *variantUse
-	for i := range r.used {
-		if r.used[i].r == c {
-			u = &r.used[i]
+	for i := range *used {
+		if (*used)[i].r == c {
+			u = &(*used)[i]
 			break
 		}
 	}
 	if u == nil {
-		r.used = append(r.used, variantUse{r: c})
-		u = &r.used[len(r.used)-1]
+		*used = append(*used, variantUse{r: c})
+		u = &(*used)[len(*used)-1]
 	}
 	if u.mask == full {
 		u.mask = 0

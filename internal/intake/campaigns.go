@@ -121,7 +121,7 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
 		if aerr := decodeJSON(body, &req); aerr != nil {
 			return aerr.Status, errorBody(aerr)
 		}
-		spec, aerr := checkCampaign(&req)
+		spec, aerr := checkCampaign(&req, s.findFace(r.Context(), p))
 		if aerr != nil {
 			return aerr.Status, errorBody(aerr)
 		}
@@ -153,7 +153,7 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
 
 func errorBody(e *apiError) map[string]*apiError { return map[string]*apiError{"error": e} }
 
-func checkCampaign(req *campaignRequest) (campaignSpec, *apiError) {
+func checkCampaign(req *campaignRequest, find cardspec.FaceFinder) (campaignSpec, *apiError) {
 	if strings.TrimSpace(req.Name) == "" || len(req.Name) > 200 {
 		return campaignSpec{}, invalid("name", "name_invalid", "The campaign needs a name of 1 to 200 characters.")
 	}
@@ -201,7 +201,11 @@ func checkCampaign(req *campaignRequest) (campaignSpec, *apiError) {
 		sample[n] = "x"
 	}
 	cs.Message, _ = t.merge(sample, nil)
-	if _, err := cardspec.Render(cs); err != nil {
+	// The campaign keeps the face's stored name: an account's own face by its version now, so
+	// that every row is written in the handwriting the campaign was checked with.
+	_, checked, err := cardspec.RenderWith(cs, find)
+	spec.Font = checked.Font
+	if err != nil {
 		var fit *hand.FitError
 		if !errors.As(err, &fit) {
 			aerr := renderError(err)
@@ -433,7 +437,7 @@ func (s *Server) processRecipients(r *http.Request, p *store.Principal, c *store
 		return e.Status, errorBody(e)
 	}
 
-	cards, more := s.buildRows(p, c, spec, rows)
+	cards, more := s.buildRows(r.Context(), p, c, spec, rows)
 	problems = append(problems, more...)
 	sortProblems(problems)
 	out := recipientsResponse{Object: "recipient_batch", CampaignID: c.ID, Cards: []rowCard{}, Errors: problems}
@@ -500,12 +504,13 @@ type builtCard struct {
 }
 
 // buildRows merges and renders the rows on every core and returns the cards in row order.
-func (s *Server) buildRows(p *store.Principal, c *store.Campaign, spec *campaignSpec, rows []recipient) ([]builtCard, []rowProblem) {
+func (s *Server) buildRows(ctx context.Context, p *store.Principal, c *store.Campaign, spec *campaignSpec, rows []recipient) ([]builtCard, []rowProblem) {
 	t, err := parseTemplate(spec.Template)
 	if err != nil {
 		return nil, []rowProblem{{Row: 0, Field: "template", Code: "template_invalid", Reason: sentence(err.Error())}}
 	}
-	face, _ := font.Lookup(spec.Font)
+	find := s.findFace(ctx, p)
+	face, _, _ := find(spec.Font)
 	var from json.RawMessage
 	if spec.From != nil {
 		from, _ = json.Marshal(spec.From)
@@ -530,7 +535,7 @@ func (s *Server) buildRows(p *store.Principal, c *store.Campaign, spec *campaign
 				if i >= len(rows) {
 					return
 				}
-				bc, prob := s.buildRow(p, c, spec, t, face, from, rows[i])
+				bc, prob := s.buildRow(p, c, spec, t, face, find, from, rows[i])
 				results[i] = result{bc, prob}
 			}
 		}()
@@ -547,7 +552,7 @@ func (s *Server) buildRows(p *store.Principal, c *store.Campaign, spec *campaign
 	return cards, problems
 }
 
-func (s *Server) buildRow(p *store.Principal, c *store.Campaign, spec *campaignSpec, t *template, face *font.Face,
+func (s *Server) buildRow(p *store.Principal, c *store.Campaign, spec *campaignSpec, t *template, face *font.Face, find cardspec.FaceFinder,
 	from json.RawMessage, rc recipient) (*builtCard, []rowProblem) {
 	prob := func(field, code, reason string) []rowProblem {
 		return []rowProblem{{Row: rc.row, Field: field, Code: code, Reason: reason}}
@@ -575,7 +580,7 @@ func (s *Server) buildRow(p *store.Principal, c *store.Campaign, spec *campaignS
 	}
 	seed := newSeed()
 	cs := cardspec.Spec{Message: msg, Font: spec.Font, Hand: spec.Hand, Stock: spec.Stock, Align: spec.Align, Seed: seed}.WithDefaults()
-	card, err := cardspec.Render(cs)
+	card, cs, err := cardspec.RenderWith(cs, find)
 	if err != nil {
 		aerr := renderError(err)
 		field := aerr.Field

@@ -2,6 +2,7 @@ package intake
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
@@ -130,7 +131,7 @@ func (s *Server) createCard(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
-	nc, aerr := s.validateCard(p, body)
+	nc, aerr := s.validateCard(r.Context(), p, body)
 	if aerr != nil {
 		writeError(w, aerr)
 		return
@@ -290,7 +291,7 @@ func newSeed() uint64 {
 }
 
 // validateCard checks an order completely — JSON, names, text, addresses — and renders its proof.
-func (s *Server) validateCard(p *store.Principal, body []byte) (store.NewCard, *apiError) {
+func (s *Server) validateCard(ctx context.Context, p *store.Principal, body []byte) (store.NewCard, *apiError) {
 	var req cardRequest
 	if aerr := decodeJSON(body, &req); aerr != nil {
 		return store.NewCard{}, aerr
@@ -339,7 +340,7 @@ func (s *Server) validateCard(p *store.Principal, body []byte) (store.NewCard, *
 		seed = newSeed()
 	}
 	spec := cardspec.Spec{Message: msg, Font: req.Font, Hand: req.Hand, Stock: req.Stock, Align: req.Align, Seed: seed}.WithDefaults()
-	card, err := cardspec.Render(spec)
+	card, spec, err := cardspec.RenderWith(spec, s.findFace(ctx, p))
 	if err != nil {
 		return store.NewCard{}, renderError(err)
 	}

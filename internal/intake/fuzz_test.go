@@ -93,6 +93,7 @@ func FuzzEndpoints(f *testing.F) {
 		"GET /v1/campaigns/{id}/labels.pdf": {"layout=../../etc&sort=postal&status=written,,x"},
 		"POST /v1/cards":                    {strings.Replace(goodCard, `"metadata"`, `"send_date":"99999-01-01","metadata"`, 1)},
 		"DELETE /v1/keys/{id}":              {""},
+		"POST /v1/operator/postings":        {`{"card_ids":["crd_x","crd_x",""]}`, `{"sheet":"\u0000/../x"}`, `{"card_ids":[],"sheet":""}`},
 	}
 	for i, r := range routes {
 		f.Add(uint8(i), []byte(`{}`), "", false)

@@ -104,7 +104,7 @@ func (s *Server) writeProof(w http.ResponseWriter, r *http.Request, spec cardspe
 		writeError(w, aerr)
 		return
 	}
-	card, err := cardspec.Render(spec)
+	card, _, err := cardspec.RenderWith(spec, s.findFace(r.Context(), principalFrom(r.Context())))
 	if err != nil {
 		writeError(w, renderError(err))
 		return

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quillpost/quillpost/internal/faces"
 	"github.com/quillpost/quillpost/internal/store"
 )
 
@@ -49,6 +50,9 @@ type Server struct {
 	kick    func()
 	replay  func()
 
+	faceStore store.FaceStore // nil when the store keeps no faces
+	faceCache *faces.Cache
+
 	allowPrivateWebhooks bool
 }
 
@@ -73,6 +77,8 @@ func New(cfg Config) *Server {
 		kick: cfg.OnAccepted, replay: cfg.OnReplay, allowPrivateWebhooks: cfg.AllowPrivateWebhooks}
 	s.hooks, _ = cfg.Store.(store.WebhookStore)
 	s.ops, _ = cfg.Store.(store.CardOps)
+	s.faceStore, _ = cfg.Store.(store.FaceStore)
+	s.faceCache = faces.NewCache(0)
 	if s.kick == nil {
 		s.kick = func() {}
 	}
@@ -144,12 +150,22 @@ func (s *Server) routes() []route {
 		{"GET /v1/webhooks/{id}/deliveries/{delivery}", accountKey, s.getDelivery},
 		{"POST /v1/webhooks/{id}/replay", accountKey, s.replayDeliveries},
 
+		{"POST /v1/faces", accountKey, s.createFace},
+		{"GET /v1/faces", accountKey, s.listFaces},
+		{"POST /v1/faces/preview", accountKey, s.previewFace},
+		{"GET /v1/faces/{name}", accountKey, s.getFace},
+		{"GET /v1/faces/{name}/font.json", accountKey, s.exportFaceJSON},
+		{"GET /v1/faces/{name}/font.svg", accountKey, s.exportFaceSVG},
+		{"DELETE /v1/faces/{name}", accountKey, s.deleteFace},
+
 		{"GET /v1/keys", accountKey, s.listKeys},
 		{"DELETE /v1/keys/{id}", accountKey, s.revokeKey},
 
 		{"GET /v1/operator/cards", operatorKey, s.operatorCards},
 		{"POST /v1/operator/cards/{id}/retry", operatorKey, s.operatorRetry},
 		{"POST /v1/operator/cards/{id}/cancel", operatorKey, s.operatorCancel},
+		{"POST /v1/operator/postings", operatorKey, s.operatorPosting},
+		{"GET /v1/operator/sheets", operatorKey, s.operatorSheets},
 
 		{"GET /v1/openapi.json", public, s.openAPI},
 	}

@@ -134,6 +134,14 @@ func TestNATSAuth(t *testing.T) {
 	if _, err := remote.Transition(ctx, store.Change{CardID: other.ID, From: store.StatusQueued, To: store.StatusPlotting, Attempt: 1, Cause: "x"}); !errors.Is(err, queue.ErrForbidden) {
 		t.Errorf("robot changes a card it was not given: %v, want ErrForbidden", err)
 	}
+	// Nor the face of a card it was not given; the card it was given is in a built-in face.
+	faces := remote.(store.CardFaceReader)
+	if _, err := faces.CardFace(ctx, store.AnyAccount, other.ID); !errors.Is(err, queue.ErrForbidden) {
+		t.Errorf("robot reads the face of a card it was not given: %v, want ErrForbidden", err)
+	}
+	if _, err := faces.CardFace(ctx, store.AnyAccount, mine.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("robot reads an account's face for a card in %s: %v, want ErrNotFound", mine.Font, err)
+	}
 	if c, _ := s.GetCard(ctx, store.AnyAccount, other.ID); c.Status != store.StatusQueued {
 		t.Errorf("the other card is %s", c.Status)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -68,11 +69,13 @@ type labelsRequest struct {
 }
 
 type rpcReply struct {
-	Card   *store.Card   `json:"card,omitempty"`
-	Until  time.Time     `json:"until,omitzero"` // a renewed lease's end
-	Labels []store.Label `json:"labels,omitempty"`
-	Sheets []string      `json:"sheets,omitempty"`
-	Error  *rpcError     `json:"error,omitempty"`
+	Card   *store.Card     `json:"card,omitempty"`
+	Face   *store.Face     `json:"face,omitempty"` // "face": the version, without its samples
+	Font   json.RawMessage `json:"font,omitempty"` // "face": the face file
+	Until  time.Time       `json:"until,omitzero"` // a renewed lease's end
+	Labels []store.Label   `json:"labels,omitempty"`
+	Sheets []string        `json:"sheets,omitempty"`
+	Error  *rpcError       `json:"error,omitempty"`
 }
 
 // rpcError carries a store error's kind across the wire, so errors.Is works on the far side.
@@ -130,7 +133,7 @@ func (q *Queue) ServeCards(ctx context.Context, s store.CardStore) error {
 			_ = sub.Unsubscribe()
 		}
 	}()
-	for _, m := range []string{"get", "transition", "renew", "labels.*"} {
+	for _, m := range []string{"get", "transition", "renew", "face", "labels.*"} {
 		sub, err := q.nc.ChanQueueSubscribe(q.names.RPCSubject("*", m), rpcGroup, ch)
 		if err != nil {
 			return fmt.Errorf("serve cards: %w", err)
@@ -237,6 +240,18 @@ func (q *Queue) reply(ctx context.Context, s store.CardStore, subject string, da
 			err = errors.New("this server keeps no leases")
 		default:
 			until, err = lr.RenewLease(ctx, req.CardID, req.Attempt, time.Duration(req.TTLNS))
+		}
+	case "face":
+		var req getRequest
+		if err = json.Unmarshal(data, &req); err != nil {
+			err = fmt.Errorf("%w: request: %v", store.ErrInvalid, err)
+		} else if !q.validToken(store.Job{CardID: req.ID, Attempt: req.Attempt}, req.Token) {
+			err = refuse(req.ID, "no job of this card was given to it")
+		} else {
+			reply.Face, err = cardFace(ctx, s, req.AccountID, req.ID)
+			if err == nil {
+				reply.Font = reply.Face.Font
+			}
 		}
 	case "labels.open", "labels.assign", "labels.sheet", "labels.unprinted", "labels.printed":
 		reply, err = answerLabels(ctx, s, robot, strings.TrimPrefix(method, "labels."), data, refuse)
@@ -357,6 +372,46 @@ func (r *remoteCards) Transition(ctx context.Context, ch store.Change) (*store.C
 	return r.call(ctx, "transition", transitionRequest{CardID: ch.CardID, AccountID: ch.AccountID, From: ch.From,
 		To: ch.To, Then: ch.Then, Attempt: ch.Attempt, Cause: ch.Cause, Detail: ch.Detail, Token: h.token,
 		LeaseNS: int64(ch.Lease)})
+}
+
+// CardFace makes remoteCards a store.CardFaceReader: the face file of a card this robot holds
+// a job for, when the card is written in its account's own handwriting.
+func (r *remoteCards) CardFace(ctx context.Context, accountID, cardID string) (*store.Face, error) {
+	h, _ := r.q.tokens.get(cardID)
+	reply, err := r.request(ctx, "face", getRequest{AccountID: accountID, ID: cardID, Attempt: h.attempt, Token: h.token})
+	if err != nil {
+		return nil, err
+	}
+	if reply.Face == nil || len(reply.Font) == 0 {
+		return nil, errors.New("remote card face: empty reply")
+	}
+	reply.Face.Font = reply.Font
+	return reply.Face, nil
+}
+
+// cardFace reads the face of the card's own font name ("name@version"): the robot names the
+// card, never the face, so it reaches no face but the one its job is written in.
+func cardFace(ctx context.Context, s store.CardStore, accountID, cardID string) (*store.Face, error) {
+	fs, ok := s.(store.FaceStore)
+	if !ok {
+		return nil, errors.New("this server keeps no handwriting faces")
+	}
+	card, err := s.GetCard(ctx, accountID, cardID)
+	if err != nil {
+		return nil, err
+	}
+	name, v, ok := strings.Cut(card.Font, "@")
+	version, verr := strconv.Atoi(v)
+	if !ok || verr != nil || version <= 0 {
+		return nil, fmt.Errorf("%w: card %s is written in %q, not in an account's own face", store.ErrNotFound, cardID, card.Font)
+	}
+	f, err := fs.GetFace(ctx, card.AccountID, name, version)
+	if err != nil {
+		return nil, err
+	}
+	out := *f
+	out.Sheet = nil // the samples stay with serve
+	return &out, nil
 }
 
 // RenewLease makes remoteCards a store.LeaseRenewer.

@@ -100,6 +100,7 @@ type Store interface {
 
 	LeaseStore
 	LabelStore
+	SheetStore
 
 	Close() error
 }

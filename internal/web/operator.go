@@ -7,11 +7,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,7 +18,6 @@ import (
 	"github.com/quillpost/quillpost/internal/cardspec"
 	"github.com/quillpost/quillpost/internal/preview"
 	"github.com/quillpost/quillpost/internal/queue"
-	"github.com/quillpost/quillpost/internal/sheets"
 	"github.com/quillpost/quillpost/internal/store"
 	"github.com/quillpost/quillpost/internal/worker"
 )
@@ -322,6 +319,7 @@ type dashboardView struct {
 	PenWorn    []robotView
 	Spoiled    []spoiledView
 	Unposted   int
+	Sheets     []sheetView
 	Flash      string
 	FlashRaw   string // a machine's words after the flash
 	FlashErr   bool
@@ -443,6 +441,11 @@ func (s *Server) dashboard(ctx context.Context, lang string) (*dashboardView, er
 	} else {
 		errs = append(errs, err)
 	}
+	if all, err := s.cfg.Store.Sheets(ctx, 20); err == nil {
+		d.Sheets = sheetViews(all)
+	} else {
+		errs = append(errs, err)
+	}
 	for _, e := range errs {
 		d.Problems = append(d.Problems, e.Error())
 	}
@@ -490,53 +493,6 @@ func (s *Server) operatorStream(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-}
-
-// labelsPDF prints the address labels of every written card that waits to be posted, in the
-// order the cards were written (oldest first), on the configured label sheet.
-func (s *Server) labelsPDF(w http.ResponseWriter, r *http.Request) {
-	layout, err := sheets.LookupLayout(s.cfg.LabelLayout)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	page, err := s.cfg.Store.ListCards(r.Context(), store.AnyAccount, store.CardFilter{Statuses: []store.Status{store.StatusWritten}, Test: new(false), Limit: 1000})
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	var labels []sheets.Label
-	for i := len(page.Cards) - 1; i >= 0; i-- {
-		c := page.Cards[i]
-		var to address.Address
-		if c.Message == "" || json.Unmarshal(c.To, &to) != nil {
-			continue // erased: nothing of the person is left to print
-		}
-		labels = append(labels, sheets.Label{OrderID: c.ID, CardID: c.ID, To: to})
-	}
-	now := s.cfg.Now()
-	opts := sheets.Options{SenderCountry: s.cfg.SenderCountry,
-		Title: "quillpost address labels " + now.Format("2006-01-02 15:04"), Created: now}
-	// One address the font cannot print must cost its own label, never everyone's sheet.
-	labels, rejected := sheets.Printable(labels, opts)
-	for _, le := range rejected {
-		s.log.Warn("address label left out", "card", le.OrderID, "reason", le.Error())
-	}
-	if len(labels) == 0 {
-		flash(w, r, tr(language(w, r), "op.sheets.none"), false)
-		return
-	}
-	// Rendered into memory first: a failure then answers an error instead of an empty PDF.
-	var buf bytes.Buffer
-	if _, err := sheets.Render(&buf, layout, labels, opts); err != nil {
-		s.log.Error("address labels", "err", err)
-		http.Error(w, "The address labels could not be printed.", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="labels-%s.pdf"`, now.Format("20060102-1504")))
-	w.Header().Set("Quillpost-Skipped-Labels", strconv.Itoa(len(rejected)))
-	w.Write(buf.Bytes())
 }
 
 // cardView is one card in the operator's lists: why it stopped (its last failure or spoiling

@@ -40,7 +40,7 @@ var pageFiles = []string{"order.html", "review.html", "status.html", "login.html
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
 	for _, p := range pageFiles {
-		t, err := template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+p)
+		t, err := template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/sheets.html", "templates/"+p)
 		if err != nil {
 			return fmt.Errorf("web: template %s: %w", p, err)
 		}

@@ -100,8 +100,8 @@ func TestOperatorSessionIsNotTheKey(t *testing.T) {
 	if err := s.sys.Store.RevokeKey(context.Background(), p.Account.ID, p.Key.ID); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, _ := b2.get("/operator/labels.pdf"); code != http.StatusSeeOther {
-		t.Errorf("session of a revoked key: %d, want a redirect to sign in", code)
+	if code, _, _ := b2.post("/operator/posted", url.Values{"cards": {"crd_x"}}); code != http.StatusUnauthorized {
+		t.Errorf("session of a revoked key: %d, want 401 (sign in first)", code)
 	}
 }
 

@@ -22,7 +22,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quillpost/quillpost/internal/labelsheet"
 	"github.com/quillpost/quillpost/internal/queue"
+	"github.com/quillpost/quillpost/internal/sheets"
 	"github.com/quillpost/quillpost/internal/store"
 )
 
@@ -76,6 +78,7 @@ type Server struct {
 	pages   map[string]*template.Template
 	mux     *http.ServeMux
 	hub     *hub
+	printer *labelsheet.Printer // the address sheets, drawn as the robots draw them
 
 	sessions      store.SessionStore // nil when the store keeps no sessions: nobody can sign in
 	loginFails    *clientLimiter     // failed operator sign-ins per client
@@ -126,6 +129,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		orders:        newClientLimiter(orderEvery, orderBurst),
 		previews:      newClientLimiter(previewEvery, previewBurst)}
 	s.sessions, _ = cfg.Store.(store.SessionStore)
+	printer, err := labelsheet.New(cfg.LabelLayout, sheets.Options{SenderCountry: cfg.SenderCountry})
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	s.printer = printer
 	acc, err := cfg.Store.AccountByName(ctx, cfg.Account)
 	if errors.Is(err, store.ErrNotFound) {
 		acc, err = cfg.Store.CreateAccount(ctx, cfg.Account)
@@ -162,14 +170,19 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /orders/address", s.addressCheck)
 	m.HandleFunc("GET /orders/{id}", s.orderStatus)
 	m.HandleFunc("GET /orders/{id}/events", s.orderEvents)
+	m.HandleFunc("GET /capture", s.capturePage)
+	m.HandleFunc("GET /capture/plan.json", s.capturePlanJSON)
 	m.HandleFunc("GET /operator", s.operatorPage)
 	m.HandleFunc("POST /operator/login", s.operatorLogin)
 	m.HandleFunc("POST /operator/logout", s.operatorLogout)
 	m.HandleFunc("GET /operator/stream", s.operator(s.operatorStream))
 	m.HandleFunc("POST /operator/robots/{name}/{cmd}", s.operator(s.robotCommand))
 	m.HandleFunc("POST /operator/cards/{id}/{action}", s.operator(s.cardAction))
-	m.HandleFunc("GET /operator/labels.pdf", s.operator(s.labelsPDF))
 	m.HandleFunc("GET /operator/cards/{id}/thumb.svg", s.operator(s.cardThumb))
+	m.HandleFunc("POST /operator/labels/{robot}/close", s.operator(s.closeOpenLabels))
+	m.HandleFunc("POST /operator/sheets/{name}/print", s.operator(s.sheetPrint))
+	m.HandleFunc("POST /operator/sheets/{name}/posted", s.operator(s.sheetPosted))
+	m.HandleFunc("POST /operator/posted", s.operator(s.cardsPosted))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusNotFound, "notfound.html", s.base(r, "notfound"))
 	})

@@ -286,8 +286,8 @@ func TestOperatorLoginCommandsAndCSRF(t *testing.T) {
 	if robot != "idle" {
 		t.Errorf("robot state %q, want idle", robot)
 	}
-	if len(find(doc, "a[href=/operator/labels.pdf]")) != 0 {
-		t.Errorf("labels link without written cards")
+	if len(find(doc, "button[data-action=close]")) != 0 {
+		t.Errorf("an address sheet to close without written cards")
 	}
 	// A command without the form token is refused; with it, it reaches the robot.
 	if code, _, _ := b.post("/operator/robots/sim-1/pen-changed", url.Values{}); code != http.StatusForbidden {
@@ -394,8 +394,9 @@ func TestFailedCardRetryAndMetrics(t *testing.T) {
 	login.Set("key", s.operatorKey())
 	b.post("/operator/login", login)
 	_, doc, _ = b.get("/operator")
-	if len(find(doc, "a[href=/operator/labels.pdf]")) != 1 {
-		t.Errorf("no labels link with a written card waiting")
+	closeSheet := find(doc, "form[action=/operator/labels/sim-1/close]")
+	if len(closeSheet) != 1 {
+		t.Fatalf("no address sheet to close with a written card waiting")
 	}
 	row := find(doc, "li[data-card="+c.ID+"]")
 	if len(row) != 1 || !strings.Contains(text(row[0]), "pen ran dry") {
@@ -412,12 +413,8 @@ func TestFailedCardRetryAndMetrics(t *testing.T) {
 	if f := find(doc, "p[id=flash]"); len(f) != 1 || !strings.Contains(text(f[0]), "queued again") {
 		t.Errorf("retry not confirmed")
 	}
-	resp, err := b.c.Get(s.srv.URL + "/operator/labels.pdf")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, resp := b.post("/operator/labels/sim-1/close", formValues(closeSheet[0]))
 	raw, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
 	if resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(string(raw), "%PDF") {
 		t.Errorf("labels: %s %q", resp.Header.Get("Content-Type"), raw[:min(len(raw), 20)])
 	}

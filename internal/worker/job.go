@@ -273,7 +273,7 @@ func (w *Worker) write(ctx, fenced context.Context, card *store.Card, log *slog.
 		return nil, fmt.Errorf("%w: a live card is never written by a simulated robot (%s)", errUnplottable, w.cfg.Name)
 	}
 	spec := cardspec.FromCard(card)
-	hc, err := cardspec.Render(spec)
+	hc, _, err := cardspec.RenderWith(spec, w.findFace(ctx, card))
 	if err != nil {
 		return nil, fmt.Errorf("%w: render: %v", errUnplottable, err)
 	}

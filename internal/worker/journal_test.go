@@ -112,11 +112,11 @@ func TestSheetNamedButNotPrinted(t *testing.T) {
 	if names, _ := st.UnprintedSheets(ctx, "r1"); len(names) != 0 {
 		t.Errorf("still unprinted: %q", names)
 	}
-	if p := sh.b.Pending(); len(p) != 1 || p[0].CardID != ids[2] {
+	if p := sh.recs; len(p) != 1 || p[0].CardID != ids[2] {
 		t.Errorf("open sheet %+v, want the third card only", p)
 	}
 	// A second recovery (the worker's lazy retry) changes nothing.
-	if paths, err := sh.recover(ctx); err != nil || len(paths) != 0 || len(sh.b.Pending()) != 1 {
+	if paths, err := sh.recover(ctx); err != nil || len(paths) != 0 || len(sh.recs) != 1 {
 		t.Errorf("second recover %q %v", paths, err)
 	}
 }

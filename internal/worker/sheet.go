@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/quillpost/quillpost/internal/address"
+	"github.com/quillpost/quillpost/internal/labelsheet"
 	"github.com/quillpost/quillpost/internal/sheets"
 	"github.com/quillpost/quillpost/internal/store"
 )
@@ -19,59 +21,69 @@ import (
 // SheetConfig makes a worker keep an open address sheet: each written card's recipient label is
 // added in the order the cards come off the robot, and a PDF is written to Dir when the sheet's
 // pages are full, when an operator asks (CmdFlushSheet), and when the worker stops (end of shift).
+// The PDF is drawn by internal/labelsheet, as the operator dashboard draws it: give both the same
+// Layout and Options (sender line, sender country) and a sheet is the same document on either.
 type SheetConfig struct {
-	Dir     string         // where the PDFs go: <worker>-<time>.pdf
+	Dir     string         // where the PDFs go: <sheet name>.pdf
 	Layout  string         // label layout name, e.g. "zweckform-3475" (sheets.Layouts)
-	Options sheets.Options // sender line, sender country; Sort is ignored (always writing order)
+	Options sheets.Options // sender line, sender country; Sort, Title and Created are per sheet
 }
 
 // openSheet is a worker's sheet in progress. With a store.LabelStore (the worker has the
-// database) the labels' truth is the store: each was recorded with its card, a sheet is named in
-// the store before its PDF is written and marked printed after, and recover rebuilds both the
-// sheets a crash interrupted and the open sheet. Without one (a worker reaching cards over NATS)
-// the open sheet lives in memory.
+// database, or reaches it through serve) the labels' truth is the store: each was recorded with
+// its card, a sheet is named in the store before its PDF is written and marked printed after, the
+// PDF is drawn from the store's record of the sheet, and recover rebuilds both the sheets a crash
+// interrupted and the open sheet. Without one the open sheet lives in memory.
 type openSheet struct {
-	cfg    SheetConfig
-	worker string
-	b      *sheets.Builder
-	labels store.LabelStore
-	mu     sync.Mutex
-	ready  bool // recover ran: before it, the store's open labels are not yet in b
-	now    func() time.Time
+	cfg     SheetConfig
+	worker  string
+	printer *labelsheet.Printer
+	b       *sheets.Builder // checks each label fits and says when the pages are full
+	recs    []store.Label   // the labels waiting, in writing order (as in b)
+	labels  store.LabelStore
+	log     *slog.Logger
+	mu      sync.Mutex
+	ready   bool // recover ran: before it, the store's open labels are not yet in b
+	now     func() time.Time
 }
 
 func newOpenSheet(worker string, cfg SheetConfig, labels store.LabelStore) (*openSheet, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o750); err != nil {
 		return nil, fmt.Errorf("worker %s: address sheets: %w", worker, err)
 	}
-	b, err := newBuilder(worker, cfg)
+	p, err := labelsheet.New(cfg.Layout, cfg.Options)
 	if err != nil {
+		return nil, fmt.Errorf("worker %s: %w", worker, err)
+	}
+	s := &openSheet{cfg: cfg, worker: worker, printer: p, labels: labels, now: time.Now, ready: labels == nil, log: slog.Default()}
+	if err := s.resetLocked(); err != nil {
 		return nil, err
 	}
-	return &openSheet{cfg: cfg, worker: worker, b: b, labels: labels, now: time.Now, ready: labels == nil}, nil
+	return s, nil
 }
 
-func newBuilder(worker string, cfg SheetConfig) (*sheets.Builder, error) {
-	layout, err := sheets.LookupLayout(cfg.Layout)
+// resetLocked empties the open sheet.
+func (s *openSheet) resetLocked() error {
+	b, err := sheets.NewBuilder(s.printer.Layout(), s.printer.Options())
 	if err != nil {
-		return nil, fmt.Errorf("worker %s: address sheets: %w", worker, err)
+		return fmt.Errorf("worker %s: address sheets: %w", s.worker, err)
 	}
-	opts := cfg.Options
-	opts.Sort = sheets.SortWritten
-	opts.Title = "Address labels of " + worker
-	b, err := sheets.NewBuilder(layout, opts)
-	if err != nil {
-		return nil, fmt.Errorf("worker %s: address sheets: %w", worker, err)
-	}
-	return b, nil
+	s.b, s.recs = b, nil
+	return nil
 }
 
-func labelFor(cardID string, toJSON []byte) (sheets.Label, error) {
+// addLocked puts a label on the open sheet if it can be printed there.
+func (s *openSheet) addLocked(rec store.Label) (full bool, err error) {
 	var to address.Address
-	if err := json.Unmarshal(toJSON, &to); err != nil {
-		return sheets.Label{}, fmt.Errorf("label for card %s: recipient address: %w", cardID, err)
+	if err := json.Unmarshal(rec.To, &to); err != nil {
+		return false, fmt.Errorf("label for card %s: recipient address: %w", rec.CardID, err)
 	}
-	return sheets.Label{OrderID: cardID, CardID: cardID, To: to}, nil
+	full, err = s.b.Add(sheets.Label{OrderID: rec.CardID, CardID: rec.CardID, To: to})
+	if err != nil {
+		return false, fmt.Errorf("label for card %s: %w", rec.CardID, err)
+	}
+	s.recs = append(s.recs, rec)
+	return full, nil
 }
 
 // add puts a written card's label on the sheet and writes the PDF when the sheet is full. A label
@@ -86,21 +98,14 @@ func (s *openSheet) add(ctx context.Context, card *store.Card) (path string, err
 		paths, err := s.recoverLocked(ctx)
 		return strings.Join(paths, ", "), err
 	}
-	for _, p := range s.b.Pending() {
+	for _, p := range s.recs {
 		if p.CardID == card.ID {
 			return "", nil
 		}
 	}
-	l, err := labelFor(card.ID, card.To)
-	if err != nil {
+	full, err := s.addLocked(store.Label{CardID: card.ID, Robot: s.worker, Attempt: card.Attempts, WrittenAt: card.UpdatedAt, To: card.To})
+	if err != nil || !full {
 		return "", err
-	}
-	full, err := s.b.Add(l)
-	if err != nil {
-		return "", fmt.Errorf("label for card %s: %w", card.ID, err)
-	}
-	if !full {
-		return "", nil
 	}
 	return s.flushLocked(ctx)
 }
@@ -113,45 +118,80 @@ func (s *openSheet) flush(ctx context.Context) (string, error) {
 }
 
 func (s *openSheet) flushLocked(ctx context.Context) (string, error) {
-	pending := s.b.Pending()
-	if len(pending) == 0 {
+	if len(s.recs) == 0 {
 		return "", nil
 	}
-	name := fmt.Sprintf("%s-%s-%s", s.worker, s.now().UTC().Format("20060102-150405"), pending[0].CardID)
-	if s.labels != nil {
-		ids := make([]string, len(pending))
-		for i, l := range pending {
-			ids[i] = l.CardID
-		}
-		// Named first: if the PDF is not written, the next start writes this same sheet.
-		if err := s.labels.AssignSheet(ctx, s.worker, name, ids); err != nil {
+	if s.labels == nil {
+		name := labelsheet.Name(s.worker, s.now(), s.recs[0].CardID)
+		doc, err := s.printer.Render(name, s.recs)
+		if err != nil && !errors.Is(err, sheets.ErrEmpty) {
 			return "", fmt.Errorf("address sheet of %s: %w", s.worker, err)
 		}
+		if err := s.resetLocked(); err != nil {
+			return "", err
+		}
+		return s.write(ctx, doc)
 	}
-	pdf, _, err := s.b.Flush()
-	if errors.Is(err, sheets.ErrEmpty) {
-		return "", nil
+	for range 3 {
+		ids := make([]string, len(s.recs))
+		for i, l := range s.recs {
+			ids[i] = l.CardID
+		}
+		name := labelsheet.Name(s.worker, s.now(), ids[0])
+		// Named first: if the PDF is not written, the next start writes this same sheet.
+		err := s.labels.AssignSheet(ctx, s.worker, name, ids)
+		if errors.Is(err, store.ErrConflict) {
+			// An operator closed some of these labels on a sheet from the dashboard: they are
+			// printed there. Start again from the labels the store still has open.
+			if err := s.reloadOpenLocked(ctx); err != nil {
+				return "", err
+			}
+			if len(s.recs) == 0 {
+				return "", nil
+			}
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("address sheet of %s: %w", s.worker, err)
+		}
+		if err := s.resetLocked(); err != nil {
+			return "", err
+		}
+		return s.print(ctx, name)
 	}
-	if err != nil {
-		return "", fmt.Errorf("address sheet of %s: %w", s.worker, err)
-	}
-	return s.write(ctx, name, pdf)
+	return "", fmt.Errorf("address sheet of %s: the open labels kept changing: %w", s.worker, store.ErrConflict)
 }
 
-// write puts a sheet's PDF in place and records it printed.
-func (s *openSheet) write(ctx context.Context, name string, pdf []byte) (string, error) {
-	path := filepath.Join(s.cfg.Dir, name+".pdf")
-	if err := writeSynced(path+".tmp", pdf); err != nil {
-		return "", fmt.Errorf("address sheet of %s: %w", s.worker, err)
+// print draws a named sheet from the store and writes it.
+func (s *openSheet) print(ctx context.Context, name string) (string, error) {
+	doc, err := s.printer.Sheet(ctx, s.labels, name)
+	if err != nil && !errors.Is(err, sheets.ErrEmpty) {
+		return "", err
 	}
-	if err := os.Rename(path+".tmp", path); err != nil {
-		return "", fmt.Errorf("address sheet of %s: %w", s.worker, err)
+	return s.write(ctx, doc)
+}
+
+// write puts a sheet's PDF in place and records it printed. A sheet whose every label was left
+// out (erased meanwhile) has no PDF and is recorded printed: there is nothing left to print.
+func (s *openSheet) write(ctx context.Context, doc *labelsheet.Doc) (string, error) {
+	for _, le := range doc.Skipped {
+		s.log.Warn("address label left out; address this envelope by hand", "worker", s.worker, "sheet", doc.Name, "card", le.OrderID, "reason", le.Error())
+	}
+	var path string
+	if len(doc.PDF) > 0 {
+		path = filepath.Join(s.cfg.Dir, doc.Name+".pdf")
+		if err := writeSynced(path+".tmp", doc.PDF); err != nil {
+			return "", fmt.Errorf("address sheet of %s: %w", s.worker, err)
+		}
+		if err := os.Rename(path+".tmp", path); err != nil {
+			return "", fmt.Errorf("address sheet of %s: %w", s.worker, err)
+		}
 	}
 	if s.labels != nil {
 		if err := syncDir(s.cfg.Dir); err != nil {
 			return "", fmt.Errorf("address sheet of %s: %w", s.worker, err)
 		}
-		if err := s.labels.MarkSheetPrinted(ctx, name); err != nil {
+		if err := s.labels.MarkSheetPrinted(ctx, doc.Name); err != nil {
 			// The PDF is there; the next start writes the same sheet over it.
 			return path, fmt.Errorf("address sheet %s written but not recorded: %w", path, err)
 		}
@@ -177,37 +217,16 @@ func (s *openSheet) recoverLocked(ctx context.Context) ([]string, error) {
 	}
 	var paths []string
 	for _, name := range names {
-		ls, err := s.labels.SheetLabels(ctx, name)
-		if err != nil {
-			return paths, fmt.Errorf("address sheets of %s: %w", s.worker, err)
-		}
-		b, err := newBuilder(s.worker, s.cfg)
+		path, err := s.print(ctx, name)
 		if err != nil {
 			return paths, err
 		}
-		for _, rec := range ls {
-			if err := addRecord(b, rec); err != nil {
-				return paths, err
-			}
+		if path != "" {
+			paths = append(paths, path)
 		}
-		pdf, _, err := b.Flush()
-		if err != nil {
-			return paths, fmt.Errorf("address sheet %s: %w", name, err)
-		}
-		path, err := s.write(ctx, name, pdf)
-		if err != nil {
-			return paths, err
-		}
-		paths = append(paths, path)
 	}
-	open, err := s.labels.OpenLabels(ctx, s.worker, 100000)
-	if err != nil {
-		return paths, fmt.Errorf("address sheets of %s: %w", s.worker, err)
-	}
-	for _, rec := range open {
-		if err := addRecord(s.b, rec); err != nil {
-			return paths, err
-		}
+	if err := s.reloadOpenLocked(ctx); err != nil {
+		return paths, err
 	}
 	s.ready = true
 	if s.b.Full() {
@@ -220,13 +239,21 @@ func (s *openSheet) recoverLocked(ctx context.Context) ([]string, error) {
 	return paths, nil
 }
 
-func addRecord(b *sheets.Builder, rec store.Label) error {
-	l, err := labelFor(rec.CardID, rec.To)
+// reloadOpenLocked makes the open sheet the store's open labels of the robot, in writing order.
+func (s *openSheet) reloadOpenLocked(ctx context.Context) error {
+	open, err := s.labels.OpenLabels(ctx, s.worker, 100000)
 	if err != nil {
+		return fmt.Errorf("address sheets of %s: %w", s.worker, err)
+	}
+	if err := s.resetLocked(); err != nil {
 		return err
 	}
-	if _, err := b.Add(l); err != nil {
-		return fmt.Errorf("label for card %s: %w", rec.CardID, err)
+	for _, rec := range open {
+		if _, err := s.addLocked(rec); err != nil {
+			// Recorded written but not printable here (erased meanwhile): it stays open in the
+			// store and is left out when its sheet is drawn.
+			s.log.Warn("address label left out; address this envelope by hand", "worker", s.worker, "card", rec.CardID, "err", err)
+		}
 	}
 	return nil
 }

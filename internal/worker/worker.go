@@ -149,6 +149,9 @@ func New(cfg Config) (*Worker, error) {
 	if cfg.Sheet != nil {
 		labels, _ := cfg.Store.(store.LabelStore)
 		sh, err := newOpenSheet(cfg.Name, *cfg.Sheet, labels)
+		if err == nil {
+			sh.log = w.log
+		}
 		if err != nil {
 			return nil, err
 		}

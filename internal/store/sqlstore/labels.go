@@ -112,3 +112,51 @@ func (s *Store) MarkSheetPrinted(ctx context.Context, sheet string) error {
 	}
 	return nil
 }
+
+// sheetWindow is how many of the newest labels per sheet asked for Sheets looks through.
+const sheetWindow = 100
+
+// Sheets sums up the robots' open labels and the newest named sheets; see store.SheetStore.
+func (s *Store) Sheets(ctx context.Context, limit int) ([]store.Sheet, error) {
+	const sums = `COUNT(*), SUM(CASE WHEN c.status = 'posted' THEN 1 ELSE 0 END),
+		MIN(CASE WHEN l.printed THEN 1 ELSE 0 END), MIN(l.seq), MIN(l.written_at), MAX(l.written_at),
+		SUM(CASE WHEN c.test THEN 1 ELSE 0 END)`
+	open, err := s.sheetSums(ctx, `SELECT '', l.robot, `+sums+` FROM labels l JOIN cards c ON c.id = l.card_id
+		WHERE l.sheet IS NULL GROUP BY l.robot ORDER BY l.robot`)
+	if err != nil {
+		return nil, fmt.Errorf("open labels: %w", err)
+	}
+	// Only sheets among the newest labels are looked at, so that the dashboard's refresh costs the
+	// same however long the history: sheets hold a page or a few of labels, so the newest
+	// sheetWindow labels per sheet asked for reach back far enough.
+	named, err := s.sheetSums(ctx, `SELECT l.sheet, MIN(l.robot), `+sums+` FROM labels l JOIN cards c ON c.id = l.card_id
+		WHERE l.sheet IN (SELECT sheet FROM labels WHERE sheet IS NOT NULL
+			AND seq > (SELECT COALESCE(MAX(seq), 0) FROM labels) - ?)
+		GROUP BY l.sheet ORDER BY MIN(l.seq) DESC LIMIT ?`, sheetWindow*limit, limit)
+	if err != nil {
+		return nil, fmt.Errorf("label sheets: %w", err)
+	}
+	return append(open, named...), nil
+}
+
+func (s *Store) sheetSums(ctx context.Context, query string, args ...any) ([]store.Sheet, error) {
+	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Sheet
+	for rows.Next() {
+		var (
+			sh            store.Sheet
+			printed       int
+			first, latest int64
+		)
+		if err := rows.Scan(&sh.Name, &sh.Robot, &sh.Labels, &sh.Posted, &printed, &sh.FirstSeq, &first, &latest, &sh.TestCards); err != nil {
+			return nil, err
+		}
+		sh.Printed, sh.FirstAt, sh.LastAt = printed == 1, fromMicros(first), fromMicros(latest)
+		out = append(out, sh)
+	}
+	return out, rows.Err()
+}

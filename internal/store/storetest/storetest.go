@@ -42,6 +42,8 @@ func Run(t *testing.T, open Opener) {
 		{"Leases", testLeases},
 		{"OperatorRecovery", testOperatorRecovery},
 		{"Labels", testLabels},
+		{"Posting", testPosting},
+		{"Faces", testFaces},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
