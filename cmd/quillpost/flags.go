@@ -96,7 +96,7 @@ func (f *cmdFlags) lookupProfile(name string) (*profile.Profile, error) {
 func controllerConfig(p *profile.Profile, log *slog.Logger) serialstream.Config {
 	return serialstream.Config{
 		Dialect: p.Dialect, Protocol: p.Protocol.Kind, RXBuffer: p.Protocol.RXBuffer, QueueDepth: p.Protocol.QueueDepth,
-		PenUp: p.PenUp.Commands, PenDown: p.PenDown.Commands, Baud: p.Baud,
+		PenUp: p.PenUp.Commands, PenDown: p.PenDown.Commands, PenRest: p.PenRest.Commands, Baud: p.Baud,
 		RapidRate: p.TravelFeed, Accel: p.Accel, Logger: log,
 	}
 }

@@ -39,6 +39,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	prices := fs.String("prices", "", "price table of the order page, a JSON file like internal/web/prices.json (default: the built-in one)")
 	webTest := fs.Bool("web-test", false, "the order page orders test cards (written by simulated plotters only, never posted), with a banner saying so")
 	from := fs.String("from", "DE", "ISO code of the country the mail is posted in: domestic labels leave the country line out")
+	metricsToken := fs.String("metrics-token-file", "", "file holding the bearer token Prometheus sends to /metrics (default: --data/metrics-token, made on the first start)")
 	allowPrivateHooks := fs.Bool("allow-private-webhooks", false, "let webhooks reach loopback, private and reserved addresses (local development only)")
 	if err := fs.parse(args, 0); err != nil {
 		return err
@@ -60,6 +61,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		cfg.WebPrices = p
 	}
+	cfg.MetricsTokenFile = *metricsToken
 	if *simFaults != "" {
 		f, err := plotsim.ParseFaults(*simFaults)
 		if err != nil {

@@ -94,6 +94,10 @@ type Config struct {
 	// Webhooks tunes webhook delivery (retries, backoff); zero values take the defaults.
 	Webhooks webhook.Options
 
+	// MetricsTokenFile holds the bearer token /metrics asks of Prometheus. "" keeps it in
+	// DataDir/metrics-token, made on the first start; a named file must exist.
+	MetricsTokenFile string
+
 	Logger *slog.Logger
 }
 
@@ -113,9 +117,17 @@ type System struct {
 
 	listener net.Listener
 
-	web     *web.Server
-	metrics *metrics.Metrics
+	web          *web.Server
+	metrics      *metrics.Metrics
+	metricsToken string
 }
+
+// MetricsTokenFile is the file in the data directory that holds the scrape token of /metrics,
+// unless Config.MetricsTokenFile names another.
+const MetricsTokenFile = "metrics-token"
+
+// MetricsToken is the bearer token /metrics asks for.
+func (s *System) MetricsToken() string { return s.metricsToken }
 
 // Start opens the store and the queue and prepares the workers; Run starts them working.
 func Start(ctx context.Context, cfg Config) (_ *System, err error) {
@@ -192,7 +204,16 @@ func Start(ctx context.Context, cfg Config) (_ *System, err error) {
 		return nil, err
 	}
 	s.mux.Handle("/", s.web.Handler())
-	s.mux.Handle("GET /metrics", s.metrics.Handler())
+	// Every port authenticates: /metrics asks for its own scrape token, which reads nothing else.
+	tokenFile := cfg.MetricsTokenFile
+	if tokenFile == "" {
+		tokenFile = filepath.Join(cfg.DataDir, MetricsTokenFile)
+	}
+	if s.metricsToken, err = metrics.TokenFile(tokenFile, cfg.MetricsTokenFile == ""); err != nil {
+		return nil, err
+	}
+	s.log.Info("Prometheus scrapes /metrics with the bearer token in the metrics token file", "file", tokenFile)
+	s.mux.Handle("GET /metrics", s.metrics.Handler(s.metricsToken))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	s.mux.HandleFunc("GET /readyz", s.ready)
 	if err := s.startSimulated(ctx); err != nil {

@@ -7,7 +7,11 @@
 //
 // The scenarios are behind the build tag "chaos", so `go test ./...` stays fast:
 //
-//	go test -tags chaos -count=1 -timeout 30m ./internal/chaos
+//	go test -tags chaos -count=1 -timeout 40m -v ./internal/chaos
+//
+// It is a step of .ci/run. -v prints each scenario's figures (cards written, failed, lost,
+// duplicated, stranded, unlabelled; blanks spoiled; time until the fleet wrote again) and a
+// table of all of them at the end.
 //
 // They observe the system only from outside (HTTP API, operator API, sheet PDFs), so they keep
 // meaning the same thing while the code inside changes.

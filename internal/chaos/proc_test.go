@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -49,7 +50,9 @@ func runMain(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "chaos: go build quillpost: %v\n%s", err, out)
 		return 1
 	}
-	return m.Run()
+	code := m.Run()
+	printReport(os.Stdout)
+	return code
 }
 
 // natsServerBin builds nats-server from the module cache (the version go.mod pins), offline.
@@ -118,7 +121,10 @@ func startProcAs(t *testing.T, logDir, workDir, name string, cred *syscall.Crede
 	p.cmd.Dir = workDir
 	p.cmd.Stdout = outf
 	p.cmd.Stderr = logf
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
+	// Pdeathsig: should the test binary itself die (a -timeout panic, a kill), the kernel kills
+	// the process too, so that no serve, nats-server or PostgreSQL outlives the run on a machine
+	// others share. t.Cleanup covers every other ending.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred, Pdeathsig: syscall.SIGKILL}
 	if err := p.cmd.Start(); err != nil {
 		logf.Close()
 		outf.Close()
@@ -236,15 +242,57 @@ func poll(timeout time.Duration, cond func() bool) bool {
 	}
 }
 
-// freePort returns a loopback TCP port that was free a moment ago.
+// ports hands out listening ports, each once per run.
+var ports struct {
+	sync.Mutex
+	used map[int]bool
+}
+
+// freePort returns a loopback TCP port that is free now and was handed to no other process of
+// this run. It is picked below the kernel's ephemeral range (net.ipv4.ip_local_port_range): a
+// port from that range (what listening on port 0 gives) can be taken by any outgoing connection
+// of this busy machine between now and the moment the process meant to listen on it starts, and
+// serve must get its port back after each restart.
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	ports.Lock()
+	defer ports.Unlock()
+	if ports.used == nil {
+		ports.used = map[int]bool{}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	lo, hi := 20000, ephemeralLow()
+	for range 2000 {
+		p := lo + rand.IntN(hi-lo)
+		if ports.used[p] {
+			continue
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+		if err != nil {
+			continue // someone listens there
+		}
+		l.Close()
+		ports.used[p] = true
+		return p
+	}
+	t.Fatalf("no free port between %d and %d", lo, hi)
+	return 0
+}
+
+// ephemeralLow is the start of the kernel's ephemeral port range (32768 when it cannot be read).
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 1 {
+		return 32768
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil || n < 21000 {
+		return 32768
+	}
+	return n
 }
 
 // listening reports whether something accepts TCP connections on 127.0.0.1:port.

@@ -45,7 +45,7 @@ func TestKillWorkerMidCard(t *testing.T) {
 	id := h.waitPlottingOn("robot-a")
 	t.Logf("robot-a is writing %s", id)
 	victim := h.robots[0]
-	h.fault("kill -9 worker robot-a", true)
+	h.fault("kill -9 worker robot-a", robotNamed("robot-a"))
 	victim.kill()
 	h.robots = h.robots[1:]
 	h.startWorker("robot-a", robots["robot-a"], nats, creds["robot-a"], filepath.Join(h.dir, "sheets-robot-a"))
@@ -67,9 +67,12 @@ func TestNATSOutage(t *testing.T) {
 	h.campaign(h.test, 15) // for the simulated robot
 	h.campaign(h.key, 15)  // for the real one
 	h.waitWriting(4)
-	h.fault("NATS stopped for 20 s", false)
-	nodes[0].p.stop(time.Minute)
+	h.fault("NATS stopped for 20 s", nil)
+	// A graceful stop (JetStream flushes its store first), which may take a while under load.
+	nodes[0].p.stop(3 * time.Minute)
 	time.Sleep(20 * time.Second) // the outage itself, not a wait for a condition
+	// The outage ends as the server starts again; restart then waits until it is healthy.
+	h.clear()
 	nodes[0].restart()
 	h.verdict("NATS outage 20 s", h.settle())
 }
@@ -98,7 +101,7 @@ func TestNATSClusterNodeLost(t *testing.T) {
 			}
 		}
 	}
-	h.fault("kill -9 NATS node "+victim.name+" (CARDS leader)", false)
+	h.fault("kill -9 NATS node "+victim.name+" (CARDS leader)", nil)
 	victim.p.kill()
 	cs := h.settle()
 	checkReplicas(t, nodes, "after the node was killed")
@@ -137,14 +140,16 @@ func checkReplicas(t *testing.T, nodes []*natsNode, when string) {
 func TestPostgresRestart(t *testing.T) {
 	h := newHarness(t)
 	pg := h.startPostgres()
-	h.tryOperatorKey(pg.url())
 	h.startServe("--db", pg.url(), "--sim-plotters", "2", "--sim-speed", simSpeed)
+	h.operatorKeyIn(pg.url())
 	h.campaign(h.test, 30)
 	h.waitWriting(4)
-	h.fault("PostgreSQL killed, restarted after 10 s", false)
+	h.fault("PostgreSQL killed, restarted after 10 s", nil)
 	pg.crash()
 	// Down for longer than a card takes, so that robots finish cards while it is away.
 	time.Sleep(10 * time.Second) // the outage itself, not a wait for a condition
+	// The outage ends as the database starts again; start then waits until it takes connections.
+	h.clear()
 	pg.start()
 	h.verdict("PostgreSQL restart", h.settle())
 }
@@ -159,7 +164,7 @@ func TestIdleRobots(t *testing.T) {
 	h.campaign(h.test, 4)
 	h.settle()
 	time.Sleep(time.Minute) // the robots' idle time is the scenario, not a wait for a condition
-	h.fault("robots idle for 60 s", false)
+	h.fault("robots idle for 60 s", nil)
 	h.campaign(h.test, 16)
 	h.verdict("robots idle 60 s", h.settle())
 }

@@ -4,25 +4,59 @@ package chaos
 
 import (
 	"fmt"
+	"io"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
 // figures are one scenario's result, as the issue asks them to be reported.
 type figures struct {
+	scenario                                                    string
 	cards, written, failed, lost, duplicated, stranded, spoiled int
 	unlabelled                                                  int
-	recovery                                                    []string // per fault: time until a robot started a new card that it then wrote
+	recovery                                                    []recoveryTime // per fault
 }
 
 func (f figures) String() string {
-	rec := "n/a"
-	if len(f.recovery) > 0 {
-		rec = strings.Join(f.recovery, ", ")
-	}
 	return fmt.Sprintf("%d cards: written %d, failed %d, lost %d, duplicated %d, stranded %d, blanks spoiled %d, unlabelled %d; writing again after the fault: %s",
-		f.cards, f.written, f.failed, f.lost, f.duplicated, f.stranded, f.spoiled, f.unlabelled, rec)
+		f.cards, f.written, f.failed, f.lost, f.duplicated, f.stranded, f.spoiled, f.unlabelled, f.recoveryText())
+}
+
+func (f figures) recoveryText() string {
+	if len(f.recovery) == 0 {
+		return "n/a"
+	}
+	var rs []string
+	for _, r := range f.recovery {
+		rs = append(rs, r.String())
+	}
+	return strings.Join(rs, "; ")
+}
+
+// allFigures collects every scenario's figures for the table printed at the end of the run.
+var allFigures struct {
+	sync.Mutex
+	rows []figures
+}
+
+// printReport writes the figures of every scenario that ran as one table (Markdown, so that it
+// can be pasted into a note as is).
+func printReport(w io.Writer) {
+	allFigures.Lock()
+	defer allFigures.Unlock()
+	if len(allFigures.rows) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nchaos figures (written / lost / duplicated / stranded are cards; spoiled are blanks; time until the fleet wrote again, from the fault's start)")
+	fmt.Fprintln(w, "| scenario | cards | written | failed | lost | duplicated | stranded | blanks spoiled | unlabelled | writing again |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	for _, f := range allFigures.rows {
+		fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %d | %d | %d | %d | %s |\n", f.scenario, f.cards, f.written, f.failed,
+			f.lost, f.duplicated, f.stranded, f.spoiled, f.unlabelled, f.recoveryText())
+	}
 }
 
 // verdict checks what the customer and the operator see once the system settled, reports every
@@ -32,7 +66,7 @@ func (f figures) String() string {
 func (h *harness) verdict(name string, cs map[string]*card) figures {
 	t := h.t
 	t.Helper()
-	f := figures{cards: len(h.ids)}
+	f := figures{scenario: name, cards: len(h.ids)}
 	failedList, haveOp := h.operatorFailed()
 	h.endShift()
 	labels := h.labels()
@@ -115,6 +149,9 @@ func (h *harness) verdict(name string, cs map[string]*card) figures {
 		t.Error(p)
 	}
 	t.Logf("chaos figures: %s: %s", name, f)
+	allFigures.Lock()
+	allFigures.rows = append(allFigures.rows, f)
+	allFigures.Unlock()
 	return f
 }
 
@@ -126,16 +163,21 @@ func lastEvent(c *card) string {
 	return fmt.Sprintf("last %s→%s %s %q at %s", e.From, e.To, e.Cause, e.Detail, e.CreatedAt.Format(time.TimeOnly))
 }
 
-// hitBy names the fault that hit a card's attempt: one that can spoil a card in a robot, injected
-// while that attempt was plotting (claimed before it, not yet finished). "" means none did.
+// hitBy names the fault that hit a card's attempt: one that can spoil a card in the robot that
+// held that attempt, injected while the attempt was plotting (claimed before it, not yet
+// finished). "" means none did.
 func (h *harness) hitBy(c *card, attempt int) string {
 	var claimed, finished time.Time
+	var robots []string
 	for _, e := range c.Events {
 		if e.Attempt != attempt {
 			continue
 		}
-		if e.To == "plotting" && claimed.IsZero() {
-			claimed = e.CreatedAt
+		if e.To == "plotting" {
+			if claimed.IsZero() {
+				claimed = e.CreatedAt
+			}
+			robots = append(robots, e.Detail)
 		}
 		if e.To == "written" || e.To == "spoiled" {
 			finished = e.CreatedAt
@@ -145,35 +187,62 @@ func (h *harness) hitBy(c *card, attempt int) string {
 		return ""
 	}
 	for _, fl := range h.faults {
-		if fl.hits && claimed.Before(fl.at) && (finished.IsZero() || !finished.Before(fl.at)) {
+		if fl.hits == nil || !slices.ContainsFunc(robots, fl.hits) {
+			continue
+		}
+		if claimed.Before(fl.at) && (finished.IsZero() || !finished.Before(fl.at)) {
 			return fl.what
 		}
 	}
 	return ""
 }
 
-// recovery measures, per fault, the time until a robot started a new card (claimed after the
-// fault began) that it went on to write.
-func (h *harness) recovery(cs map[string]*card) []string {
-	var out []string
+// recovery measures, per fault, the time until the fleet was writing again: until a robot
+// started a card (its last claim before the card was written was made after the fault began)
+// that it went on to write. For an outage it also says how long after the outage ended.
+func (h *harness) recovery(cs map[string]*card) []recoveryTime {
+	var out []recoveryTime
 	for _, fl := range h.faults {
 		var first time.Time
 		for _, c := range cs {
-			claims := map[int]time.Time{}
+			claims := map[int]time.Time{} // the latest claim of each attempt so far
 			for _, e := range c.Events {
-				if e.To == "plotting" && e.CreatedAt.After(fl.at) {
+				if e.To == "plotting" {
 					claims[e.Attempt] = e.CreatedAt
 				}
-				if at, ok := claims[e.Attempt]; ok && e.To == "written" && (first.IsZero() || at.Before(first)) {
+				at, ok := claims[e.Attempt]
+				if ok && e.To == "written" && at.After(fl.at) && (first.IsZero() || at.Before(first)) {
 					first = at
 				}
 			}
 		}
-		if first.IsZero() {
-			out = append(out, fl.what+": never")
-			continue
+		r := recoveryTime{fault: fl.what, never: first.IsZero()}
+		if !r.never {
+			r.afterStart = first.Sub(fl.at)
+			if !fl.cleared.IsZero() {
+				r.afterClear, r.outage = first.Sub(fl.cleared), true
+			}
 		}
-		out = append(out, fmt.Sprintf("%s: %.1fs", fl.what, first.Sub(fl.at).Seconds()))
+		out = append(out, r)
 	}
 	return out
+}
+
+// recoveryTime is the time until the fleet wrote again after one fault.
+type recoveryTime struct {
+	fault      string
+	never      bool
+	afterStart time.Duration
+	outage     bool // afterClear is set
+	afterClear time.Duration
+}
+
+func (r recoveryTime) String() string {
+	switch {
+	case r.never:
+		return r.fault + ": never"
+	case r.outage:
+		return fmt.Sprintf("%s: %.1fs (%.1fs after it ended)", r.fault, r.afterStart.Seconds(), r.afterClear.Seconds())
+	}
+	return fmt.Sprintf("%s: %.1fs", r.fault, r.afterStart.Seconds())
 }

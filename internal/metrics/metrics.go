@@ -103,8 +103,8 @@ func New(src Sources) *Metrics {
 // Registry is the registry the metrics live in (tests gather from it).
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
-// Handler serves the metrics in the Prometheus text format.
-func (m *Metrics) Handler() http.Handler {
+// openHandler serves the metrics in the Prometheus text format to anyone; Handler guards it.
+func (m *Metrics) openHandler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 }
 

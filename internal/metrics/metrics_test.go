@@ -24,8 +24,14 @@ func (h history) Events(context.Context, string, string) ([]store.Event, error) 
 
 func scrape(t *testing.T, m *metrics.Metrics) string {
 	t.Helper()
+	const token = "qp_metrics_test-token-0123456789"
 	rec := httptest.NewRecorder()
-	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	m.Handler(token).ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("scrape with the token: %d %s", rec.Code, rec.Body)
+	}
 	return rec.Body.String()
 }
 

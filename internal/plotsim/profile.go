@@ -3,6 +3,7 @@ package plotsim
 import (
 	"fmt"
 
+	"github.com/quillpost/quillpost/internal/gcode"
 	"github.com/quillpost/quillpost/internal/geom"
 	"github.com/quillpost/quillpost/internal/profile"
 )
@@ -15,6 +16,16 @@ func ForProfile(p *profile.Profile, cfg Config) (Config, error) {
 	pen, err := CommandPen(p.PenDown.Commands, p.PenUp.Commands)
 	if err != nil {
 		return cfg, fmt.Errorf("profile %s: %w", p.Name, err)
+	}
+	if p.HasRest() && p.Actuator != profile.ActuatorZ {
+		// A servo's rest commands (M5) lift the pen too: a stopped job parks it there. A Z pen
+		// needs nothing more: its rest height is above the pen-up height, which lifts it.
+		rest, err := CommandPen(p.PenDown.Commands, p.PenRest.Commands)
+		if err != nil {
+			return cfg, fmt.Errorf("profile %s: pen.rest: %w", p.Name, err)
+		}
+		travel := pen
+		pen = func(b gcode.Block, z float64, down bool) bool { return rest(b, z, travel(b, z, down)) }
 	}
 	cfg.Dialect = p.Dialect
 	cfg.Area, cfg.Pen, cfg.RXBuffer = p.WorkArea, pen, p.Protocol.RXBuffer

@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nkeys"
 
+	"github.com/quillpost/quillpost/internal/fsutil"
 	"github.com/quillpost/quillpost/internal/store"
 )
 
@@ -156,38 +157,12 @@ func RegisterRobot(dir string, r Robot) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, robotsFile), b); err != nil {
+	if err := fsutil.WriteFileAtomic(filepath.Join(dir, robotsFile), b); err != nil {
 		return nil, fmt.Errorf("robot credentials: %w", err)
 	}
 	creds := fmt.Sprintf("# quillpost robot %s (namespace %s, lanes %v). Keep this file secret.\n"+
 		"-----BEGIN USER NKEY SEED-----\n%s\n------END USER NKEY SEED------\n", r.Name, r.Namespace, r.Lanes, seed)
 	return []byte(creds), nil
-}
-
-// writeFileAtomic writes a 0600 file under a temporary name and renames it into place, so a
-// reader never sees half of it.
-func writeFileAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // serveKey loads serve's NKey from dir, creating it on the first start.
@@ -206,7 +181,7 @@ func serveKey(dir string) (nkeys.KeyPair, error) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, err
 		}
-		if err := writeFileAtomic(path, append(seed, '\n')); err != nil {
+		if err := fsutil.WriteFileAtomic(path, append(seed, '\n')); err != nil {
 			return nil, fmt.Errorf("NATS identity of serve: %w", err)
 		}
 		return kp, nil

@@ -62,8 +62,13 @@ type Config struct {
 	RXBuffer int
 	// QueueDepth is how many lines may be in flight with line-checksum (Marlin BUFSIZE); default 4.
 	QueueDepth int
-	// PenUp are the commands that lift the pen, sent after a failure or an abort.
+	// PenUp are the commands that lift the pen just clear of the card (between strokes).
 	PenUp []string
+	// PenRest are the commands that park the pen at its rest position (a servo's rest angle, a
+	// high Z), where a profile names one. A failure or an abort leaves the pen there, as the end
+	// of a card does: a servo held at the travel angle would keep straining. Without them the pen
+	// is lifted with PenUp.
+	PenRest []string
 	// PenDown are the commands that lower it. The sender watches for them to tell whether a
 	// failed job left a mark on the card (Error.Marked); without them any started job counts as
 	// marked.
@@ -526,4 +531,13 @@ func (c *Controller) wakeLineFirmware(ctx context.Context) error {
 	}
 	c.info.State = "Idle"
 	return nil
+}
+
+// liftCommands are what a failure or an abort sends to take the pen off the card: the rest
+// position where the profile has one, else the pen-up commands.
+func (c Config) liftCommands() []string {
+	if len(c.PenRest) > 0 {
+		return c.PenRest
+	}
+	return c.PenUp
 }

@@ -52,7 +52,7 @@ func (c *Controller) stopGRBL(ctx context.Context) (bool, error) {
 			return false, fmt.Errorf("unlocking after the reset: %w", err)
 		}
 	}
-	for _, l := range c.cfg.PenUp {
+	for _, l := range c.cfg.liftCommands() {
 		if err := c.command(ctx, l, c.cfg.AckTimeout); err != nil {
 			return false, fmt.Errorf("lifting the pen: %w", err)
 		}
@@ -63,7 +63,7 @@ func (c *Controller) stopGRBL(ctx context.Context) (bool, error) {
 			return false, fmt.Errorf("waiting for the pen to lift: %w", err)
 		}
 		if st.State == "Idle" {
-			return len(c.cfg.PenUp) > 0, nil
+			return len(c.cfg.liftCommands()) > 0, nil
 		}
 	}
 }
@@ -88,11 +88,11 @@ func (c *Controller) stopLineFirmware(ctx context.Context, owed int, haltedNow b
 			owed++
 		}
 	}
-	if len(c.cfg.PenUp) == 0 {
+	if len(c.cfg.liftCommands()) == 0 {
 		return false, nil
 	}
 	// M400 answers once the moves before it are done: the pen is up when its ok arrives.
-	lift := append(append([]string(nil), c.cfg.PenUp...), "M400")
+	lift := append(append([]string(nil), c.cfg.liftCommands()...), "M400")
 	for _, l := range lift {
 		if err := c.write([]byte(l + "\n")); err != nil {
 			return false, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -104,7 +105,7 @@ func (c *Controller) prepare(program []string) ([]jobLine, error) {
 	for _, l := range c.cfg.PenDown {
 		downs[gcode.Strip(l)] = true
 	}
-	for _, l := range c.cfg.PenUp {
+	for _, l := range append(slices.Clone(c.cfg.PenUp), c.cfg.PenRest...) {
 		delete(downs, gcode.Strip(l))
 	}
 	delete(downs, "")

@@ -339,7 +339,9 @@ func TestFailedCardRetryAndMetrics(t *testing.T) {
 		t.Fatalf("bad order: %d", c)
 	}
 	metrics := func() string {
-		resp, err := http.Get(s.srv.URL + "/metrics")
+		req, _ := http.NewRequest("GET", s.srv.URL+"/metrics", nil)
+		req.Header.Set("Authorization", "Bearer "+s.sys.MetricsToken())
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/quillpost/quillpost/internal/fsutil"
 	"github.com/quillpost/quillpost/internal/program"
 	"github.com/quillpost/quillpost/internal/store"
 )
@@ -38,10 +39,11 @@ type outcome struct {
 // journal keeps outcomes on the worker's own disk until the store recorded them, so that a NATS or
 // database outage, or a crash of the worker itself, never loses what the robot did: a written card
 // is recorded written when the connection is back (or at the next start), not spoiled and written
-// again. One small file per outcome, written and fsynced once: a file torn by a crash while it was
-// being written does not parse and is set aside (its outcome was never acted on: nothing was
-// recorded or acked before the fsync). With no directory the journal lives in memory only and
-// survives outages, not crashes.
+// again. One small file per outcome, made durable before the outcome is acted on (nothing is
+// recorded or acked before it). Each file is written atomically (fsutil.WriteFileAtomic), so
+// a crash leaves either no file or a whole one; a file that still does not parse (a disk error) is
+// set aside. The files and their directory are the owner's only, as every file quillpost keeps.
+// With no directory the journal lives in memory only and survives outages, not crashes.
 type journal struct {
 	dir string
 	mu  sync.Mutex
@@ -53,7 +55,7 @@ func openJournal(dir string) (*journal, error) {
 	if dir == "" {
 		return j, nil
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, fsutil.PrivateDir); err != nil {
 		return nil, fmt.Errorf("outcome journal: %w", err)
 	}
 	return j, nil
@@ -75,7 +77,7 @@ func (j *journal) put(o outcome) error {
 	if err != nil {
 		return fmt.Errorf("outcome journal: %w", err)
 	}
-	if err := writeSynced(j.file(o.Job), b); err != nil {
+	if err := fsutil.WriteFileAtomic(j.file(o.Job), b); err != nil {
 		return fmt.Errorf("outcome journal: %w", err)
 	}
 	return nil
@@ -152,29 +154,4 @@ func parseOutcome(b []byte) (outcome, error) {
 		return o, fmt.Errorf("unknown outcome kind %q", o.Kind)
 	}
 	return o, nil
-}
-
-func writeSynced(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -118,5 +119,67 @@ func TestSheetNamedButNotPrinted(t *testing.T) {
 	// A second recovery (the worker's lazy retry) changes nothing.
 	if paths, err := sh.recover(ctx); err != nil || len(paths) != 0 || len(sh.recs) != 1 {
 		t.Errorf("second recover %q %v", paths, err)
+	}
+}
+
+// TestJournalAndSheetsArePrivate: the outcome journal and the address sheets (people's names and
+// addresses) are the owner's only, whatever the umask; each file appears whole (written under a
+// temporary name and renamed), so no reader or crash ever sees half of one.
+func TestJournalAndSheetsArePrivate(t *testing.T) {
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+	root := t.TempDir()
+	jdir, sdir := filepath.Join(root, "journal"), filepath.Join(root, "sheets")
+	j, err := openJournal(jdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := outcome{Job: store.Job{CardID: "crd_01m8x64jtt8vj2v5k22t7wjnyj", Attempt: 1}, Kind: outcomeWritten, At: time.Now().UTC()}
+	if err := j.put(o); err != nil {
+		t.Fatal(err)
+	}
+	sh, err := newOpenSheet("r1", SheetConfig{Dir: sdir, Layout: "avery-l7163"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := sqlite.OpenDir(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	a := storetest.NewAccount(t, st)
+	c, err := st.CreateCard(ctx, storetest.SampleCard(a.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sh.add(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	pdf, err := sh.flush(ctx)
+	if err != nil || pdf == "" {
+		t.Fatalf("flush: %q %v", pdf, err)
+	}
+	check := func(path string, want os.FileMode) {
+		t.Helper()
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := fi.Mode().Perm(); m != want {
+			t.Errorf("%s: mode %v, want %v", filepath.Base(path), m, want)
+		}
+	}
+	check(jdir, 0o700)
+	check(j.file(o.Job), 0o600)
+	check(sdir, 0o700)
+	check(pdf, 0o600)
+	for _, dir := range []string{jdir, sdir} {
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if !strings.HasSuffix(e.Name(), ".json") && !strings.HasSuffix(e.Name(), ".pdf") {
+				t.Errorf("%s holds %s: a temporary file was left behind", dir, e.Name())
+			}
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/quillpost/quillpost/internal/address"
+	"github.com/quillpost/quillpost/internal/fsutil"
 	"github.com/quillpost/quillpost/internal/labelsheet"
 	"github.com/quillpost/quillpost/internal/sheets"
 	"github.com/quillpost/quillpost/internal/store"
@@ -48,7 +49,7 @@ type openSheet struct {
 }
 
 func newOpenSheet(worker string, cfg SheetConfig, labels store.LabelStore) (*openSheet, error) {
-	if err := os.MkdirAll(cfg.Dir, 0o750); err != nil {
+	if err := os.MkdirAll(cfg.Dir, fsutil.PrivateDir); err != nil {
 		return nil, fmt.Errorf("worker %s: address sheets: %w", worker, err)
 	}
 	p, err := labelsheet.New(cfg.Layout, cfg.Options)
@@ -180,17 +181,12 @@ func (s *openSheet) write(ctx context.Context, doc *labelsheet.Doc) (string, err
 	var path string
 	if len(doc.PDF) > 0 {
 		path = filepath.Join(s.cfg.Dir, doc.Name+".pdf")
-		if err := writeSynced(path+".tmp", doc.PDF); err != nil {
-			return "", fmt.Errorf("address sheet of %s: %w", s.worker, err)
-		}
-		if err := os.Rename(path+".tmp", path); err != nil {
+		// Owner only, as the directory: a sheet is a list of people's addresses.
+		if err := fsutil.WriteFileAtomic(path, doc.PDF); err != nil {
 			return "", fmt.Errorf("address sheet of %s: %w", s.worker, err)
 		}
 	}
 	if s.labels != nil {
-		if err := syncDir(s.cfg.Dir); err != nil {
-			return "", fmt.Errorf("address sheet of %s: %w", s.worker, err)
-		}
 		if err := s.labels.MarkSheetPrinted(ctx, doc.Name); err != nil {
 			// The PDF is there; the next start writes the same sheet over it.
 			return path, fmt.Errorf("address sheet %s written but not recorded: %w", path, err)

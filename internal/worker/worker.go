@@ -132,7 +132,7 @@ func New(cfg Config) (*Worker, error) {
 	sc := cfg.Stream
 	sc.Dialect, sc.Protocol = p.Dialect, p.Protocol.Kind
 	sc.RXBuffer, sc.QueueDepth, sc.Baud = p.Protocol.RXBuffer, p.Protocol.QueueDepth, p.Baud
-	sc.PenUp, sc.PenDown = p.PenUp.Commands, p.PenDown.Commands
+	sc.PenUp, sc.PenDown, sc.PenRest = p.PenUp.Commands, p.PenDown.Commands, p.PenRest.Commands
 	sc.RapidRate, sc.Accel = p.TravelFeed, p.Accel
 	if sc.Logger == nil {
 		sc.Logger = cfg.Logger
