@@ -14,6 +14,7 @@ import (
 	"github.com/quillpost/quillpost/internal/calendar"
 	"github.com/quillpost/quillpost/internal/plotsim"
 	"github.com/quillpost/quillpost/internal/store"
+	"github.com/quillpost/quillpost/internal/web"
 )
 
 func init() {
@@ -36,6 +37,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	simFaults := fs.String("sim-faults", "", "faults to inject into the first simulated plotter, e.g. disconnect@400,error@90")
 	layout := fs.sheetLayoutFlag()
 	logf := fs.logFlags("log debug messages", slog.LevelInfo)
+	prices := fs.String("prices", "", "price table of the order page, a JSON file like internal/web/prices.json (default: the built-in one)")
+	webTest := fs.Bool("web-test", false, "the order page orders test cards (written by simulated plotters only, never posted), with a banner saying so")
 	from := fs.String("from", "DE", "ISO code of the country the mail is posted in: domestic labels leave the country line out")
 	metricsToken := fs.String("metrics-token-file", "", "file holding the bearer token Prometheus sends to /metrics (default: --data/metrics-token, made on the first start)")
 	allowPrivateHooks := fs.Bool("allow-private-webhooks", false, "let webhooks reach loopback, private and reserved addresses (local development only)")
@@ -52,6 +55,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg.Queue.Replicas, cfg.Queue.Namespace = *replicas, *nf.namespace
 	cfg.NATS = nf.dial()
 	cfg.Webhooks.AllowPrivate = *allowPrivateHooks
+	cfg.WebTestOrders = *webTest
+	if *prices != "" {
+		p, err := web.LoadPrices(*prices)
+		if err != nil {
+			return fs.badValue("prices", err)
+		}
+		cfg.WebPrices = p
+	}
 	cfg.MetricsTokenFile = *metricsToken
 	if *transit != "" {
 		f, err := os.Open(*transit)

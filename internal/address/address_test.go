@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -147,9 +148,10 @@ func TestFormatRules(t *testing.T) {
 func TestValidateMessages(t *testing.T) {
 	a := Address{Name: "A", Lines: []string{"Hauptstr. 1"}, PostalCode: "1234", City: "Berlin", Country: "DE"}
 	got := Validate(a)
-	want := []FieldError{{"postal_code", "postal code 1234 is not a German postal code: it needs 5 digits"}}
-	if !slices.Equal(got, want) {
-		t.Fatalf("Validate = %q, want %q", got, want)
+	want := []FieldError{{Field: "postal_code", Reason: "postal code 1234 is not a German postal code: it needs 5 digits",
+		Code: CodePostalInvalid, Args: map[string]string{"term": "postal code", "value": "1234", "country": "DE", "hint": "it needs 5 digits"}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Validate = %#v, want %#v", got, want)
 	}
 	if got[0].Error() != want[0].Reason {
 		t.Errorf("Error() = %q", got[0].Error())
@@ -282,5 +284,27 @@ func TestRulesRejectBadData(t *testing.T) {
 	}
 	if _, err := parseRules(base(""), namesJSON); err != nil {
 		t.Errorf("minimal rules: %v", err)
+	}
+}
+
+// Every problem carries a code, so that pages can say it in their customer's language.
+func TestEveryProblemHasACode(t *testing.T) {
+	for _, a := range []Address{
+		{},
+		{Country: "XX"},
+		{Name: "A\tB", Lines: []string{"Hauptstr. 1", "b", "c", "d", "e"}, PostalCode: "12", City: "x", Country: "DE"},
+		{Name: "A", Lines: []string{"1 Main St"}, City: "Albany", Country: "US"},
+		{Name: "A", Lines: []string{"1 Main St"}, City: "Albany", PostalCode: "90210", Region: "NY", Country: "US"},
+		{Name: "A", Lines: []string{"1 Main St"}, City: "Albany", PostalCode: "12207", Region: "Q1", Country: "US"},
+		{Name: "A", Lines: []string{string(make([]byte, 200))}, City: "Paris", PostalCode: "75001", Country: "FR"},
+	} {
+		for _, p := range Validate(a) {
+			if p.Code == "" {
+				t.Errorf("%+v: problem %q has no code", a, p.Reason)
+			}
+		}
+	}
+	if len(Hints()) < 10 || len(Terms()) < 4 {
+		t.Errorf("hints %q, terms %q", Hints(), Terms())
 	}
 }

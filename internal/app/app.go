@@ -87,6 +87,10 @@ type Config struct {
 	// WebStocks are the card stocks it offers (default: SimStock).
 	WebAccount string
 	WebStocks  []string
+	// WebPrices is the order page's price table (zero: the built-in one); WebTestOrders makes the
+	// order page order test cards, with a banner saying so.
+	WebPrices     web.PriceTable
+	WebTestOrders bool
 
 	// Webhooks tunes webhook delivery (retries, backoff); zero values take the defaults.
 	Webhooks webhook.Options
@@ -203,7 +207,7 @@ func Start(ctx context.Context, cfg Config) (_ *System, err error) {
 		webStocks = []string{cfg.SimStock}
 	}
 	s.web, err = web.New(ctx, web.Config{Store: s.Store, Queue: s.Queue, Account: cfg.WebAccount, Stocks: webStocks,
-		OnAccepted: s.relay.Kick, Rejections: s.metrics, Logger: s.log,
+		Prices: cfg.WebPrices, TestOrders: cfg.WebTestOrders, OnAccepted: s.relay.Kick, Rejections: s.metrics, Logger: s.log,
 		LabelLayout: cfg.SheetLayout, SenderCountry: cfg.SenderCountry})
 	if err != nil {
 		return nil, err

@@ -14,7 +14,8 @@ func UnprintableFields(a address.Address) []address.FieldError {
 	var out []address.FieldError
 	check := func(field, v string) {
 		if bad := unprintable(v); len(bad) > 0 {
-			out = append(out, address.FieldError{Field: field, Reason: unprintableReason(bad[0])})
+			out = append(out, address.FieldError{Field: field, Reason: unprintableReason(bad[0]),
+				Code: address.CodeUnprintable, Args: map[string]string{"char": string(bad[0])}})
 		}
 	}
 	check("name", a.Name)

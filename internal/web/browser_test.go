@@ -128,15 +128,47 @@ func TestBrowserOrderPreviewAndWritten(t *testing.T) {
 	}
 	typed := waitAttr(t, ctx, patience, "#preview", "data-hash", func(v string) bool { return v != "" && v != first })
 	// A character the lettering lacks is named with its place, and the preview says so.
-	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#message"), " ✈"), chromedp.WaitVisible(chromedp.CSS("#preview-errors li"))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#message"), " ✈"), chromedp.WaitVisible(chromedp.CSS("#message-errors li"))); err != nil {
 		t.Fatal(err)
 	}
-	problem, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#preview-errors")))
+	problem, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#message-errors")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(problem, "Line 3") || !strings.Contains(problem, "✈") {
 		t.Errorf("missing-glyph message %q", problem)
+	}
+	// Beside the error the preview is not stale and not empty: it shows the text without the
+	// character, marked as such; the error is said once, at the message.
+	waitAttr(t, ctx, patience, "#preview", "data-state", func(v string) bool { return v == "partial" })
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll("li, p, span")].filter(e => e.children.length === 0 && e.textContent.includes("✈")).length`)); n != 1 {
+		t.Errorf("the missing character is named %d times on the page, want once", n)
+	}
+	if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector("#preview svg path, #preview svg polyline")`)); !ok {
+		t.Errorf("no strokes in the preview beside the error")
+	}
+	// An emoji with its variation selector is one problem, not two.
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#message"), " ❤️")); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, "the heart named", `document.querySelector("#message-errors").textContent.includes("❤")`)
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#message-errors li").length`)); n != 2 {
+		t.Errorf("%d problems for ✈ and ❤️, want 2: %q", n, mustEval(ctx, `document.querySelector("#message-errors").textContent`))
+	}
+	// Over 2,000 characters nothing is cut: the text stays whole and the page says why it cannot
+	// be sent, with the counter.
+	if err := chromedp.Do(ctx, setValue("#message", strings.Repeat("x", 2100)), chromedp.SendKeys(chromedp.CSS("#message"), "y")); err != nil {
+		t.Fatal(err)
+	}
+	waitAttr(t, ctx, patience, "#preview", "data-state", func(v string) bool { return v == "error" })
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`Array.from(document.querySelector("#message").value).length`)); n != 2101 {
+		t.Errorf("the text was cut to %d characters", n)
+	}
+	if c := mustEval(ctx, `document.querySelector("#counter").textContent`); c != "2101 / 2000 characters" {
+		t.Errorf("counter %q", c)
+	}
+	if e := mustEval(ctx, `document.querySelector("#message-errors").textContent`); !strings.Contains(e, "2101") {
+		t.Errorf("no refusal over 2,000 characters: %q", e)
 	}
 	if err := chromedp.Do(ctx,
 		setValue("#message", "Dear Sam,\nthank you so much for your order.\nWarmly, Jo"),
@@ -146,7 +178,7 @@ func TestBrowserOrderPreviewAndWritten(t *testing.T) {
 	}
 	waitAttr(t, ctx, patience, "#preview", "data-hash", func(v string) bool { return v != "" && v != typed })
 	if err := chromedp.Do(ctx,
-		chromedp.WaitNotPresent(chromedp.CSS("#preview-errors li")),
+		chromedp.WaitNotPresent(chromedp.CSS("#message-errors li")),
 		chromedp.SendKeys(chromedp.CSS("[name=to_name]"), "Sam Taylor"),
 		chromedp.SendKeys(chromedp.CSS("[name=to_line1]"), "Hauptstraße 5"),
 		chromedp.SendKeys(chromedp.CSS("[name=to_postal_code]"), "1011"),
@@ -159,7 +191,7 @@ func TestBrowserOrderPreviewAndWritten(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("[name=from_postal_code]"), "80331"),
 		chromedp.SendKeys(chromedp.CSS("[name=from_city]"), "München"),
 		chromedp.Click(chromedp.CSS("h1"), chromedp.NodeVisible),
-		chromedp.Sleep(400*time.Millisecond),
+		chromedp.WaitNotPresent(chromedp.CSS("#preview.busy")),
 	); err != nil {
 		t.Fatal(err)
 	}

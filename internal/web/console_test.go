@@ -1,98 +1,78 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
-
-	"github.com/chromedp/chromedp"
 
 	"github.com/quillpost/quillpost/internal/app"
 	"github.com/quillpost/quillpost/internal/store"
 )
 
-// TestBrowserTriggerConsole pastes a shop's order into the test console: the page shows the
-// mapped name and address and the card's proof; without the postcode it names the payload field.
-func TestBrowserTriggerConsole(t *testing.T) {
-	ctx := chrome(t)
-	s := startSystem(t, app.Config{})
-	acc, err := s.sys.Store.CreateAccount(context.Background(), "shop")
-	if err != nil {
+// What needs a human comes first: failed cards with their cause, stock no robot has loaded;
+// search finds cards by id, by an order reference and by recipient; thumbnails are for
+// operators only.
+func TestOperatorNeedsHumanAndSearch(t *testing.T) {
+	s := startSystem(t, app.Config{SimPlotters: 1})
+	ctx := context.Background()
+	acc, _ := s.sys.Store.CreateAccount(ctx, "shop")
+	mk := func(name, order, stock string) *store.Card {
+		c, err := s.sys.Store.CreateCard(ctx, store.NewCard{AccountID: acc.ID, Message: "Danke", Font: "allure", Hand: "casual",
+			Stock: stock, Format: strings.SplitN(stock, "-", 2)[0], Metadata: map[string]string{"order_id": order},
+			To: []byte(`{"name":"` + name + `","lines":["Hauptstraße 5"],"postal_code":"10115","city":"Berlin","country":"DE"}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	failed := mk("Erika Muster", "A-1001", "a5-white")
+	if _, err := s.sys.Store.Transition(ctx, store.Change{CardID: failed.ID, From: store.StatusQueued, To: store.StatusFailed, Cause: "worker.fault", Detail: "sim-9: ALARM:1"}); err != nil {
 		t.Fatal(err)
 	}
-	key, _, err := s.sys.Store.CreateKey(context.Background(), acc.ID, store.KeyLive)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec, err := os.ReadFile("../../testdata/triggers/shopify-trigger.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, _ := http.NewRequest("POST", s.srv.URL+"/v1/triggers", bytes.NewReader(spec))
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Idempotency-Key", "console-trigger")
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create trigger: %v %v", resp.Status, err)
-	}
-	resp.Body.Close()
-	order, err := os.ReadFile("../../testdata/triggers/shopify-order.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	waiting := mk("Hans Beispiel", "A-1002", "a5-white")
 
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(s.srv.URL+"/triggers/console"),
-		chromedp.WaitVisible(chromedp.CSS("#key")),
-		setValue("#key", key),
-		chromedp.Click(chromedp.CSS("#load")),
-		chromedp.WaitReady(chromedp.CSS("#trigger option")),
-		setValue("#payload", string(order)),
-		chromedp.Click(chromedp.CSS("#try")),
-		chromedp.WaitVisible(chromedp.CSS("#preview svg")),
-	); err != nil {
-		t.Fatal(err)
+	if code, _, resp := s.browser().get("/operator/cards/" + waiting.ID + "/thumb.svg"); code != http.StatusSeeOther || resp.Header.Get("Location") != "/operator" {
+		t.Errorf("thumbnail without a session: %d", code)
 	}
-	to, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#to")))
-	if err != nil {
-		t.Fatal(err)
+	b := s.browser()
+	b.login(s.operatorKey())
+	_, doc, _ := b.get("/operator?lang=de")
+	human := find(doc, "section[id=needhuman]")
+	if len(human) != 1 {
+		t.Fatal("no needs-a-human section")
 	}
-	if want := "Erika Müller, Hauptstraße 5, 10115 Berlin, DE"; to != want {
-		t.Errorf("mapped address %q, want %q", to, want)
+	if sections := find(doc, "section"); len(sections) == 0 || attrVal(sections[0], "id") != "needhuman" {
+		t.Errorf("needs-a-human is not the first section")
 	}
-	msg, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#message")))
-	if !strings.Contains(msg, "Liebe(r) Erika,") {
-		t.Errorf("message %q", msg)
+	row := find(human[0], "li[data-card="+failed.ID+"]")
+	if len(row) != 1 || !strings.Contains(text(row[0]), "Fehler am Roboter") || !strings.Contains(text(row[0]), "ALARM:1") {
+		t.Errorf("failed card not among what needs a human, with its cause")
 	}
-	if h, _ := attr(ctx, "#preview", "data-hash"); len(h) != 64 {
-		t.Errorf("preview hash %q", h)
+	if st := find(human[0], "li[data-stranded=a5-white]"); len(st) != 1 || !strings.Contains(text(st[0]), "A5-Karte") {
+		t.Errorf("stranded stock not shown: %q", text(human[0]))
 	}
-	screenshot(t, ctx, "trigger-console.png")
-
-	var doc map[string]any
-	_ = json.Unmarshal(order, &doc)
-	delete(doc["shipping_address"].(map[string]any), "zip")
-	noZip, _ := json.Marshal(doc)
-	if err := chromedp.Do(ctx,
-		setValue("#payload", string(noZip)),
-		chromedp.Click(chromedp.CSS("#try")),
-		chromedp.WaitVisible(chromedp.CSS("#missing")),
-	); err != nil {
-		t.Fatal(err)
+	// Cancelling asks first: the button is inside a closed confirmation.
+	if d := find(row[0], "details"); len(d) != 1 || hasAttr(d[0], "open") || len(find(d[0], "button[data-confirm=cancel]")) != 1 {
+		t.Errorf("cancel without a confirmation")
 	}
-	if f, _ := attr(ctx, "#missing", "data-field"); f != "shipping_address.zip" {
-		t.Errorf("missing field %q, want shipping_address.zip", f)
+	for q, want := range map[string]string{waiting.ID: waiting.ID, "A-1002": waiting.ID, "hans": waiting.ID, "Muster": failed.ID} {
+		_, doc, _ := b.get("/operator?q=" + q)
+		res := find(doc, "section[id=search-results]")
+		if len(res) != 1 {
+			t.Fatalf("search %q: no results section", q)
+		}
+		cards := find(res[0], "li[data-card]")
+		if len(cards) != 1 || attrVal(cards[0], "data-card") != want {
+			t.Errorf("search %q: %d cards, want %s", q, len(cards), want)
+		}
 	}
-	text, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#missing")))
-	if !strings.Contains(text, "shipping_address.zip") || !strings.Contains(text, "to.postal_code") {
-		t.Errorf("missing-field message %q", text)
+	_, doc, _ = b.get("/operator?q=Niemand")
+	if res := find(doc, "section[id=search-results]"); len(res) != 1 || len(find(res[0], "li[data-card]")) != 0 {
+		t.Errorf("search for nobody found something")
 	}
-	if vis, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("#mapped").hidden`)); !vis {
-		t.Error("the previous card is still shown after a refused payload")
+	code, _, resp := b.get("/operator/cards/" + waiting.ID + "/thumb.svg")
+	if code != 200 || resp.Header.Get("Content-Type") != "image/svg+xml" {
+		t.Errorf("thumbnail: %d %s", code, resp.Header.Get("Content-Type"))
 	}
 }

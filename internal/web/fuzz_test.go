@@ -15,6 +15,7 @@ func FuzzOrderForm(f *testing.F) {
 	f.Add("Liebe Erika,\ndanke!", "Erika 😀 Müller", "10115", "Berlin", "DE", "review", "18446744073709551615")
 	f.Add("\x00\u202e", "", "1e400", "NaN", "xx", "submit", "-1")
 	f.Add("{{x}}", "A", "", "", "", "edit", "NaN")
+	f.Add("Hallo ❤️ 👨‍👩‍👧 🇩🇪", "A", "10115", "2026-12-20", "fr", "relang", "1")
 	s := startSystem(f, app.Config{})
 	b := s.browser()
 	_, doc, _ := b.get("/")
@@ -33,6 +34,10 @@ func FuzzOrderForm(f *testing.F) {
 		v.Set("step", step)
 		v.Set("seed", seed)
 		v.Set("which", step)
+		v.Set("send_date", city)
+		if step == "relang" {
+			v.Set("relang", country)
+		}
 		for _, path := range []string{"/orders", "/orders/preview", "/orders/address"} {
 			if code, _, _ := b.post(path, v); code >= 500 {
 				t.Fatalf("POST %s with %v: status %d", path, v, code)

@@ -1,16 +1,22 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/quillpost/quillpost/internal/address"
+	"github.com/quillpost/quillpost/internal/cardspec"
+	"github.com/quillpost/quillpost/internal/preview"
 	"github.com/quillpost/quillpost/internal/queue"
 	"github.com/quillpost/quillpost/internal/store"
 	"github.com/quillpost/quillpost/internal/worker"
@@ -119,11 +125,16 @@ func (s *Server) operatorPage(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.log.Error("dashboard", "err", err)
 	}
+	if q := strings.TrimSpace(r.URL.Query().Get("q")); q != "" && len(q) <= 200 {
+		d.Query, d.Searched = q, true
+		d.Found = s.search(r.Context(), lang, q)
+	}
 	if c, err := r.Cookie(flashCookie); err == nil {
 		if b, err := base64.RawURLEncoding.DecodeString(c.Value); err == nil {
 			d.Flash = string(b)
 			d.FlashErr = strings.HasPrefix(d.Flash, "!")
 			d.Flash = strings.TrimPrefix(d.Flash, "!")
+			d.Flash, d.FlashRaw, _ = strings.Cut(d.Flash, "\x00")
 		}
 		http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/operator", MaxAge: -1})
 	}
@@ -186,6 +197,7 @@ func (s *Server) operatorLogout(w http.ResponseWriter, r *http.Request) {
 }
 
 // flash sets the message the dashboard shows once after the redirect; errors start with "!".
+// A machine's own words (a robot's refusal) follow after a NUL and are shown as such.
 func flash(w http.ResponseWriter, r *http.Request, msg string, isErr bool) {
 	if isErr {
 		msg = "!" + msg
@@ -196,8 +208,8 @@ func flash(w http.ResponseWriter, r *http.Request, msg string, isErr bool) {
 }
 
 // commands are the robot buttons, in the order the dashboard shows them.
-var commands = []worker.Command{worker.CmdCardLoaded, worker.CmdPause, worker.CmdResume, worker.CmdAbort, worker.CmdPenChanged,
-	worker.CmdCheckSetup, worker.CmdSetOrigin}
+var commands = []worker.Command{worker.CmdCardLoaded, worker.CmdPause, worker.CmdResume, worker.CmdAbort, worker.CmdAbortKeep,
+	worker.CmdPenChanged, worker.CmdCheckSetup, worker.CmdSetOrigin}
 
 func (s *Server) robotCommand(w http.ResponseWriter, r *http.Request) {
 	lang := language(w, r)
@@ -212,7 +224,7 @@ func (s *Server) robotCommand(w http.ResponseWriter, r *http.Request) {
 	op := operatorFrom(r.Context())
 	if err != nil {
 		s.log.Warn("robot command refused", "robot", name, "command", cmd, "operator", op.Key.Hint, "err", err)
-		flash(w, r, sentence(err.Error()), true)
+		flash(w, r, tr(lang, "op.refused")+"\x00"+sentence(err.Error()), true)
 		return
 	}
 	s.log.Info("robot command", "robot", name, "command", cmd, "operator", op.Key.Hint)
@@ -236,11 +248,11 @@ func (s *Server) cardAction(w http.ResponseWriter, r *http.Request) {
 	if _, err := act(r.Context(), s.cfg.Store, id, "operator "+op.Key.Hint); err != nil {
 		var te *store.TransitionError
 		if errors.As(err, &te) {
-			flash(w, r, sentence(te.Error()), true)
+			flash(w, r, tr(lang, "op.failed.action")+"\x00"+sentence(te.Error()), true)
 			return
 		}
 		s.log.Warn("card action failed", "card", id, "action", action, "err", err)
-		flash(w, r, sentence(err.Error()), true)
+		flash(w, r, tr(lang, "op.failed.action")+"\x00"+sentence(err.Error()), true)
 		return
 	}
 	s.log.Info("card action", "card", id, "action", action, "operator", op.Key.Hint)
@@ -260,15 +272,40 @@ type robotView struct {
 	Today      int
 	ETA        time.Duration // 0 when unknown
 	Commands   []worker.Command
+	PenWorn    bool
+}
+
+// CanAbort reports whether the robot's card may be aborted (asked with a confirmation).
+func (r robotView) CanAbort() bool {
+	return r.State == queue.StatePlotting || r.State == queue.StatePaused
 }
 
 type failedView struct {
 	Card   *store.Card
-	Reason string
+	Cause  string // the event's cause, said in the page's language
+	Detail string // the worker's own words
 	At     time.Time
+	To     string // the recipient's name
+}
+
+// strandedLane is a lane whose cards wait while no robot that is up has its stock loaded.
+type strandedLane struct {
+	Lane    string
+	Title   string
+	Waiting int
 }
 
 // dashboardView is the operator page's data.
+type spoiledView struct {
+	spoiledCard
+	CauseText string
+}
+
+// NeedsHuman reports whether anything waits for the operator.
+func (d *dashboardView) NeedsHuman() bool {
+	return len(d.Attention)+len(d.Failed)+len(d.Stranded)+len(d.PenWorn) > 0
+}
+
 type dashboardView struct {
 	Now        time.Time
 	CSRF       string
@@ -278,11 +315,17 @@ type dashboardView struct {
 	PerHour    int
 	TodayTotal int
 	Failed     []failedView
-	Spoiled    []spoiledCard
+	Stranded   []strandedLane
+	PenWorn    []robotView
+	Spoiled    []spoiledView
 	Unposted   int
 	Sheets     []sheetView
 	Flash      string
+	FlashRaw   string // a machine's words after the flash
 	FlashErr   bool
+	Query      string       // the operator's search
+	Found      []failedView // its results
+	Searched   bool
 	Problems   []string // parts of the dashboard that could not be read
 }
 
@@ -316,6 +359,7 @@ func (s *Server) dashboard(ctx context.Context, lang string) (*dashboardView, er
 		case queue.StateError, queue.StateSetup, queue.StateWaiting, queue.StatePaused:
 			rv.NeedsHuman = true
 		}
+		rv.PenWorn = rv.State != queue.StateOffline && b.PenDownMetres >= s.cfg.PenWornMetres
 		if start, ok := snap.PlotStart[b.Worker]; ok && rv.State == queue.StatePlotting && b.Progress >= 2 && b.Progress < 100 {
 			elapsed := now.Sub(start)
 			rv.ETA = time.Duration(float64(elapsed) * (100 - b.Progress) / b.Progress)
@@ -324,9 +368,9 @@ func (s *Server) dashboard(ctx context.Context, lang string) (*dashboardView, er
 		case queue.StateWaiting:
 			rv.Commands = []worker.Command{worker.CmdCardLoaded, worker.CmdPenChanged}
 		case queue.StatePlotting:
-			rv.Commands = []worker.Command{worker.CmdPause, worker.CmdAbort}
+			rv.Commands = []worker.Command{worker.CmdPause}
 		case queue.StatePaused:
-			rv.Commands = []worker.Command{worker.CmdResume, worker.CmdAbort}
+			rv.Commands = []worker.Command{worker.CmdResume}
 		case queue.StateIdle, queue.StateError:
 			rv.Commands = []worker.Command{worker.CmdPenChanged}
 		case queue.StateSetup:
@@ -340,16 +384,26 @@ func (s *Server) dashboard(ctx context.Context, lang string) (*dashboardView, er
 		}
 		return strings.Compare(a.Worker, b.Worker)
 	})
+	loaded := map[string]bool{} // lanes a robot that is up has loaded
 	for _, rv := range robots {
 		if rv.NeedsHuman {
 			d.Attention = append(d.Attention, rv)
 		} else {
 			d.Others = append(d.Others, rv)
 		}
+		if rv.PenWorn {
+			d.PenWorn = append(d.PenWorn, rv)
+		}
+		if rv.State != queue.StateOffline {
+			loaded[strings.TrimPrefix(rv.Lane, "test-")] = true
+		}
 	}
-	d.PerHour, d.TodayTotal, d.Spoiled = snap.PerHour, snap.TodayTotal, snap.Spoiled
-	if len(d.Spoiled) > 10 {
-		d.Spoiled = d.Spoiled[:10]
+	d.PerHour, d.TodayTotal = snap.PerHour, snap.TodayTotal
+	for i, sp := range snap.Spoiled {
+		if i == 10 {
+			break
+		}
+		d.Spoiled = append(d.Spoiled, spoiledView{spoiledCard: sp, CauseText: causeText(lang, sp.Cause)})
 	}
 	var errs []error
 	if depths, err := s.cfg.Queue.Depths(ctx); err == nil {
@@ -357,18 +411,27 @@ func (s *Server) dashboard(ctx context.Context, lang string) (*dashboardView, er
 	} else {
 		errs = append(errs, err)
 	}
+	// Stranded: live cards queued for a stock that no robot that is up has loaded. Read from the
+	// store, since a lane nobody ever served has no consumer for the queue to count. (Test cards
+	// wait for simulated robots; they strand nobody.)
+	if queued, err := s.cfg.Store.ListCards(ctx, store.AnyAccount, store.CardFilter{Statuses: []store.Status{store.StatusQueued}, Test: new(false), Limit: 1000}); err == nil {
+		waiting := map[string]int{}
+		for _, c := range queued.Cards {
+			if !loaded[c.Stock] {
+				waiting[c.Stock]++
+			}
+		}
+		for stock, n := range waiting {
+			d.Stranded = append(d.Stranded, strandedLane{Lane: stock, Title: stockTitle(lang, stock), Waiting: n})
+		}
+		slices.SortFunc(d.Stranded, func(a, b strandedLane) int { return strings.Compare(a.Lane, b.Lane) })
+	} else {
+		errs = append(errs, err)
+	}
 	failed, err := s.cfg.Store.ListCards(ctx, store.AnyAccount, store.CardFilter{Statuses: []store.Status{store.StatusFailed}, Limit: 20})
 	if err == nil {
 		for _, c := range failed.Cards {
-			fv := failedView{Card: c, At: c.UpdatedAt}
-			if ev, err := s.cfg.Store.Events(ctx, store.AnyAccount, c.ID); err == nil {
-				for _, e := range ev {
-					if e.To == store.StatusFailed {
-						fv.Reason, fv.At = e.Detail, e.CreatedAt
-					}
-				}
-			}
-			d.Failed = append(d.Failed, fv)
+			d.Failed = append(d.Failed, s.cardView(ctx, lang, c))
 		}
 	} else {
 		errs = append(errs, err)
@@ -430,4 +493,146 @@ func (s *Server) operatorStream(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// cardView is one card in the operator's lists: why it stopped (its last failure or spoiling
+// event), to whom it goes.
+func (s *Server) cardView(ctx context.Context, lang string, c *store.Card) failedView {
+	fv := failedView{Card: c, At: c.UpdatedAt}
+	var to address.Address
+	if json.Unmarshal(c.To, &to) == nil {
+		fv.To = to.Name
+	}
+	if ev, err := s.cfg.Store.Events(ctx, store.AnyAccount, c.ID); err == nil {
+		for _, e := range ev {
+			if e.To == store.StatusFailed || e.To == store.StatusSpoiled {
+				fv.Cause, fv.Detail, fv.At = causeText(lang, e.Cause), e.Detail, e.CreatedAt
+			}
+		}
+	}
+	return fv
+}
+
+// searchLimit bounds a search by recipient or order: the newest cards are read and matched here,
+// which keeps the store free of a text index; a card id is found at any age.
+const searchLimit = 2000
+
+// search finds cards by card id, by an order reference in their metadata (any value), or by
+// the recipient's name or city, newest first.
+func (s *Server) search(ctx context.Context, lang, q string) []failedView {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return nil
+	}
+	var out []failedView
+	if c, err := s.cfg.Store.GetCard(ctx, store.AnyAccount, q); err == nil {
+		return []failedView{s.cardView(ctx, lang, c)}
+	}
+	fold := strings.ToLower(q)
+	seen := 0
+	after := ""
+	for seen < searchLimit && len(out) < 50 {
+		page, err := s.cfg.Store.ListCards(ctx, store.AnyAccount, store.CardFilter{After: after, Limit: 500})
+		if err != nil {
+			s.log.Warn("operator search", "err", err)
+			break
+		}
+		for _, c := range page.Cards {
+			seen++
+			if cardMatches(c, fold) {
+				out = append(out, s.cardView(ctx, lang, c))
+			}
+		}
+		if page.Next == "" {
+			break
+		}
+		after = page.Next
+	}
+	return out
+}
+
+func cardMatches(c *store.Card, fold string) bool {
+	if strings.HasPrefix(strings.ToLower(c.ID), fold) {
+		return true
+	}
+	for _, v := range c.Metadata {
+		if strings.ToLower(v) == fold {
+			return true
+		}
+	}
+	var to address.Address
+	if json.Unmarshal(c.To, &to) == nil {
+		for _, f := range []string{to.Name, to.Company, to.City} {
+			if f != "" && strings.Contains(strings.ToLower(f), fold) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// thumbs keeps the last few cards' thumbnails: the dashboard asks for a robot's card again on
+// every page load, and rendering it again each time would cost a robot room full of CPU.
+type thumbCache struct {
+	mu    sync.Mutex
+	order []string
+	svg   map[string][]byte
+}
+
+func (t *thumbCache) get(id string) ([]byte, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b, ok := t.svg[id]
+	return b, ok
+}
+
+func (t *thumbCache) put(id string, b []byte) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.svg == nil {
+		t.svg = map[string][]byte{}
+	}
+	if _, ok := t.svg[id]; ok {
+		return
+	}
+	t.svg[id] = b
+	t.order = append(t.order, id)
+	if len(t.order) > 64 {
+		delete(t.svg, t.order[0])
+		t.order = t.order[1:]
+	}
+}
+
+// cardThumb answers a small SVG of a card as the robot writes it: the same strokes (same text,
+// hand and seed), drawn with a thicker pen so that they read at thumbnail size.
+func (s *Server) cardThumb(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	b, ok := s.thumbs.get(id)
+	if !ok {
+		c, err := s.cfg.Store.GetCard(r.Context(), store.AnyAccount, id)
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		if c.Message == "" { // erased: nothing of it is shown
+			http.NotFound(w, r)
+			return
+		}
+		hc, err := cardspec.Render(cardspec.FromCard(c))
+		if err != nil {
+			http.Error(w, "The card cannot be drawn.", http.StatusInternalServerError)
+			return
+		}
+		var buf bytes.Buffer
+		if err := preview.SVG(&buf, hc.Format, hc.Strokes, 0.8); err != nil {
+			http.Error(w, "The card cannot be drawn.", http.StatusInternalServerError)
+			return
+		}
+		b = buf.Bytes()
+		s.thumbs.put(id, b)
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Cache-Control", "private, max-age=3600")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	w.Write(b)
 }

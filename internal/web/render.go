@@ -22,6 +22,11 @@ type page struct {
 	Title    string
 	CSRF     string
 	LangURLs map[string]string // the current page in each language
+	Langs    []string
+	// LangForm names the form whose content a language switch sends along (the order form and
+	// the review), so that changing the language keeps what the customer typed.
+	LangForm string
+	Test     bool // the page is about test cards: say so in a banner
 	Data     any
 }
 
@@ -69,7 +74,13 @@ var funcs = template.FuncMap{
 	"addressArgs": func(lang, prefix string, a addressForm, errs map[string]string, cs []countryOption, auto string, required bool) addressArgs {
 		return addressArgs{Lang: lang, Prefix: prefix, Addr: a, Errors: errs, Countries: cs, Auto: auto, Required: required}
 	},
-	"addrs":     func(f orderForm) map[string]addressForm { return map[string]addressForm{"to_": f.To, "from_": f.From} },
+	"addrs": func(f orderForm) map[string]addressForm { return map[string]addressForm{"to_": f.To, "from_": f.From} },
+	"money": money,
+	"stock": stockTitle,
+	"cardArgs": func(lang, csrf string, c failedView, failed bool) cardArgs {
+		return cardArgs{Lang: lang, CSRF: csrf, Card: c, Failed: failed}
+	},
+	"percent":   percent,
 	"robotArgs": func(lang, csrf string, r robotView) robotArgs { return robotArgs{Lang: lang, CSRF: csrf, Robot: r} },
 	"svg":       func(s string) template.HTML { return template.HTML(s) }, // only ever our renderer's output
 }
@@ -82,6 +93,13 @@ type addressArgs struct {
 	Countries    []countryOption
 	Auto         string // autocomplete section: shipping, billing
 	Required     bool
+}
+
+// cardArgs are the card row partial's arguments.
+type cardArgs struct {
+	Lang, CSRF string
+	Card       failedView
+	Failed     bool // shown among what needs a human
 }
 
 // robotArgs are the robot partial's arguments.
@@ -107,6 +125,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	p.Lang = language(w, r)
 	if p.CSRF == "" {
 		p.CSRF = s.csrfToken(w, r)
+	}
+	p.Langs = languages
+	switch p.Page {
+	case "order":
+		p.LangForm, p.Test = "order", s.cfg.TestOrders
+	case "review":
+		p.LangForm, p.Test = "submit-order", s.cfg.TestOrders
 	}
 	p.LangURLs = map[string]string{}
 	for _, l := range languages {

@@ -30,6 +30,8 @@ type statusView struct {
 	Final   bool          // nothing will change any more
 	Preview previewResult
 	To      []string
+	SendOn  string // the send date, as the customer reads it; "" for as soon as possible
+	Price   string // with VAT; "" for test cards or stocks without a price
 }
 
 func (s *Server) statusOf(r *http.Request, lang string, withPreview bool) (*statusView, error) {
@@ -43,6 +45,12 @@ func (s *Server) statusOf(r *http.Request, lang string, withPreview bool) (*stat
 		return nil, err
 	}
 	v := &statusView{Card: c, Final: c.Status.Terminal()}
+	if !c.SendDate.IsZero() {
+		v.SendOn = longDate(lang, c.SendDate.UTC().Format(time.DateOnly))
+	}
+	if p, ok := s.cfg.Prices.Of(c.Stock); ok && !c.Test {
+		v.Price = money(lang, p.Gross, p.Currency)
+	}
 	cur := -1
 	for i, st := range timelineSteps {
 		if st == c.Status {
@@ -96,7 +104,7 @@ func (s *Server) orderStatus(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, tr(lang, "err.internal"), http.StatusInternalServerError)
 		return
 	}
-	s.render(w, r, http.StatusOK, "status.html", page{Page: "status", Title: tr(lang, "status.title"), Data: v})
+	s.render(w, r, http.StatusOK, "status.html", page{Page: "status", Title: tr(lang, "status.title"), Test: v.Card.Test, Data: v})
 }
 
 // orderEvents streams the order's timeline as HTML fragments (server-sent events) whenever the

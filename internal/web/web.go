@@ -48,6 +48,14 @@ type Config struct {
 	Account string
 	// Stocks are the card stocks the order page offers ("a6-white"); default a6-white.
 	Stocks []string
+	// Prices is the order page's price table (default: prices.json, built in).
+	Prices PriceTable
+	// TestOrders makes the order page order test cards (written by simulated robots only, never
+	// posted) and says so in a banner on every customer page.
+	TestOrders bool
+	// PenWornMetres is how far a pen writes before the dashboard asks for a fresh one
+	// (default 150 m).
+	PenWornMetres float64
 	// LabelLayout is the label sheet the operator's address-sheet PDF uses (default zweckform-3475).
 	LabelLayout string
 	// SenderCountry decides how addresses are printed on labels (default DE).
@@ -77,6 +85,7 @@ type Server struct {
 	loginFailsAll *clientLimiter     // failed operator sign-ins of all clients together
 	orders        *clientLimiter     // orders placed on the order page per client
 	previews      *clientLimiter     // live previews rendered per client
+	thumbs        thumbCache         // robots' cards as small SVGs
 }
 
 // New prepares the pages and makes sure the web account exists.
@@ -89,6 +98,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if len(cfg.Stocks) == 0 {
 		cfg.Stocks = []string{"a6-white"}
+	}
+	if len(cfg.Prices.NetCents) == 0 {
+		cfg.Prices = DefaultPrices()
+	}
+	if cfg.PenWornMetres <= 0 {
+		cfg.PenWornMetres = 150
 	}
 	if cfg.LabelLayout == "" {
 		cfg.LabelLayout = "zweckform-3475"
@@ -164,6 +179,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /operator/stream", s.operator(s.operatorStream))
 	m.HandleFunc("POST /operator/robots/{name}/{cmd}", s.operator(s.robotCommand))
 	m.HandleFunc("POST /operator/cards/{id}/{action}", s.operator(s.cardAction))
+	m.HandleFunc("GET /operator/cards/{id}/thumb.svg", s.operator(s.cardThumb))
 	m.HandleFunc("POST /operator/labels/{robot}/close", s.operator(s.closeOpenLabels))
 	m.HandleFunc("POST /operator/sheets/{name}/print", s.operator(s.sheetPrint))
 	m.HandleFunc("POST /operator/sheets/{name}/posted", s.operator(s.sheetPosted))

@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/quillpost/quillpost/internal/app"
 	"github.com/quillpost/quillpost/internal/store"
@@ -398,7 +400,7 @@ func TestFailedCardRetryAndMetrics(t *testing.T) {
 	if len(closeSheet) != 1 {
 		t.Fatalf("no address sheet to close with a written card waiting")
 	}
-	row := find(doc, "tr[data-card="+c.ID+"]")
+	row := find(doc, "li[data-card="+c.ID+"]")
 	if len(row) != 1 || !strings.Contains(text(row[0]), "pen ran dry") {
 		t.Fatalf("failed card not listed with its reason")
 	}
@@ -417,5 +419,93 @@ func TestFailedCardRetryAndMetrics(t *testing.T) {
 	raw, _ := io.ReadAll(resp.Body)
 	if resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(string(raw), "%PDF") {
 		t.Errorf("labels: %s %q", resp.Header.Get("Content-Type"), raw[:min(len(raw), 20)])
+	}
+}
+
+// The order page as a shop: price with VAT, a send date, a summary before the binding order, a
+// test-mode banner; switching the language on the way keeps everything typed.
+func TestOrderShopSendDateAndLanguageSwitch(t *testing.T) {
+	s := startSystem(t, app.Config{WebTestOrders: true})
+	b := s.browser()
+	code, doc, _ := b.get("/?lang=de")
+	if code != 200 || len(find(doc, "p[id=test-banner]")) != 1 {
+		t.Fatalf("no test-mode banner: %d", code)
+	}
+	form := fillOrder(formValues(find(doc, "form[id=order]")[0]), "Liebe Erika,\nfrohe Weihnachten!")
+	form.Set("send_date", time.Now().UTC().AddDate(0, 0, 10).Format("2006-01-02"))
+	form.Set("to_name", "")
+	// Switch to English halfway: the form comes back in English with everything typed, and
+	// without marking the still empty name.
+	relang := url.Values{}
+	for k, v := range form {
+		relang[k] = v
+	}
+	relang.Set("relang", "en")
+	code, doc, _ = b.post("/orders?lang=en", relang)
+	if code != 200 || text(find(doc, "h1")[0]) != "Send a handwritten card" {
+		t.Fatalf("language switch: %d %q", code, text(find(doc, "h1")[0]))
+	}
+	kept := formValues(find(doc, "form[id=order]")[0])
+	for _, k := range []string{"to_line1", "to_city", "send_date", "token", "seed"} {
+		if kept.Get(k) != form.Get(k) {
+			t.Errorf("%s: %q after the switch, was %q", k, kept.Get(k), form.Get(k))
+		}
+	}
+	if !strings.Contains(kept.Get("message"), "frohe Weihnachten") {
+		t.Errorf("message lost: %q", kept.Get("message"))
+	}
+	if errs := find(doc, "span[data-for=to_name]"); len(errs) != 1 || text(errs[0]) != "" {
+		t.Errorf("a language switch marked the empty name")
+	}
+	kept.Set("to_name", "Erika Müller")
+	code, doc, _ = b.post("/orders?lang=de", kept)
+	if code != 200 {
+		t.Fatalf("review: %d", code)
+	}
+	want := time.Now().UTC().AddDate(0, 0, 10)
+	if got := text(find(doc, "dd[id=review-senddate]")[0]); !strings.Contains(got, fmt.Sprint(want.Year())) || !strings.HasPrefix(got, fmt.Sprintf("%d. ", want.Day())) {
+		t.Errorf("send date on the summary %q", got)
+	}
+	if got := text(find(doc, "dd[id=review-total]")[0]); got != "4,64 €" {
+		t.Errorf("total %q", got)
+	}
+	if got := text(find(doc, "p[id=review-owed]")[0]); !strings.Contains(got, "nichts zu zahlen") {
+		t.Errorf("a test card owes %q", got)
+	}
+	submit := formValues(find(doc, "form[id=submit-order]")[0])
+	// The language switch on the summary shows the summary again and places no order.
+	sw := url.Values{}
+	for k, v := range submit {
+		sw[k] = v
+	}
+	sw.Set("relang", "fr")
+	if code, doc, _ := b.post("/orders?lang=fr", sw); code != 200 || len(find(doc, "form[id=submit-order]")) != 1 {
+		t.Fatalf("language switch on the summary: %d", code)
+	}
+	if page, _ := s.sys.Store.ListCards(context.Background(), store.AnyAccount, store.CardFilter{}); len(page.Cards) != 0 {
+		t.Fatalf("a language switch placed an order")
+	}
+	code, _, resp := b.post("/orders", submit)
+	if code != http.StatusSeeOther {
+		t.Fatalf("submit: %d", code)
+	}
+	page, _ := s.sys.Store.ListCards(context.Background(), store.AnyAccount, store.CardFilter{})
+	if len(page.Cards) != 1 || !page.Cards[0].Test || page.Cards[0].SendDate.Format("2006-01-02") != want.Format("2006-01-02") || page.Cards[0].Status != store.StatusAccepted {
+		t.Fatalf("stored %+v", page.Cards)
+	}
+	_, doc, _ = b.get(resp.Header.Get("Location") + "?lang=de")
+	if got := find(doc, "p[id=status-senddate]"); len(got) != 1 || !strings.HasPrefix(text(got[0]), "Wird am ") {
+		t.Errorf("status page lacks the send date")
+	}
+	if len(find(doc, "p[id=test-banner]")) != 1 {
+		t.Errorf("a test card's status page lacks the banner")
+	}
+	// A send date in the past is refused at its field.
+	form.Set("to_name", "Erika Müller")
+	form.Set("send_date", "2020-01-01")
+	form.Set("token", "other")
+	code, doc, _ = b.post("/orders?lang=de", form)
+	if e := find(doc, "span[data-for=send_date]"); code != http.StatusUnprocessableEntity || len(e) != 1 || !strings.Contains(text(e[0]), "Vergangenheit") {
+		t.Errorf("past send date: %d", code)
 	}
 }

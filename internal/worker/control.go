@@ -22,6 +22,7 @@ const (
 	CmdPause      Command = "pause"       // feed hold
 	CmdResume     Command = "resume"      // cycle start
 	CmdAbort      Command = "abort"       // stop, lift the pen; the card is spoiled and queued again
+	CmdAbortKeep  Command = "abort-keep"  // stop, lift the pen; the operator keeps the blank (still clean): queued again, nothing spoiled
 	CmdPenChanged Command = "pen-changed" // a fresh pen: the pen-distance counter starts again
 	CmdFlushSheet Command = "flush-sheet" // write the open address sheet as a PDF now
 	CmdCheckSetup Command = "check-setup" // the operator changed the controller's settings: run the handshake again
@@ -99,7 +100,7 @@ func (w *Worker) Do(cmd Command) error {
 		}
 		w.recheckSetup()
 		return nil
-	case CmdPause, CmdResume, CmdAbort:
+	case CmdPause, CmdResume, CmdAbort, CmdAbortKeep:
 		c := w.controller()
 		if c == nil {
 			return fmt.Errorf("robot %s is not connected", w.cfg.Name)
@@ -111,6 +112,7 @@ func (w *Worker) Do(cmd Command) error {
 		case CmdResume:
 			err = c.Resume()
 		default:
+			w.keepBlank.Store(cmd == CmdAbortKeep)
 			err = c.Abort()
 		}
 		if errors.Is(err, serialstream.ErrIdle) {

@@ -24,6 +24,9 @@ const (
 	CauseReleased    = "worker.released"
 )
 
+// abortKeptDetail is the event detail of an attempt an operator aborted keeping the blank.
+const abortKeptDetail = "aborted by an operator, who kept the blank"
+
 // errUnplottable marks a job whose card cannot be written by this robot at all: retrying it
 // elsewhere would fail the same way, so the card fails and waits for an operator.
 var errUnplottable = errors.New("card cannot be plotted")
@@ -48,6 +51,7 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery) {
 	defer stopKeepAlive()
 	fenced, stopLease := w.keepLease(ctx, d.Job, log)
 	defer stopLease()
+	w.keepBlank.Store(false)
 	prog, err := w.write(ctx, fenced, card, log)
 	o := outcome{Job: d.Job, At: time.Now().UTC()}
 	switch {
@@ -55,6 +59,11 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery) {
 		o.Kind, o.PenDownMM, o.prog = outcomeWritten, prog.Stats.PenDownMM, prog
 	case errors.Is(err, errReleased):
 		o.Kind = outcomeReleased
+	case errors.Is(err, serialstream.ErrAborted) && w.keepBlank.Swap(false):
+		// The operator aborted and says the blank is clean: it goes back to the stock and the
+		// card to the queue, counted as no spoiled card.
+		o.Kind, o.Detail = outcomeReleased, abortKeptDetail
+		log.Info("card aborted by an operator; blank kept, job returned to the queue")
 	case errors.Is(err, errUnplottable):
 		o.Kind, o.Detail = outcomeUnplottable, err.Error()
 		log.Error("card cannot be plotted", "err", err)
@@ -181,7 +190,9 @@ func (w *Worker) recorded(ctx context.Context, o outcome, card *store.Card, log 
 		}
 	case outcomeReleased:
 		log.Info("job returned to the queue unwritten")
-		if o.Detail != "" {
+		if o.Detail == abortKeptDetail {
+			w.beat(func(h *queue.Heartbeat) { h.State, h.CardID, h.Progress, h.Error = queue.StateIdle, "", 0, "" })
+		} else if o.Detail != "" {
 			w.beat(func(h *queue.Heartbeat) { h.State, h.CardID, h.Error = queue.StateError, "", o.Detail })
 		}
 	case outcomeUnplottable:

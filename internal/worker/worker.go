@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/quillpost/quillpost/internal/plan"
@@ -75,6 +76,9 @@ type Worker struct {
 
 	loaded  chan struct{} // an operator confirmed a blank card
 	recheck chan struct{} // an operator asked for the firmware handshake again
+	// keepBlank is set by an operator's abort that keeps the blank (abort-keep): the aborted
+	// attempt goes back to the queue without spoiling the card under the pen.
+	keepBlank atomic.Bool
 
 	sheet   *openSheet
 	journal *journal

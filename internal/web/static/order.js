@@ -7,9 +7,11 @@
   if (!form) return;
   var preview = document.getElementById("preview");
   var summary = document.getElementById("preview-summary");
-  var errors = document.getElementById("preview-errors");
-  var msgError = document.getElementById("message-error");
+  var note = document.getElementById("preview-note");
+  var errors = document.getElementById("message-errors");
+  var counter = document.getElementById("counter");
   var message = document.getElementById("message");
+  var max = parseInt(message.dataset.max, 10) || 2000;
   var fields = JSON.parse(document.getElementById("country-fields").textContent || "{}");
   var timer = null, inflight = null, seq = 0;
 
@@ -24,27 +26,55 @@
     (items || []).forEach(function (t) { var li = document.createElement("li"); li.textContent = t; el.appendChild(li); });
   }
 
+  // The counter counts characters as the server does (code points, not UTF-16 units), at once;
+  // its words come with each preview, in the page's language.
+  function count() {
+    var n = Array.from(message.value).length;
+    counter.classList.toggle("over", n > max);
+    counter.textContent = counter.textContent.replace(/^[\d.,\s\u202f]+/, n + " ");
+  }
+
+  // show puts a preview answer on the page. The preview, its note and the message's errors are
+  // always replaced together, so the card shown is the text in the box (or the blank card with
+  // the reason), never an older text beside a new error.
+  function show(p) {
+    preview.classList.remove("busy");
+    if (p.svg) preview.innerHTML = p.svg;
+    preview.dataset.hash = p.stroke_hash || "";
+    preview.dataset.state = p.state || "error";
+    preview.className = "card-preview state-" + (p.state || "error");
+    note.textContent = p.note || "";
+    summary.textContent = p.summary || "";
+    if (p.counter) { counter.textContent = p.counter; counter.classList.toggle("over", p.runes > max); }
+    list(errors, p.errors);
+    message.toggleAttribute("aria-invalid", !!(p.errors && p.errors.length));
+  }
+
   function refresh() {
     var mine = ++seq;
     if (inflight) inflight.abort();
     inflight = new AbortController();
-    preview.classList.add("busy");
     fetch("/orders/preview", { method: "POST", body: body(), signal: inflight.signal, credentials: "same-origin" })
       .then(function (r) { return r.json(); })
-      .then(function (p) {
-        if (mine !== seq) return;
+      .then(function (p) { if (mine === seq) show(p); })
+      .catch(function (e) {
+        if (mine !== seq || (e && e.name === "AbortError")) return;
+        // No answer: say so rather than leave an older card standing as if it were this text.
         preview.classList.remove("busy");
-        if (p.svg) { preview.innerHTML = p.svg; preview.dataset.hash = p.stroke_hash || ""; }
-        preview.classList.toggle("has-errors", !!(p.errors && p.errors.length));
-        summary.textContent = p.summary || "";
-        list(errors, p.errors);
-        msgError.textContent = (p.errors || []).join(" ");
-        message.toggleAttribute("aria-invalid", !!(p.errors && p.errors.length));
-      })
-      .catch(function () { if (mine === seq) preview.classList.remove("busy"); });
+        preview.dataset.state = "offline";
+        preview.dataset.hash = "";
+        preview.className = "card-preview state-error";
+        note.textContent = form.dataset.offline || "";
+      });
   }
 
-  function schedule() { clearTimeout(timer); timer = setTimeout(refresh, 300); }
+  function schedule() {
+    count();
+    preview.classList.add("busy"); // until the answer comes, the card shown is an older text
+    preview.dataset.hash = "";
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 250);
+  }
 
   form.querySelectorAll("[data-preview]").forEach(function (el) {
     el.addEventListener(el.tagName === "TEXTAREA" ? "input" : "change", schedule);

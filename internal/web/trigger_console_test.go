@@ -1,0 +1,98 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/quillpost/quillpost/internal/app"
+	"github.com/quillpost/quillpost/internal/store"
+)
+
+// TestBrowserTriggerConsole pastes a shop's order into the test console: the page shows the
+// mapped name and address and the card's proof; without the postcode it names the payload field.
+func TestBrowserTriggerConsole(t *testing.T) {
+	ctx := chrome(t)
+	s := startSystem(t, app.Config{})
+	acc, err := s.sys.Store.CreateAccount(context.Background(), "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _, err := s.sys.Store.CreateKey(context.Background(), acc.ID, store.KeyLive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := os.ReadFile("../../testdata/triggers/shopify-trigger.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", s.srv.URL+"/v1/triggers", bytes.NewReader(spec))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Idempotency-Key", "console-trigger")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create trigger: %v %v", resp.Status, err)
+	}
+	resp.Body.Close()
+	order, err := os.ReadFile("../../testdata/triggers/shopify-order.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(s.srv.URL+"/triggers/console"),
+		chromedp.WaitVisible(chromedp.CSS("#key")),
+		setValue("#key", key),
+		chromedp.Click(chromedp.CSS("#load")),
+		chromedp.WaitReady(chromedp.CSS("#trigger option")),
+		setValue("#payload", string(order)),
+		chromedp.Click(chromedp.CSS("#try")),
+		chromedp.WaitVisible(chromedp.CSS("#preview svg")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	to, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#to")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Erika Müller, Hauptstraße 5, 10115 Berlin, DE"; to != want {
+		t.Errorf("mapped address %q, want %q", to, want)
+	}
+	msg, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#message")))
+	if !strings.Contains(msg, "Liebe(r) Erika,") {
+		t.Errorf("message %q", msg)
+	}
+	if h, _ := attr(ctx, "#preview", "data-hash"); len(h) != 64 {
+		t.Errorf("preview hash %q", h)
+	}
+	screenshot(t, ctx, "trigger-console.png")
+
+	var doc map[string]any
+	_ = json.Unmarshal(order, &doc)
+	delete(doc["shipping_address"].(map[string]any), "zip")
+	noZip, _ := json.Marshal(doc)
+	if err := chromedp.Do(ctx,
+		setValue("#payload", string(noZip)),
+		chromedp.Click(chromedp.CSS("#try")),
+		chromedp.WaitVisible(chromedp.CSS("#missing")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := attr(ctx, "#missing", "data-field"); f != "shipping_address.zip" {
+		t.Errorf("missing field %q, want shipping_address.zip", f)
+	}
+	text, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#missing")))
+	if !strings.Contains(text, "shipping_address.zip") || !strings.Contains(text, "to.postal_code") {
+		t.Errorf("missing-field message %q", text)
+	}
+	if vis, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("#mapped").hidden`)); !vis {
+		t.Error("the previous card is still shown after a refused payload")
+	}
+}
