@@ -12,17 +12,12 @@ import (
 // speaks to the API with the account's live key, which the writer enters and the browser keeps
 // for the session only, and keeps the half-finished sheet on the device so it can be resumed.
 
-// capturePage serves the page.
+// capturePage serves the page in the visitor's language; what its script writes comes along
+// as the catalogue's capture.js.* texts.
 func (s *Server) capturePage(w http.ResponseWriter, r *http.Request) {
-	page, err := staticFS.ReadFile("static/capture.html")
-	if err != nil {
-		http.Error(w, "capture page missing", http.StatusInternalServerError)
-		return
-	}
-	securityHeaders(w)
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Write(page)
+	lang := language(w, r)
+	s.render(w, r, http.StatusOK, "capture.html", page{Page: "capture", Title: tr(lang, "capture.title"),
+		Data: scriptWords(lang, "capture.js.")})
 }
 
 // capturePlan is the sheet the page lays out: every box, and the guides drawn in each.

@@ -107,3 +107,16 @@ func trOr(lang, key, fallback string) string {
 	}
 	return fallback
 }
+
+// scriptWords are the texts a page's script writes (catalogue keys starting with prefix, keyed
+// without it), handed to the script as JSON in the page, so that what it says is in the page's
+// language and comes from the same catalogue the language test checks.
+func scriptWords(lang, prefix string) map[string]string {
+	out := map[string]string{}
+	for k, v := range catalogues[lang] {
+		if rest, ok := strings.CutPrefix(k, prefix); ok {
+			out[rest] = v
+		}
+	}
+	return out
+}

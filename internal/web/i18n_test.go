@@ -199,6 +199,20 @@ func TestEveryPageSpeaksOneLanguage(t *testing.T) {
 			check.page("dashboard with a refusal", opGet("/operator"))
 			check.page("search by recipient", opGet("/operator?q=Erika"))
 			check.page("search without result", opGet("/operator?q=Niemand"))
+
+			// The pages whose scripts write words: their markup, the words handed to the
+			// scripts, and, in German, what the scripts wrote in the browser.
+			for _, p := range scriptPages {
+				doc := get(p.path)
+				check.page(p.path, doc)
+				check.scriptWords(s.srv.URL, p, doc)
+			}
+			if lang == "de" {
+				t.Run("scripts in the browser", func(t *testing.T) {
+					check := newLanguageCheck(t, lang)
+					check.scriptPagesInBrowser(s, acc)
+				})
+			}
 		})
 	}
 }

@@ -35,7 +35,8 @@ func (s *Server) base(r *http.Request, name string) page {
 }
 
 // pageFiles are the templates of each page, each parsed with the layout.
-var pageFiles = []string{"order.html", "review.html", "status.html", "login.html", "operator.html", "notfound.html"}
+var pageFiles = []string{"order.html", "review.html", "status.html", "login.html", "operator.html", "notfound.html",
+	"capture.html", "console.html"}
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}

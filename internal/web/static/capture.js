@@ -9,6 +9,18 @@
   const W = { char: 300, word: 760, signature: 760 }; // logical box widths; all boxes are 200 high
   const H = 200;
   const $ = (id) => document.getElementById(id);
+  // The page's words, in its language, from the server's catalogue (capture.js.* keys).
+  const WORDS = JSON.parse($("words").textContent);
+  // T formats a catalogue text as Go's fmt does for the verbs the catalogue uses: %s, %d and
+  // their indexed forms %[n]s, which translations use to reorder the values.
+  const T = (key, ...args) => {
+    let i = 0;
+    return (WORDS[key] || key).replace(/%(?:\[(\d+)\])?([sdv%])/g, (m, n, verb) => {
+      if (verb === "%") return "%";
+      i = n ? Number(n) : i + 1;
+      return String(args[i - 1]);
+    });
+  };
   const pad = $("pad");
   const ctx = pad.getContext("2d");
 
@@ -138,13 +150,14 @@
     cur = Math.max(0, Math.min(plan.boxes.length - 1, i));
     drawing = null;
     const pb = plan.boxes[cur];
-    $("prompt-kind").textContent = pb.kind === "signature" ? "Your signature" : pb.kind === "word" ? "Write the word" : "Write";
+    $("prompt-kind").textContent = pb.kind === "signature" ? T("prompt.signature")
+      : pb.kind === "word" ? T("prompt.word") : T("prompt.char");
     $("prompt-text").textContent = pb.text;
     let n = 0, k = 0;
     plan.boxes.forEach((q, j) => { if (q.kind === pb.kind && q.text === pb.text) { n++; if (j <= cur) k = n; } });
-    $("prompt-n").textContent = n > 1 ? "(" + k + " of " + n + ")" : "";
+    $("prompt-n").textContent = n > 1 ? T("prompt.n", k, n) : "";
     $("prev").disabled = cur === 0;
-    $("next").textContent = cur === plan.boxes.length - 1 ? "Done" : "Next ▶";
+    $("next").textContent = T(cur === plan.boxes.length - 1 ? "done" : "next");
     layout();
     progress();
     save();
@@ -154,7 +167,7 @@
     const written = boxes.filter((b) => b.strokes.length).length;
     const total = plan.boxes.length;
     $("bar").style.width = (100 * written / total).toFixed(1) + "%";
-    $("progress-text").textContent = written + " of " + total + " boxes written · box " + (cur + 1);
+    $("progress-text").textContent = T("progress", written, total, cur + 1);
     $("progress-text").dataset.written = written;
     $("undo").disabled = !boxes[cur].strokes.length;
     $("redo").disabled = !boxes[cur].redo.length;
@@ -177,7 +190,9 @@
       btn.type = "button";
       btn.className = pb.kind;
       btn.dataset.i = i;
-      btn.textContent = pb.kind === "signature" ? "signature" : pb.text;
+      btn.textContent = pb.kind === "signature" ? T("signature") : pb.text;
+      // A box's character or word is the sheet's, the same in every language.
+      if (pb.kind !== "signature") btn.translate = false;
       btn.addEventListener("click", () => go(i));
       grid.appendChild(btn);
     });
@@ -222,11 +237,11 @@
     if (!ready()) return;
     const seq = ++previewSeq;
     const s = sheet();
-    $("live-status").textContent = "Writing a card in your hand…";
+    $("live-status").textContent = T("previewing");
     const r = await api("POST", "/v1/faces/preview", s.body);
     if (seq !== previewSeq) return; // a newer preview is on its way
     if (r.status !== 200 || !r.data) {
-      $("live-status").textContent = (r.data && r.data.error && r.data.error.message) || "The preview failed.";
+      $("live-status").textContent = (r.data && r.data.error && r.data.error.message) || T("preview.failed");
       return;
     }
     rejected = {};
@@ -236,13 +251,13 @@
       const i = s.index[rj.box];
       rejected[i] = rj.reason;
       const li = document.createElement("li");
-      li.textContent = "Box " + (i + 1) + " (" + (rj.text || "signature") + "): " + rj.reason;
+      li.textContent = T("rejected", i + 1, rj.text || T("signature"), rj.reason);
       list.appendChild(li);
     }
     const cov = r.data.coverage;
     if (cov) {
-      $("live-status").textContent = cov.written + " of " + cov.total + " characters written" +
-        (cov.missing ? "; still missing: " + cov.missing : ": every character of the sheet.");
+      $("live-status").textContent = cov.missing ? T("coverage.missing", cov.written, cov.total, cov.missing)
+        : T("coverage.all", cov.written, cov.total);
     }
     const card = $("live-card");
     if (r.data.svg) {
@@ -257,27 +272,26 @@
     const s = sheet();
     const res = $("result");
     res.removeAttribute("data-error");
-    res.textContent = "Making your handwriting…";
+    res.textContent = T("making");
     $("create").disabled = true;
     const idem = "capture-" + (window.crypto && crypto.randomUUID ? crypto.randomUUID() : Date.now() + "-" + Math.random());
     const r = await api("POST", "/v1/faces", s.body, idem);
     $("create").disabled = false;
     if (r.status !== 201) {
       res.setAttribute("data-error", "");
-      res.textContent = (r.data && r.data.error && r.data.error.message) || ("The handwriting was not made (" + r.status + ").");
+      res.textContent = (r.data && r.data.error && r.data.error.message) || T("not_made", r.status);
       return;
     }
     const cov = r.data.coverage;
     res.dataset.font = r.data.font;
-    res.textContent = "Your handwriting is ready. Cards and campaigns write in it with \"font\": \"" + r.data.name +
-      "\" (this version: " + r.data.font + "). " + cov.written + " of " + cov.total + " characters" +
-      (cov.missing ? "; a text using " + cov.missing + " is refused until you write them." : ".");
+    res.textContent = T("ready", r.data.name, r.data.font) + " " + (cov.missing
+      ? T("ready.missing", cov.written, cov.total, cov.missing) : T("ready.all", cov.written, cov.total));
     // The samples are kept by the server now: nothing personal stays on this device.
     localStorage.removeItem(DRAFT);
   });
 
   $("discard").addEventListener("click", () => {
-    if (!confirm("Discard every box written on this device?")) return;
+    if (!confirm(T("discard.confirm"))) return;
     localStorage.removeItem(DRAFT);
     boxes = plan.boxes.map(() => ({ strokes: [], redo: [], t0: null }));
     rejected = {};
@@ -288,7 +302,7 @@
     e.preventDefault();
     const k = $("key").value.trim();
     if (!k.startsWith("qp_live_")) {
-      $("setup-note").textContent = "Use a live key (qp_live_…): test keys cannot hold personal handwriting.";
+      $("setup-note").textContent = T("live_key");
       return;
     }
     sessionStorage.setItem(KEY, k);
@@ -320,8 +334,7 @@
       $("name").value = d.name || "";
       $("title").value = d.title || "";
       const n = boxes.filter((b) => b.strokes.length).length;
-      $("setup-note").textContent = "Your half-finished sheet is here: " + n + " of " + plan.boxes.length +
-        " boxes written. Enter your key to go on where you stopped.";
+      $("setup-note").textContent = T("resume", n, plan.boxes.length);
     }
     if (key()) $("key").value = key();
     document.body.dataset.ready = "true";

@@ -2,6 +2,18 @@
 // the proof with POST /v1/cards/preview, with the account's own key. Nothing is stored.
 (() => {
   const $ = (s) => document.querySelector(s);
+  // The page's words, in its language, from the server's catalogue (console.js.* keys).
+  const WORDS = JSON.parse($("#words").textContent);
+  // T formats a catalogue text as Go's fmt does for the verbs the catalogue uses: %s, %d and
+  // their indexed forms %[n]s, which translations use to reorder the values.
+  const T = (key, ...args) => {
+    let i = 0;
+    return (WORDS[key] || key).replace(/%(?:\[(\d+)\])?([sdv%])/g, (m, n, verb) => {
+      if (verb === "%") return "%";
+      i = n ? Number(n) : i + 1;
+      return String(args[i - 1]);
+    });
+  };
 
   async function api(method, path, body) {
     const r = await fetch(path, {
@@ -16,7 +28,7 @@
 
   function errorText(res) {
     const e = res.body && res.body.error;
-    return e ? e.message : "The server answered " + res.status + ".";
+    return e ? e.message : T("server", res.status);
   }
 
   $("#load").addEventListener("click", async () => {
@@ -37,7 +49,7 @@
       sel.append(o);
     }
     if (!res.body.data.length) {
-      out.textContent = "The account has no active trigger.";
+      out.textContent = T("no_trigger");
       out.hidden = false;
     }
   });
@@ -59,7 +71,9 @@
       return;
     }
     const card = res.body;
-    $("#event-id").textContent = card.event_id || "(the body's hash)";
+    $("#event-id").textContent = card.event_id || T("body_hash");
+    // An event id is the sender's data; the stand-in for a missing one is the page's words.
+    $("#event-id").translate = !card.event_id;
     const to = card.to;
     $("#to").textContent = [to.name, to.company, ...(to.lines || []), [to.postal_code, to.city].filter(Boolean).join(" "), to.country]
       .filter(Boolean).join(", ");
