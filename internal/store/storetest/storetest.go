@@ -48,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 		{"Faces", testFaces},
 		{"Occasions", testOccasions},
 		{"Triggers", testTriggers},
+		{"TriggerAccountCapConcurrent", testTriggerAccountCapConcurrent},
 		{"ListCampaigns", testListCampaigns},
 	}
 	for _, tc := range tests {

@@ -3,7 +3,9 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -81,5 +83,78 @@ func testTriggers(t *testing.T, s store.Store) {
 	up, err := ts.UpdateTrigger(ctx, a.ID, tr.ID, func(t *store.Trigger) error { t.State = store.RulePaused; return nil })
 	if err != nil || up.State != store.RulePaused || up.Secret != "s3cret" {
 		t.Errorf("pause: %+v %v", up, err)
+	}
+}
+
+// testTriggerAccountCapConcurrent calls several triggers of one account at once: the account's
+// cap holds over all of them, not only per trigger (each trigger's own lock does not serialise
+// calls of its siblings).
+func testTriggerAccountCapConcurrent(t *testing.T, s store.Store) {
+	ts, ok := s.(store.TriggerStore)
+	if !ok {
+		t.Skip("the store keeps no triggers")
+	}
+	ctx := context.Background()
+	a := NewAccount(t, s)
+	const triggers, callsEach, accountCap = 6, 8, 7
+	var ids []string
+	for i := range triggers {
+		tr, err := ts.CreateTrigger(ctx, store.Trigger{AccountID: a.ID, Name: fmt.Sprintf("shop %d", i), Secret: "s3cret-s3cret-s3cret"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, tr.ID)
+	}
+	day := time.Now().UTC().Truncate(24 * time.Hour)
+	caps := store.TriggerCaps{AccountDaily: accountCap, DayStart: day, MonthStart: day.AddDate(0, 0, -day.Day()+1)}
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		admitted int
+		errs     []error
+	)
+	start := make(chan struct{})
+	for i, id := range ids {
+		for j := range callsEach {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				e, err := ts.BeginTriggerEvent(ctx, store.TriggerEvent{TriggerID: id, AccountID: a.ID, EventID: fmt.Sprintf("order-%d-%d", i, j),
+					Outcome: store.TriggerAdmitted}, caps)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					errs = append(errs, err)
+					return
+				}
+				if e.Outcome == store.TriggerAdmitted {
+					admitted++
+				}
+			}()
+		}
+	}
+	close(start)
+	wg.Wait()
+	if len(errs) > 0 {
+		t.Fatalf("%d calls failed, first: %v", len(errs), errs[0])
+	}
+	if admitted != accountCap {
+		t.Errorf("%d calls of %d triggers at once admitted %d cards; the account's daily cap is %d", triggers*callsEach, triggers, admitted, accountCap)
+	}
+	var counted int
+	for _, id := range ids {
+		evs, _, err := ts.ListTriggerEvents(ctx, a.ID, id, store.OccasionFilter{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			if e.Counted() {
+				counted++
+			}
+		}
+	}
+	if counted != accountCap {
+		t.Errorf("%d counted events stored; the account's daily cap is %d", counted, accountCap)
 	}
 }
