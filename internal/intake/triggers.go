@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -726,7 +727,7 @@ func (s *Server) authenticateSender(w http.ResponseWriter, r *http.Request, t *s
 		}
 		return nil
 	case r.Header.Get(trigger.HubSpotHeader) != "":
-		if err := trigger.VerifyHubSpot(t.Secret, r.Method, requestURIs(r), body, r.Header.Get(trigger.HubSpotTimestampHeader),
+		if err := trigger.VerifyHubSpot(t.Secret, r.Method, s.requestURIs(r), body, r.Header.Get(trigger.HubSpotTimestampHeader),
 			r.Header.Get(trigger.HubSpotHeader), s.clock.Now()); err != nil {
 			return bad(sentence(err.Error()))
 		}
@@ -762,11 +763,34 @@ func (s *Server) authenticateSender(w http.ResponseWriter, r *http.Request, t *s
 	return nil
 }
 
-// requestURIs are the URLs the sender may have signed: https as it is served in production,
-// http for a local installation, each with the Host the request came to.
-func requestURIs(r *http.Request) []string {
+// requestURIs are the URLs the sender may have signed. With a public URL configured it is that
+// URL with the request's path and query: a proxy in front may rewrite the Host header and strip a
+// path prefix, so the Host the request came with is not what the sender called. Without one they
+// are the Host the request came to, over https as it is served in production and over http for a
+// local installation.
+func (s *Server) requestURIs(r *http.Request) []string {
+	if s.publicURL != "" {
+		return []string{s.publicURL + r.URL.RequestURI()}
+	}
 	u := r.Host + r.URL.RequestURI()
 	return []string{"https://" + u, "http://" + u}
+}
+
+// CheckPublicURL reports what keeps u from being a public URL of the API (Config.PublicURL):
+// it must be an absolute http or https URL with a host, and without query, fragment or user.
+func CheckPublicURL(u string) error {
+	p, err := url.Parse(u)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%q is not a URL: %w", u, err)
+	case p.Scheme != "https" && p.Scheme != "http":
+		return fmt.Errorf("%q must start with https:// (or http://)", u)
+	case p.Host == "":
+		return fmt.Errorf("%q names no host", u)
+	case p.RawQuery != "" || p.Fragment != "" || p.User != nil || p.Opaque != "":
+		return fmt.Errorf("%q must be scheme, host and at most a path, without query, fragment or user", u)
+	}
+	return nil
 }
 
 // testTrigger is POST /v1/triggers/{id}/test: a payload is mapped and validated as a call would
