@@ -187,6 +187,7 @@ func (s *Server) routes() []route {
 		{"POST /v1/triggers/{id}/pause", accountKey, s.setTriggerState(store.RulePaused)},
 		{"POST /v1/triggers/{id}/resume", accountKey, s.setTriggerState(store.RuleActive)},
 		{"POST /v1/triggers/{id}/cancel", accountKey, s.setTriggerState(store.RuleCancelled)},
+		{"POST /v1/triggers/{id}/rotate_secret", accountKey, s.rotateTriggerSecret},
 		{"POST /v1/triggers/{id}/test", accountKey, s.testTrigger},
 		{"GET /v1/triggers/{id}/events", accountKey, s.listTriggerEvents},
 		{"POST /v1/triggers/{id}/events", sender, s.triggerEvent},

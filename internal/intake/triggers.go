@@ -55,7 +55,7 @@ type triggerResponse struct {
 	State      string            `json:"state"`
 	Test       bool              `json:"test"`
 	URL        string            `json:"url"`
-	Secret     string            `json:"secret,omitempty"` // at creation only
+	Secret     string            `json:"secret,omitempty"` // at creation and rotation only
 	Mapping    trigger.Mapping   `json:"mapping"`
 	Template   string            `json:"template"`
 	Font       string            `json:"font"`
@@ -140,15 +140,9 @@ func (s *Server) createTrigger(w http.ResponseWriter, r *http.Request) {
 		if aerr := checkCaps(req.DailyCap, req.MonthlyCap); aerr != nil {
 			return aerr.Status, errorBody(aerr)
 		}
-		secret := req.Secret
-		switch {
-		case secret == "":
-			var b [24]byte
-			rand.Read(b[:])
-			secret = "qpts_" + base64.RawURLEncoding.EncodeToString(b[:])
-		case len(secret) < 16 || len(secret) > 200:
-			e := invalid("secret", "secret_invalid", "The secret must be 16 to 200 characters long, so that signatures cannot be guessed.")
-			return e.Status, errorBody(e)
+		secret, aerr := triggerSecret(req.Secret)
+		if aerr != nil {
+			return aerr.Status, errorBody(aerr)
 		}
 		cs.Test = testOnly(p)
 		spec := triggerSpec{campaignSpec: cs, Mapping: req.Mapping}
@@ -165,6 +159,82 @@ func (s *Server) createTrigger(w http.ResponseWriter, r *http.Request) {
 		out.Secret = secret
 		return http.StatusCreated, out
 	})
+}
+
+// triggerSecret is the secret a trigger gets: the one given (the sender's own signing key), or a
+// new random one when none is given.
+func triggerSecret(given string) (string, *apiError) {
+	if given == "" {
+		var b [24]byte
+		rand.Read(b[:])
+		return "qpts_" + base64.RawURLEncoding.EncodeToString(b[:]), nil
+	}
+	if len(given) < 16 || len(given) > 200 {
+		return "", invalid("secret", "secret_invalid", "The secret must be 16 to 200 characters long, so that signatures cannot be guessed.")
+	}
+	return given, nil
+}
+
+// rotateTriggerSecret is POST /v1/triggers/{id}/rotate_secret: the trigger gets a new secret
+// (the one in the body, as a sender that sets its own key needs, or a new random one), answered
+// this once. The old secret stops working at once, without a grace period: a secret is rotated
+// mostly because it leaked, and a grace period would keep the leaked one working. Senders retry
+// the calls refused while they are switched over. Recorded under its Idempotency-Key, so that a
+// retried rotation answers the same secret instead of rotating again.
+func (s *Server) rotateTriggerSecret(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r.Context())
+	ts, ok := s.triggerStore(w)
+	if !ok {
+		return
+	}
+	t, ok := s.triggerOr404(w, r, ts)
+	if !ok {
+		return
+	}
+	body, aerr := s.readBody(w, r)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	var req struct {
+		Secret string `json:"secret"`
+	}
+	if len(body) > 0 {
+		if aerr := decodeJSON(body, &req); aerr != nil {
+			writeError(w, aerr)
+			return
+		}
+	}
+	secret, aerr := triggerSecret(req.Secret)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	t, err := ts.UpdateTrigger(r.Context(), p.Account.ID, t.ID, func(t *store.Trigger) error {
+		if t.State == store.RuleCancelled {
+			return errRuleCancelled
+		}
+		t.Secret = secret
+		return nil
+	})
+	if errors.Is(err, errRuleCancelled) {
+		writeError(w, &apiError{Status: http.StatusConflict, Type: "conflict", Code: "trigger_cancelled",
+			Message: "The trigger was cancelled; it takes no calls, so its secret is not rotated."})
+		return
+	}
+	if err != nil {
+		s.log.Error("rotate trigger secret", "id", r.PathValue("id"), "err", err)
+		writeError(w, internalError())
+		return
+	}
+	out, err := newTriggerResponse(t)
+	if err != nil {
+		writeError(w, internalError())
+		return
+	}
+	out.Secret = secret
+	s.log.Info("trigger secret rotated", "account", p.Account.ID, "trigger", t.ID)
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) triggerOr404(w http.ResponseWriter, r *http.Request, ts store.TriggerStore) (*store.Trigger, bool) {
