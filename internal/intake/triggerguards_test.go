@@ -1,9 +1,13 @@
 package intake_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -118,5 +122,141 @@ func TestRotateTriggerSecret(t *testing.T) {
 	}
 	if code, m, _ := api.do("POST", "/v1/triggers/"+id+"/rotate_secret", key, "", ""); code != http.StatusConflict || m["error"].(map[string]any)["code"] != "trigger_cancelled" {
 		t.Errorf("rotating a cancelled trigger: %d %v", code, m)
+	}
+}
+
+// TestErasureReachesTriggersAndOccasions: a person who reached quillpost through a trigger (a
+// refused order, a held card) and an occasion list is erased by email, and afterwards no file of
+// the database holds their name, street, postcode or email. A refused call's stored reason names
+// the payload field and the problem, never the value.
+func TestErasureReachesTriggersAndOccasions(t *testing.T) {
+	dir := t.TempDir()
+	st, err := sqlite.OpenDir(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	srv := httptest.NewServer(observe(intake.New(intake.Config{Store: st, RateLimit: -1, Logger: quiet}).Handler()))
+	t.Cleanup(srv.Close)
+	api := &testAPI{t: t, srv: srv, store: st}
+	key := api.key("shop", store.KeyLive)
+	const secret = "shpss_erasure_0123456789abcdef"
+	// The mapping builds its event ids of the customer's email, as a shop's own mapping may.
+	var spec map[string]any
+	if err := json.Unmarshal(fixture(t, "shopify-trigger.json"), &spec); err != nil {
+		t.Fatal(err)
+	}
+	spec["secret"], spec["mapping"].(map[string]any)["event_id"] = secret, "{{email}}/{{id}}"
+	specBody, _ := json.Marshal(spec)
+	code, trg, _ := api.do("POST", "/v1/triggers", key, "erasure-trigger", string(specBody))
+	if code != http.StatusCreated {
+		t.Fatalf("create trigger: %d %v", code, trg)
+	}
+	url := trg["url"].(string)
+
+	const first, last, street, badZip, email = "Quirinus", "Zabelsky", "Xylophonweg 17", "Q7X9", "quirinus.zabelsky@example.org"
+	var doc map[string]any
+	if err := json.Unmarshal(fixture(t, "shopify-order.json"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["email"] = email
+	doc["customer"].(map[string]any)["first_name"], doc["customer"].(map[string]any)["email"] = first, email
+	ship := doc["shipping_address"].(map[string]any)
+	ship["first_name"], ship["last_name"], ship["address1"], ship["zip"] = first, last, street, badZip
+	order := func(id int) []byte {
+		doc["id"] = id
+		b, _ := json.Marshal(doc)
+		return b
+	}
+	bad := order(1)
+	code, m, _ := post(t, api, url, bad, map[string]string{trigger.ShopifyHeader: trigger.SignShopify(secret, bad)})
+	if e, _ := m["error"].(map[string]any); code != http.StatusUnprocessableEntity || e["field"] != "shipping_address.zip" {
+		t.Fatalf("order with a bad zip: %d %v", code, m)
+	}
+	ship["zip"] = "10115"
+	good := order(2)
+	if code, m, _ := post(t, api, url, good, map[string]string{trigger.ShopifyHeader: trigger.SignShopify(secret, good)}); code != http.StatusAccepted {
+		t.Fatalf("good order: %d %v", code, m)
+	}
+	upload := `[{"to":{"name":"` + first + " " + last + `","lines":["` + street + `"],"postal_code":"10115","city":"Berlin","country":"DE"},
+		"email":"` + strings.ToUpper(email) + `","dates":{"birthday":"1980-05-17"}}]`
+	if code, m, _ := api.do("POST", "/v1/occasions/recipients", key, "", upload); code != http.StatusCreated || m["accepted"] != 1.0 {
+		t.Fatalf("occasion upload: %d %v", code, m)
+	}
+
+	// The refused call is listed with the field and the problem, without the value.
+	code, evs, _ := api.do("GET", url, key, "", "")
+	var refused map[string]any
+	for _, e := range evs["data"].([]any) {
+		if e := e.(map[string]any); e["outcome"] == "refused" {
+			refused = e
+		}
+	}
+	if code != http.StatusOK || refused == nil || refused["field"] != "shipping_address.zip" || refused["reason"] != "the payload was refused: address_invalid (shipping_address.zip)" {
+		t.Fatalf("refused event: %d %v", code, refused)
+	}
+	if r := refused["reason"].(string); strings.Contains(r, badZip) || strings.Contains(r, last) {
+		t.Errorf("the stored reason quotes the payload: %q", r)
+	}
+
+	// A second person is only in the occasion list and in a refused call (no card of them).
+	const other, otherEmail = "Ysolde Quappendorf", "ysolde.q@example.net"
+	doc["email"], ship["last_name"], ship["zip"] = otherEmail, "Quappendorf", badZip
+	refusedOther := order(3)
+	if code, _, _ := post(t, api, url, refusedOther, map[string]string{trigger.ShopifyHeader: trigger.SignShopify(secret, refusedOther)}); code != http.StatusUnprocessableEntity {
+		t.Fatalf("the other's order: %d", code)
+	}
+	if code, m, _ := api.do("POST", "/v1/occasions/recipients", key, "", `[{"to":{"name":"`+other+`","lines":["Rue 1"],"postal_code":"10115","city":"Berlin","country":"DE"},"email":"`+otherEmail+`","dates":{"birthday":"1970-01-02"}}]`); code != http.StatusCreated {
+		t.Fatalf("the other's occasion upload: %d %v", code, m)
+	}
+
+	personal := []string{first + " " + last, last, street, badZip, email, other, otherEmail}
+	found := func() []string {
+		var hits []string
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if e.IsDir() {
+				continue
+			}
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range personal {
+				if bytes.Contains(b, []byte(v)) {
+					hits = append(hits, e.Name()+": "+v)
+				}
+			}
+		}
+		return hits
+	}
+	if len(found()) == 0 {
+		t.Fatal("the person's data is not in the files before erasure; the test shows nothing")
+	}
+	code, m, _ = api.do("DELETE", "/v1/recipients?email="+email, key, "", "")
+	if code != http.StatusOK || m["erased"] != 1.0 || m["occasion_recipients_removed"] != 1.0 {
+		t.Fatalf("erasure: %d %v", code, m)
+	}
+	code, m, _ = api.do("DELETE", "/v1/recipients?email="+otherEmail, key, "", "")
+	if code != http.StatusOK || m["erased"] != 0.0 || m["occasion_recipients_removed"] != 1.0 {
+		t.Fatalf("the other's erasure: %d %v", code, m)
+	}
+	if hits := found(); len(hits) > 0 {
+		t.Errorf("after erasure the database files still hold: %v", hits)
+	}
+	// The calls stay listed, with their ids as digests.
+	_, evs, _ = api.do("GET", url, key, "", "")
+	if n := len(evs["data"].([]any)); n != 3 {
+		t.Errorf("%d events listed after erasure, want 3", n)
+	}
+	for _, e := range evs["data"].([]any) {
+		if id := e.(map[string]any)["event_id"].(string); !strings.HasPrefix(id, "sha256:") {
+			t.Errorf("event id %q kept after erasure", id)
+		}
+	}
+	// The sender's retry of the erased person's order makes no new card of them.
+	doc["email"], ship["last_name"], ship["zip"] = email, last, "10115"
+	if code, m, _ := post(t, api, url, good, map[string]string{trigger.ShopifyHeader: trigger.SignShopify(secret, good)}); code != http.StatusOK || m["outcome"] != "held" {
+		t.Errorf("retried order after erasure: %d %v; want the first, erased card", code, m)
 	}
 }

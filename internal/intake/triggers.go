@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -689,7 +690,7 @@ func (s *Server) triggerEvent(w http.ResponseWriter, r *http.Request) {
 	}
 	if aerr != nil {
 		if aerr.Status < 500 {
-			if _, err := record(store.TriggerEvent{EventID: eventID, Outcome: store.TriggerRefused, Reason: aerr.Message, Field: aerr.Field}); err != nil {
+			if _, err := record(store.TriggerEvent{EventID: eventID, Outcome: store.TriggerRefused, Reason: refusalReason(aerr), Field: aerr.Field}); err != nil {
 				s.log.Error("trigger event: record", "trigger", t.ID, "err", err)
 			}
 		}
@@ -720,7 +721,10 @@ func (s *Server) triggerEvent(w http.ResponseWriter, r *http.Request) {
 	nc := mc.nc
 	nc.ApprovalRequired = set.HoldForApproval
 	nc.Metadata[metaTriggerEvent] = eventID
-	nc.IdempotencyKey, nc.RequestHash = "trigger/"+t.ID+"/"+eventID, "trigger/"+t.ID+"/"+eventID
+	// The key carries the event id's digest, not the id: a mapping may build the id of personal
+	// values, and the key outlives an erasure of the card.
+	key := "trigger/" + t.ID + "/" + store.TriggerEventDigest(t.ID, eventID)
+	nc.IdempotencyKey, nc.RequestHash = key, key
 	c, err := s.store.CreateCard(r.Context(), nc)
 	if errors.Is(err, store.ErrDuplicate) && c != nil {
 		err = nil // made before a crash between card and record: the record catches up
@@ -744,6 +748,31 @@ func (s *Server) triggerEvent(w http.ResponseWriter, r *http.Request) {
 	s.kick()
 	s.log.Info("trigger card", "trigger", t.ID, "event", eventID, "card", c.ID, "outcome", outcome)
 	s.answerTriggerEvent(w, r, ev, status)
+}
+
+// refusalReason is what the list of calls keeps of a refused payload: the error's code and the
+// payload fields at fault, never the message, which quotes the sender's values ("postal code
+// Q7X9 is not …"): those are a person's data, and an erasure by email cannot find them in a
+// sentence. The sender had the full message in its answer.
+func refusalReason(aerr *apiError) string {
+	var fields []string
+	for _, f := range append([]string{aerr.Field}, problemFields(aerr.Problems)...) {
+		if f != "" && !slices.Contains(fields, f) {
+			fields = append(fields, f)
+		}
+	}
+	if len(fields) == 0 {
+		return "the payload was refused: " + aerr.Code
+	}
+	return "the payload was refused: " + aerr.Code + " (" + strings.Join(fields, ", ") + ")"
+}
+
+func problemFields(ps []fieldProblem) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Field
+	}
+	return out
 }
 
 func (s *Server) failTriggerEvent(w http.ResponseWriter, r *http.Request, ts store.TriggerStore, ev *store.TriggerEvent, err error) {

@@ -35,7 +35,8 @@ func Dialect() sqlstore.Dialect {
 		Migrations:     sub,
 		// Dead row versions of erased cards leave the tables (PostgreSQL has no secure_delete:
 		// the bytes may stay in free disk blocks, WAL archives and backups until overwritten).
-		AfterErase: []string{`VACUUM cards`, `VACUUM events`, `VACUUM webhook_deliveries`, `VACUUM idempotency_keys`},
+		AfterErase: []string{`VACUUM cards`, `VACUUM events`, `VACUUM webhook_deliveries`, `VACUUM idempotency_keys`,
+			`VACUUM occasion_recipients`, `VACUUM trigger_events`},
 		// Processes starting together take turns migrating.
 		MigrationLock: `SELECT pg_advisory_xact_lock(7732011)`,
 	}

@@ -207,8 +207,10 @@ func (s *Store) BeginTriggerEvent(ctx context.Context, ev store.TriggerEvent, ca
 		e := ev
 		e.ID, e.CreatedAt = store.NewID(store.PrefixTriggerEvent), s.now()
 		if e.Counted() {
+			// An erased person's events are kept under the digest of their id (EraseCards).
 			prev, err := scanTriggerEvent(tx.QueryRowContext(ctx, s.q(`SELECT `+triggerEventCols+` FROM trigger_events
-				WHERE trigger_id = ? AND event_id = ? AND counted = ?`), e.TriggerID, e.EventID, true))
+				WHERE trigger_id = ? AND event_id IN (?, ?) AND counted = ?`), e.TriggerID, e.EventID,
+				store.TriggerEventDigest(e.TriggerID, e.EventID), true))
 			if err == nil {
 				out = prev
 				return store.ErrDuplicate

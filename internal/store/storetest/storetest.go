@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 		{"Occasions", testOccasions},
 		{"Triggers", testTriggers},
 		{"TriggerAccountCapConcurrent", testTriggerAccountCapConcurrent},
+		{"TriggerEventDigest", testTriggerEventDigest},
 		{"ListCampaigns", testListCampaigns},
 	}
 	for _, tc := range tests {
