@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -258,5 +259,75 @@ func TestErasureReachesTriggersAndOccasions(t *testing.T) {
 	doc["email"], ship["last_name"], ship["zip"] = email, last, "10115"
 	if code, m, _ := post(t, api, url, good, map[string]string{trigger.ShopifyHeader: trigger.SignShopify(secret, good)}); code != http.StatusOK || m["outcome"] != "held" {
 		t.Errorf("retried order after erasure: %d %v; want the first, erased card", code, m)
+	}
+}
+
+// TestAccountCapAcrossTriggers calls three triggers of one account at once, over HTTP, on SQLite
+// and PostgreSQL: the account's daily cap holds over all of them together.
+func TestAccountCapAcrossTriggers(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			api := newTestAPIOn(t, backend)
+			key := api.key("crm", store.KeyLive)
+			const accountCap, triggers, callsEach = 5, 3, 6
+			if code, m, _ := api.do("PUT", "/v1/triggers/settings", key, "", `{"daily_cap":5}`); code != http.StatusOK || m["daily_cap"] != float64(accountCap) {
+				t.Fatalf("settings: %d %v", code, m)
+			}
+			var urls []string
+			for i := range triggers {
+				code, zp, _ := api.do("POST", "/v1/triggers", key, "cap-"+strconv.Itoa(i), string(fixture(t, "zapier-trigger.json")))
+				if code != http.StatusCreated {
+					t.Fatalf("create trigger %d: %d %v", i, code, zp)
+				}
+				urls = append(urls, zp["url"].(string))
+			}
+			var doc map[string]any
+			if err := json.Unmarshal(fixture(t, "zapier.json"), &doc); err != nil {
+				t.Fatal(err)
+			}
+			type call struct {
+				url  string
+				body []byte
+			}
+			var calls []call
+			for i, u := range urls {
+				for j := range callsEach {
+					doc["zap_event_id"] = "zap-" + strconv.Itoa(i) + "-" + strconv.Itoa(j)
+					b, _ := json.Marshal(doc)
+					calls = append(calls, call{u, b})
+				}
+			}
+			codes := make([]int, len(calls))
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i, c := range calls {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					codes[i], _, _ = post(t, api, c.url, c.body, map[string]string{"Authorization": "Bearer " + key})
+				}()
+			}
+			close(start)
+			wg.Wait()
+			made, capped := 0, 0
+			for _, c := range codes {
+				switch c {
+				case http.StatusAccepted, http.StatusCreated:
+					made++
+				case http.StatusTooManyRequests:
+					capped++
+				default:
+					t.Errorf("a call answered %d", c)
+				}
+			}
+			if made != accountCap || capped != len(calls)-accountCap {
+				t.Errorf("%d calls of %d triggers at once: %d cards, %d capped; the account's daily cap is %d", len(calls), triggers, made, capped, accountCap)
+			}
+			page, err := api.store.ListCards(context.Background(), store.AnyAccount, store.CardFilter{Limit: 100})
+			if err != nil || len(page.Cards) != accountCap {
+				t.Errorf("%d cards stored (%v); the account's daily cap is %d", len(page.Cards), err, accountCap)
+			}
+		})
 	}
 }
