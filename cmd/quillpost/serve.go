@@ -12,6 +12,7 @@ import (
 
 	"github.com/quillpost/quillpost/internal/app"
 	"github.com/quillpost/quillpost/internal/calendar"
+	"github.com/quillpost/quillpost/internal/intake"
 	"github.com/quillpost/quillpost/internal/plotsim"
 	"github.com/quillpost/quillpost/internal/store"
 	"github.com/quillpost/quillpost/internal/web"
@@ -43,8 +44,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	metricsToken := fs.String("metrics-token-file", "", "file holding the bearer token Prometheus sends to /metrics (default: --data/metrics-token, made on the first start)")
 	allowPrivateHooks := fs.Bool("allow-private-webhooks", false, "let webhooks reach loopback, private and reserved addresses (local development only)")
 	transit := fs.String("transit", "", "JSON file of postal transit times for occasion cards (the form of internal/calendar/transit.json); default the built-in table")
+	publicURL := fs.String("public-url", "", "the address the API is reached at from outside, e.g. https://cards.example.org behind a proxy: HubSpot signatures are checked over it instead of the Host header")
 	if err := fs.parse(args, 0); err != nil {
 		return err
+	}
+	if *publicURL != "" {
+		if err := intake.CheckPublicURL(*publicURL); err != nil {
+			return fs.badValue("public-url", err)
+		}
 	}
 	log := logf.logger(stderr)
 	cfg := app.Config{
@@ -64,6 +71,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		cfg.WebPrices = p
 	}
 	cfg.MetricsTokenFile = *metricsToken
+	cfg.PublicURL = *publicURL
 	if *transit != "" {
 		f, err := os.Open(*transit)
 		if err != nil {

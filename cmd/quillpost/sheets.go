@@ -27,7 +27,7 @@ func runSheets(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	out := fs.String("o", "", "PDF file to write (- for standard output)")
 	sortBy := fs.String("sort", "written", "label order: written (the file's order) or postal (country, postal code: bulk-mail discounts)")
 	sender := fs.String("sender", "", "return address, printed small where the layout has room")
-	from := fs.String("from", "", "ISO code of the country the mail is posted in (destination countries are named in its language; empty: every address gets an English country line)")
+	from := fs.String("from", "DE", "ISO code of the country the mail is posted in, as serve's --from: domestic labels leave the country line out, foreign countries are named in its language (\"\": every address gets an English country line)")
 	title := fs.String("title", "", "title of the PDF and its manifest")
 	noManifest := fs.Bool("no-manifest", false, "leave out the manifest pages")
 	outlines := fs.Bool("outlines", false, "draw label outlines, for a test print on plain paper")

@@ -102,6 +102,10 @@ type Config struct {
 	// DataDir/metrics-token, made on the first start; a named file must exist.
 	MetricsTokenFile string
 
+	// PublicURL is the address the API is reached at from outside (serve --public-url;
+	// intake.Config.PublicURL): HubSpot signatures are checked over it. "" trusts the Host header.
+	PublicURL string
+
 	// APIRateLimit is each API key's sustained requests per second (intake.Config.RateLimit: 0
 	// means the default, negative none, as in the load benchmarks).
 	APIRateLimit float64
@@ -198,7 +202,7 @@ func Start(ctx context.Context, cfg Config) (_ *System, err error) {
 	}
 	s.relay = s.Queue.NewRelay(s.Store)
 	s.api = intake.New(intake.Config{Store: s.Store, Logger: s.log, OnAccepted: s.relay.Kick, RateLimit: cfg.APIRateLimit, AllowPrivateWebhooks: cfg.Webhooks.AllowPrivate,
-		Transit: cfg.Transit})
+		Transit: cfg.Transit, PublicURL: cfg.PublicURL})
 	s.mux = http.NewServeMux()
 	s.metrics = metrics.New(metrics.Sources{Queue: s.Queue})
 	s.mux.Handle("/v1/", s.metrics.CountAPIRejections(s.api.Handler()))

@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -68,15 +69,66 @@ func (s *Server) eraseRecipients(w http.ResponseWriter, r *http.Request) {
 		writeError(w, internalError())
 		return
 	}
+	events, err := s.eraseTriggerEventIDs(r.Context(), p, email)
+	if err != nil {
+		s.log.Error("erasure: trigger events", "account", p.Account.ID, "err", err)
+		writeError(w, internalError())
+		return
+	}
 	res, err := s.ops.EraseCards(r.Context(), p.Account.ID, ids, "api.erasure")
 	if err != nil {
 		s.log.Error("erasure", "account", p.Account.ID, "err", err)
 		writeError(w, internalError())
 		return
 	}
-	s.log.Info("recipient data erased", "account", p.Account.ID, "cards", res.Erased, "cancelled", res.Cancelled, "skipped", res.Skipped)
+	s.log.Info("recipient data erased", "account", p.Account.ID, "cards", res.Erased, "cancelled", res.Cancelled, "skipped", res.Skipped,
+		"trigger_events", events)
 	writeJSON(w, http.StatusOK, map[string]any{"object": "erasure", "matched": len(ids), "erased": res.Erased,
 		"cancelled": res.Cancelled, "skipped_in_progress": res.Skipped, "occasion_recipients_removed": people})
+}
+
+// eraseTriggerEventIDs finds the account's trigger calls whose event id holds the email (a mapping
+// may build event ids of it, "{{email}}-{{id}}") and keeps their ids only as digests. The events of
+// erased cards are digested with the cards (EraseCards), refused and capped calls only here: they
+// have no card. A test key reaches the events of test triggers only.
+func (s *Server) eraseTriggerEventIDs(ctx context.Context, p *store.Principal, email string) (int, error) {
+	ts, ok := s.store.(store.TriggerStore)
+	if !ok || email == "" {
+		return 0, nil
+	}
+	var ids []string
+	testTrigger := map[string]bool{}
+	f := store.OccasionFilter{Limit: 1000}
+	for {
+		evs, next, err := ts.ListTriggerEvents(ctx, p.Account.ID, "", f)
+		if err != nil {
+			return 0, err
+		}
+		for _, e := range evs {
+			if !strings.Contains(normEmail(e.EventID), email) {
+				continue
+			}
+			test, seen := testTrigger[e.TriggerID]
+			if !seen {
+				t, err := ts.GetTrigger(ctx, p.Account.ID, e.TriggerID)
+				if err != nil {
+					return 0, err
+				}
+				test, testTrigger[e.TriggerID] = t.Test, t.Test
+			}
+			if inScope(p, test) {
+				ids = append(ids, e.ID)
+			}
+		}
+		if next == "" {
+			break
+		}
+		f.After = next
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	return ts.DigestTriggerEvents(ctx, p.Account.ID, ids)
 }
 
 // normEmail is the form emails are compared in: compatibility-normalised (full-width letters,

@@ -17,6 +17,7 @@ var recordedPOSTs = map[string]bool{
 	"POST /v1/webhooks/{id}/replay":        true,
 	"POST /v1/occasions/rules/{id}/cancel": true,
 	"POST /v1/triggers/{id}/cancel":        true,
+	"POST /v1/triggers/{id}/rotate_secret": true,
 	"POST /v1/operator/cards/{id}/retry":   true,
 }
 

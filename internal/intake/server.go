@@ -40,6 +40,11 @@ type Config struct {
 	// Transit plans occasion cards (as the occasion scheduler does); nil is
 	// calendar.DefaultTransit.
 	Transit *calendar.TransitTable
+	// PublicURL is the address the API is reached at from outside (https://cards.example.org,
+	// perhaps with a path a proxy strips), as serve --public-url sets it. When set, a HubSpot v3
+	// signature is checked over this URL and not over the Host header, which a proxy may rewrite.
+	// It must be an absolute http(s) URL without query; CheckPublicURL says what is wrong with one.
+	PublicURL string
 	// OnReplay, if set, is called after failed webhook deliveries were made pending again (to wake
 	// a dispatcher in this process at once).
 	OnReplay func()
@@ -59,6 +64,8 @@ type Server struct {
 	replay  func()
 	clock   clock.Clock
 	transit *calendar.TransitTable
+	// publicURL is Config.PublicURL without its trailing slash; "" trusts the Host header.
+	publicURL string
 
 	faceStore store.FaceStore // nil when the store keeps no faces
 	faceCache *faces.Cache
@@ -85,7 +92,8 @@ const (
 // New returns a Server; Handler gives its routes.
 func New(cfg Config) *Server {
 	s := &Server{store: cfg.Store, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, maxCSV: cfg.MaxCSVBytes,
-		kick: cfg.OnAccepted, replay: cfg.OnReplay, allowPrivateWebhooks: cfg.AllowPrivateWebhooks, clock: clock.Or(cfg.Clock), transit: cfg.Transit}
+		kick: cfg.OnAccepted, replay: cfg.OnReplay, allowPrivateWebhooks: cfg.AllowPrivateWebhooks, clock: clock.Or(cfg.Clock), transit: cfg.Transit,
+		publicURL: strings.TrimRight(cfg.PublicURL, "/")}
 	if s.transit == nil {
 		s.transit = calendar.DefaultTransit()
 	}
@@ -179,6 +187,7 @@ func (s *Server) routes() []route {
 		{"POST /v1/triggers/{id}/pause", accountKey, s.setTriggerState(store.RulePaused)},
 		{"POST /v1/triggers/{id}/resume", accountKey, s.setTriggerState(store.RuleActive)},
 		{"POST /v1/triggers/{id}/cancel", accountKey, s.setTriggerState(store.RuleCancelled)},
+		{"POST /v1/triggers/{id}/rotate_secret", accountKey, s.rotateTriggerSecret},
 		{"POST /v1/triggers/{id}/test", accountKey, s.testTrigger},
 		{"GET /v1/triggers/{id}/events", accountKey, s.listTriggerEvents},
 		{"POST /v1/triggers/{id}/events", sender, s.triggerEvent},

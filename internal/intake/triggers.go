@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,7 +56,7 @@ type triggerResponse struct {
 	State      string            `json:"state"`
 	Test       bool              `json:"test"`
 	URL        string            `json:"url"`
-	Secret     string            `json:"secret,omitempty"` // at creation only
+	Secret     string            `json:"secret,omitempty"` // at creation and rotation only
 	Mapping    trigger.Mapping   `json:"mapping"`
 	Template   string            `json:"template"`
 	Font       string            `json:"font"`
@@ -139,15 +141,9 @@ func (s *Server) createTrigger(w http.ResponseWriter, r *http.Request) {
 		if aerr := checkCaps(req.DailyCap, req.MonthlyCap); aerr != nil {
 			return aerr.Status, errorBody(aerr)
 		}
-		secret := req.Secret
-		switch {
-		case secret == "":
-			var b [24]byte
-			rand.Read(b[:])
-			secret = "qpts_" + base64.RawURLEncoding.EncodeToString(b[:])
-		case len(secret) < 16 || len(secret) > 200:
-			e := invalid("secret", "secret_invalid", "The secret must be 16 to 200 characters long, so that signatures cannot be guessed.")
-			return e.Status, errorBody(e)
+		secret, aerr := triggerSecret(req.Secret)
+		if aerr != nil {
+			return aerr.Status, errorBody(aerr)
 		}
 		cs.Test = testOnly(p)
 		spec := triggerSpec{campaignSpec: cs, Mapping: req.Mapping}
@@ -164,6 +160,82 @@ func (s *Server) createTrigger(w http.ResponseWriter, r *http.Request) {
 		out.Secret = secret
 		return http.StatusCreated, out
 	})
+}
+
+// triggerSecret is the secret a trigger gets: the one given (the sender's own signing key), or a
+// new random one when none is given.
+func triggerSecret(given string) (string, *apiError) {
+	if given == "" {
+		var b [24]byte
+		rand.Read(b[:])
+		return "qpts_" + base64.RawURLEncoding.EncodeToString(b[:]), nil
+	}
+	if len(given) < 16 || len(given) > 200 {
+		return "", invalid("secret", "secret_invalid", "The secret must be 16 to 200 characters long, so that signatures cannot be guessed.")
+	}
+	return given, nil
+}
+
+// rotateTriggerSecret is POST /v1/triggers/{id}/rotate_secret: the trigger gets a new secret
+// (the one in the body, as a sender that sets its own key needs, or a new random one), answered
+// this once. The old secret stops working at once, without a grace period: a secret is rotated
+// mostly because it leaked, and a grace period would keep the leaked one working. Senders retry
+// the calls refused while they are switched over. Recorded under its Idempotency-Key, so that a
+// retried rotation answers the same secret instead of rotating again.
+func (s *Server) rotateTriggerSecret(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r.Context())
+	ts, ok := s.triggerStore(w)
+	if !ok {
+		return
+	}
+	t, ok := s.triggerOr404(w, r, ts)
+	if !ok {
+		return
+	}
+	body, aerr := s.readBody(w, r)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	var req struct {
+		Secret string `json:"secret"`
+	}
+	if len(body) > 0 {
+		if aerr := decodeJSON(body, &req); aerr != nil {
+			writeError(w, aerr)
+			return
+		}
+	}
+	secret, aerr := triggerSecret(req.Secret)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	t, err := ts.UpdateTrigger(r.Context(), p.Account.ID, t.ID, func(t *store.Trigger) error {
+		if t.State == store.RuleCancelled {
+			return errRuleCancelled
+		}
+		t.Secret = secret
+		return nil
+	})
+	if errors.Is(err, errRuleCancelled) {
+		writeError(w, &apiError{Status: http.StatusConflict, Type: "conflict", Code: "trigger_cancelled",
+			Message: "The trigger was cancelled; it takes no calls, so its secret is not rotated."})
+		return
+	}
+	if err != nil {
+		s.log.Error("rotate trigger secret", "id", r.PathValue("id"), "err", err)
+		writeError(w, internalError())
+		return
+	}
+	out, err := newTriggerResponse(t)
+	if err != nil {
+		writeError(w, internalError())
+		return
+	}
+	out.Secret = secret
+	s.log.Info("trigger secret rotated", "account", p.Account.ID, "trigger", t.ID)
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) triggerOr404(w http.ResponseWriter, r *http.Request, ts store.TriggerStore) (*store.Trigger, bool) {
@@ -618,7 +690,7 @@ func (s *Server) triggerEvent(w http.ResponseWriter, r *http.Request) {
 	}
 	if aerr != nil {
 		if aerr.Status < 500 {
-			if _, err := record(store.TriggerEvent{EventID: eventID, Outcome: store.TriggerRefused, Reason: aerr.Message, Field: aerr.Field}); err != nil {
+			if _, err := record(store.TriggerEvent{EventID: eventID, Outcome: store.TriggerRefused, Reason: refusalReason(aerr), Field: aerr.Field}); err != nil {
 				s.log.Error("trigger event: record", "trigger", t.ID, "err", err)
 			}
 		}
@@ -649,7 +721,10 @@ func (s *Server) triggerEvent(w http.ResponseWriter, r *http.Request) {
 	nc := mc.nc
 	nc.ApprovalRequired = set.HoldForApproval
 	nc.Metadata[metaTriggerEvent] = eventID
-	nc.IdempotencyKey, nc.RequestHash = "trigger/"+t.ID+"/"+eventID, "trigger/"+t.ID+"/"+eventID
+	// The key carries the event id's digest, not the id: a mapping may build the id of personal
+	// values, and the key outlives an erasure of the card.
+	key := "trigger/" + t.ID + "/" + store.TriggerEventDigest(t.ID, eventID)
+	nc.IdempotencyKey, nc.RequestHash = key, key
 	c, err := s.store.CreateCard(r.Context(), nc)
 	if errors.Is(err, store.ErrDuplicate) && c != nil {
 		err = nil // made before a crash between card and record: the record catches up
@@ -673,6 +748,31 @@ func (s *Server) triggerEvent(w http.ResponseWriter, r *http.Request) {
 	s.kick()
 	s.log.Info("trigger card", "trigger", t.ID, "event", eventID, "card", c.ID, "outcome", outcome)
 	s.answerTriggerEvent(w, r, ev, status)
+}
+
+// refusalReason is what the list of calls keeps of a refused payload: the error's code and the
+// payload fields at fault, never the message, which quotes the sender's values ("postal code
+// Q7X9 is not …"): those are a person's data, and an erasure by email cannot find them in a
+// sentence. The sender had the full message in its answer.
+func refusalReason(aerr *apiError) string {
+	var fields []string
+	for _, f := range append([]string{aerr.Field}, problemFields(aerr.Problems)...) {
+		if f != "" && !slices.Contains(fields, f) {
+			fields = append(fields, f)
+		}
+	}
+	if len(fields) == 0 {
+		return "the payload was refused: " + aerr.Code
+	}
+	return "the payload was refused: " + aerr.Code + " (" + strings.Join(fields, ", ") + ")"
+}
+
+func problemFields(ps []fieldProblem) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Field
+	}
+	return out
 }
 
 func (s *Server) failTriggerEvent(w http.ResponseWriter, r *http.Request, ts store.TriggerStore, ev *store.TriggerEvent, err error) {
@@ -726,7 +826,7 @@ func (s *Server) authenticateSender(w http.ResponseWriter, r *http.Request, t *s
 		}
 		return nil
 	case r.Header.Get(trigger.HubSpotHeader) != "":
-		if err := trigger.VerifyHubSpot(t.Secret, r.Method, requestURIs(r), body, r.Header.Get(trigger.HubSpotTimestampHeader),
+		if err := trigger.VerifyHubSpot(t.Secret, r.Method, s.requestURIs(r), body, r.Header.Get(trigger.HubSpotTimestampHeader),
 			r.Header.Get(trigger.HubSpotHeader), s.clock.Now()); err != nil {
 			return bad(sentence(err.Error()))
 		}
@@ -762,11 +862,34 @@ func (s *Server) authenticateSender(w http.ResponseWriter, r *http.Request, t *s
 	return nil
 }
 
-// requestURIs are the URLs the sender may have signed: https as it is served in production,
-// http for a local installation, each with the Host the request came to.
-func requestURIs(r *http.Request) []string {
+// requestURIs are the URLs the sender may have signed. With a public URL configured it is that
+// URL with the request's path and query: a proxy in front may rewrite the Host header and strip a
+// path prefix, so the Host the request came with is not what the sender called. Without one they
+// are the Host the request came to, over https as it is served in production and over http for a
+// local installation.
+func (s *Server) requestURIs(r *http.Request) []string {
+	if s.publicURL != "" {
+		return []string{s.publicURL + r.URL.RequestURI()}
+	}
 	u := r.Host + r.URL.RequestURI()
 	return []string{"https://" + u, "http://" + u}
+}
+
+// CheckPublicURL reports what keeps u from being a public URL of the API (Config.PublicURL):
+// it must be an absolute http or https URL with a host, and without query, fragment or user.
+func CheckPublicURL(u string) error {
+	p, err := url.Parse(u)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%q is not a URL: %w", u, err)
+	case p.Scheme != "https" && p.Scheme != "http":
+		return fmt.Errorf("%q must start with https:// (or http://)", u)
+	case p.Host == "":
+		return fmt.Errorf("%q names no host", u)
+	case p.RawQuery != "" || p.Fragment != "" || p.User != nil || p.Opaque != "":
+		return fmt.Errorf("%q must be scheme, host and at most a path, without query, fragment or user", u)
+	}
+	return nil
 }
 
 // testTrigger is POST /v1/triggers/{id}/test: a payload is mapped and validated as a call would

@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -53,6 +56,21 @@ type TriggerEvent struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// TriggerEventDigest is the form a trigger event's id is kept in once its card was erased, and
+// the form triggered cards' idempotency keys carry: a mapping may build the event id of personal
+// values ("{{email}}-{{id}}"), which must not outlive the person's erasure, while a sender's retry
+// of the erased event must still find it and make no new card. Salted with the trigger's id, so
+// that one digest table does not fit every trigger.
+func TriggerEventDigest(triggerID, eventID string) string {
+	if strings.HasPrefix(eventID, eventDigestPrefix) {
+		return eventID
+	}
+	sum := sha256.Sum256([]byte(triggerID + "\x00" + eventID))
+	return eventDigestPrefix + hex.EncodeToString(sum[:])
+}
+
+const eventDigestPrefix = "sha256:"
+
 // Counted reports whether the outcome holds the event id and counts against the caps.
 func (e *TriggerEvent) Counted() bool {
 	return e.Outcome == TriggerAdmitted || e.Outcome == TriggerQueued || e.Outcome == TriggerHeld
@@ -100,6 +118,10 @@ type TriggerStore interface {
 	BeginTriggerEvent(ctx context.Context, ev TriggerEvent, caps TriggerCaps) (*TriggerEvent, error)
 	// FinishTriggerEvent sets an admitted event's outcome, reason and card.
 	FinishTriggerEvent(ctx context.Context, id, outcome, reason, cardID string) error
+	// DigestTriggerEvents keeps the ids of an account's named events only as digests
+	// (TriggerEventDigest), for the erasure of a person a mapping built into event ids; the
+	// removed ids leave the database files too. It returns how many events changed.
+	DigestTriggerEvents(ctx context.Context, accountID string, ids []string) (int, error)
 	// ListTriggerEvents pages through an account's events (of one trigger, or all for ""),
 	// newest first; f.After is the cursor.
 	ListTriggerEvents(ctx context.Context, accountID, triggerID string, f OccasionFilter) ([]*TriggerEvent, string, error)

@@ -26,15 +26,17 @@ func Dialect() sqlstore.Dialect {
 		panic(err) // the embedded directory exists at build time
 	}
 	return sqlstore.Dialect{
-		Name:          "postgres",
-		Numbered:      true,
-		MetadataMatch: `(c.metadata::jsonb ->> CAST(? AS TEXT)) = CAST(? AS TEXT)`,
-		ForUpdate:     ` FOR UPDATE`,
-		IsUnique:      isUnique,
-		Migrations:    sub,
+		Name:           "postgres",
+		Numbered:       true,
+		MetadataMatch:  `(c.metadata::jsonb ->> CAST(? AS TEXT)) = CAST(? AS TEXT)`,
+		ForUpdate:      ` FOR UPDATE`,
+		ForNoKeyUpdate: ` FOR NO KEY UPDATE`,
+		IsUnique:       isUnique,
+		Migrations:     sub,
 		// Dead row versions of erased cards leave the tables (PostgreSQL has no secure_delete:
 		// the bytes may stay in free disk blocks, WAL archives and backups until overwritten).
-		AfterErase: []string{`VACUUM cards`, `VACUUM events`, `VACUUM webhook_deliveries`, `VACUUM idempotency_keys`},
+		AfterErase: []string{`VACUUM cards`, `VACUUM events`, `VACUUM webhook_deliveries`, `VACUUM idempotency_keys`,
+			`VACUUM occasion_recipients`, `VACUUM trigger_events`},
 		// Processes starting together take turns migrating.
 		MigrationLock: `SELECT pg_advisory_xact_lock(7732011)`,
 	}

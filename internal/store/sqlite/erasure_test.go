@@ -105,3 +105,54 @@ func TestDatabaseFilesOwnerOnly(t *testing.T) {
 		t.Errorf("existing database left at %v", fi.Mode().Perm())
 	}
 }
+
+// TestMigrationScrubsRefusalReasons: reasons of refused trigger calls stored before schema 62
+// quoted the payload's values; the migration keeps only the fields.
+func TestMigrationScrubsRefusalReasons(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := sqlite.OpenDir(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := store.TriggerStore(s)
+	acc, err := s.CreateAccount(ctx, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := ts.CreateTrigger(ctx, store.Trigger{AccountID: acc.ID, Name: "shop", Secret: "s3cret-s3cret-s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range []store.TriggerEvent{
+		{EventID: "order-1", Outcome: store.TriggerRefused, Field: "shipping_address.zip",
+			Reason: "postal code Q7X9 is not a German postal code: it needs 5 digits (to.postal_code, from the payload's shipping_address.zip)"},
+		{EventID: "order-2", Outcome: store.TriggerRefused, Reason: "the body is not JSON: near 'Quirinus Zabelsky'"},
+		{EventID: "order-3", Outcome: store.TriggerPaused, Reason: "the trigger is paused"},
+	} {
+		ev.TriggerID, ev.AccountID = tr.ID, acc.ID
+		if _, err := ts.BeginTriggerEvent(ctx, ev, store.TriggerCaps{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.DB().ExecContext(ctx, `DELETE FROM schema_migrations WHERE version = 62`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if s, err = sqlite.OpenDir(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	evs, _, err := store.TriggerStore(s).ListTriggerEvents(ctx, acc.ID, "", store.OccasionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range evs {
+		got = append(got, e.EventID+": "+e.Reason)
+	}
+	want := "order-3: the trigger is paused|order-2: the payload was refused|order-1: the payload was refused (shipping_address.zip)"
+	if strings.Join(got, "|") != want {
+		t.Errorf("reasons after the migration:\n%s\nwant\n%s", strings.Join(got, "|"), want)
+	}
+}

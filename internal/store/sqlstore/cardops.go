@@ -136,6 +136,9 @@ func (s *Store) EraseCards(ctx context.Context, accountID string, cardIDs []stri
 				[]byte(`{"erased":true}`), c.ID); err != nil {
 				return fmt.Errorf("erase %s: webhook payloads: %w", c.ID, err)
 			}
+			if err := s.eraseTriggerEvents(ctx, tx, c); err != nil {
+				return fmt.Errorf("erase %s: %w", c.ID, err)
+			}
 			// The acceptance note of an address sent as entered quotes the fields it overrode.
 			if _, err := tx.ExecContext(ctx, s.q(`UPDATE events SET detail = '' WHERE card_id = ? AND detail LIKE 'address sent as entered%'`),
 				c.ID); err != nil {
@@ -152,13 +155,99 @@ func (s *Store) EraseCards(ctx context.Context, accountID string, cardIDs []stri
 		}
 	}
 	if r.Erased > 0 {
-		for _, stmt := range s.d.AfterErase {
-			if _, err := s.w.ExecContext(ctx, stmt); err != nil {
-				return r, fmt.Errorf("erase cards: %s: %w", stmt, err)
-			}
+		if err := s.afterErase(ctx); err != nil {
+			return r, fmt.Errorf("erase cards: %w", err)
 		}
 	}
 	return r, nil
+}
+
+// eraseTriggerEvents keeps the ids of the trigger events that made a card only as digests: a
+// mapping may build an event id of personal values. The digest still holds the event for the
+// sender's retry, so the erased person gets no new card from it.
+func (s *Store) eraseTriggerEvents(ctx context.Context, tx *sql.Tx, c *store.Card) error {
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT id, trigger_id, event_id FROM trigger_events WHERE account_id = ? AND card_id = ?`), c.AccountID, c.ID)
+	if err != nil {
+		return fmt.Errorf("trigger events: %w", err)
+	}
+	type ev struct{ id, trigger, event string }
+	var evs []ev
+	for rows.Next() {
+		var e ev
+		if err := rows.Scan(&e.id, &e.trigger, &e.event); err != nil {
+			rows.Close()
+			return fmt.Errorf("trigger events: %w", err)
+		}
+		evs = append(evs, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("trigger events: %w", err)
+	}
+	for _, e := range evs {
+		if _, err := s.digestTriggerEvent(ctx, tx, c.AccountID, e.id, e.trigger, e.event); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) digestTriggerEvent(ctx context.Context, tx *sql.Tx, accountID, id, triggerID, eventID string) (bool, error) {
+	d := store.TriggerEventDigest(triggerID, eventID)
+	if d == eventID {
+		return false, nil
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE trigger_events SET event_id = ? WHERE id = ? AND account_id = ?`), d, id, accountID); err != nil {
+		return false, fmt.Errorf("trigger event %s: %w", id, err)
+	}
+	return true, nil
+}
+
+// DigestTriggerEvents keeps the named events' ids only as digests; see store.TriggerStore.
+func (s *Store) DigestTriggerEvents(ctx context.Context, accountID string, ids []string) (int, error) {
+	n := 0
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		n = 0
+		for _, id := range ids {
+			var trigger, event string
+			err := tx.QueryRowContext(ctx, s.q(`SELECT trigger_id, event_id FROM trigger_events WHERE id = ? AND account_id = ?`), id, accountID).
+				Scan(&trigger, &event)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("trigger event %s: %w", id, err)
+			}
+			changed, err := s.digestTriggerEvent(ctx, tx, accountID, id, trigger, event)
+			if err != nil {
+				return err
+			}
+			if changed {
+				n++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("digest trigger events: %w", err)
+	}
+	if n > 0 {
+		if err := s.afterErase(ctx); err != nil {
+			return n, fmt.Errorf("digest trigger events: %w", err)
+		}
+	}
+	return n, nil
+}
+
+// afterErase runs the dialect's AfterErase statements, so that rows just wiped or deleted leave
+// the database files too.
+func (s *Store) afterErase(ctx context.Context) error {
+	for _, stmt := range s.d.AfterErase {
+		if _, err := s.w.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("%s: %w", stmt, err)
+		}
+	}
+	return nil
 }
 
 // cancelInTx cancels a card that is not being written, with its event.

@@ -181,7 +181,17 @@ func (s *Store) DeleteOccasionRecipients(ctx context.Context, accountID string, 
 		}
 		return nil
 	})
-	return n, err
+	if err != nil {
+		return n, err
+	}
+	// A removed person's name, address and dates leave the files as an erased card's do (SQLite's
+	// WAL would keep the deleted row until its next checkpoint, PostgreSQL the dead row version).
+	if n > 0 {
+		if err := s.afterErase(ctx); err != nil {
+			return n, fmt.Errorf("delete occasion recipients: %w", err)
+		}
+	}
+	return n, nil
 }
 
 const occRuleCols = `id, account_id, test, name, occasion, days_before, state, spec, created_at, updated_at`

@@ -31,6 +31,9 @@ type Dialect struct {
 	// ForUpdate is appended to a SELECT that reads a row a transaction will change ("" where the
 	// transaction already holds the write lock, as SQLite's BEGIN IMMEDIATE does).
 	ForUpdate string
+	// ForNoKeyUpdate locks a parent row against other lockers without blocking the foreign-key
+	// checks of inserts that reference it (PostgreSQL's FOR NO KEY UPDATE; "" as ForUpdate).
+	ForNoKeyUpdate string
 	// IsUnique reports a unique-constraint violation.
 	IsUnique func(error) bool
 	// Migrations holds NNNN_name.sql files at its root, applied in number order.

@@ -186,19 +186,31 @@ func scanTriggerEvent(sc scanner) (*store.TriggerEvent, error) {
 }
 
 // BeginTriggerEvent records a call, checking the idempotency of its event id and the caps in one
-// transaction. The trigger's row is locked first, so that two calls of one trigger are counted
-// one after the other (SQLite's write transactions are serial anyway).
+// transaction. The account's row is locked first, then the trigger's, so that calls of any of the
+// account's triggers are counted one after the other: a lock on the trigger alone would let two
+// triggers of one account each see the account one below its cap and both pass it. (SQLite's
+// write transactions are serial anyway.)
 func (s *Store) BeginTriggerEvent(ctx context.Context, ev store.TriggerEvent, caps store.TriggerCaps) (*store.TriggerEvent, error) {
 	var out *store.TriggerEvent
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var acct string
+		err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM accounts WHERE id = ?`+s.d.ForNoKeyUpdate), ev.AccountID).Scan(&acct)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("account %s: %w", ev.AccountID, store.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("lock account %s: %w", ev.AccountID, err)
+		}
 		if _, err := s.getTrigger(ctx, tx, ev.AccountID, ev.TriggerID, true); err != nil {
 			return err
 		}
 		e := ev
 		e.ID, e.CreatedAt = store.NewID(store.PrefixTriggerEvent), s.now()
 		if e.Counted() {
+			// An erased person's events are kept under the digest of their id (EraseCards).
 			prev, err := scanTriggerEvent(tx.QueryRowContext(ctx, s.q(`SELECT `+triggerEventCols+` FROM trigger_events
-				WHERE trigger_id = ? AND event_id = ? AND counted = ?`), e.TriggerID, e.EventID, true))
+				WHERE trigger_id = ? AND event_id IN (?, ?) AND counted = ?`), e.TriggerID, e.EventID,
+				store.TriggerEventDigest(e.TriggerID, e.EventID), true))
 			if err == nil {
 				out = prev
 				return store.ErrDuplicate
@@ -236,7 +248,7 @@ func (s *Store) BeginTriggerEvent(ctx context.Context, ev store.TriggerEvent, ca
 				}
 			}
 		}
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO trigger_events (`+triggerEventCols+`, counted) VALUES (`+placeholders(10)+`)`),
+		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO trigger_events (`+triggerEventCols+`, counted) VALUES (`+placeholders(10)+`)`),
 			e.ID, e.TriggerID, e.AccountID, e.EventID, e.Outcome, e.Reason, e.Field, e.CardID, micros(e.CreatedAt), e.Counted())
 		if err != nil {
 			return fmt.Errorf("record trigger event: %w", err)

@@ -48,6 +48,8 @@ func Run(t *testing.T, open Opener) {
 		{"Faces", testFaces},
 		{"Occasions", testOccasions},
 		{"Triggers", testTriggers},
+		{"TriggerAccountCapConcurrent", testTriggerAccountCapConcurrent},
+		{"TriggerEventDigest", testTriggerEventDigest},
 		{"ListCampaigns", testListCampaigns},
 	}
 	for _, tc := range tests {

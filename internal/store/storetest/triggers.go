@@ -3,7 +3,9 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -81,5 +83,138 @@ func testTriggers(t *testing.T, s store.Store) {
 	up, err := ts.UpdateTrigger(ctx, a.ID, tr.ID, func(t *store.Trigger) error { t.State = store.RulePaused; return nil })
 	if err != nil || up.State != store.RulePaused || up.Secret != "s3cret" {
 		t.Errorf("pause: %+v %v", up, err)
+	}
+}
+
+// testTriggerAccountCapConcurrent calls several triggers of one account at once: the account's
+// cap holds over all of them, not only per trigger (each trigger's own lock does not serialise
+// calls of its siblings).
+func testTriggerAccountCapConcurrent(t *testing.T, s store.Store) {
+	ts, ok := s.(store.TriggerStore)
+	if !ok {
+		t.Skip("the store keeps no triggers")
+	}
+	ctx := context.Background()
+	a := NewAccount(t, s)
+	const triggers, callsEach, accountCap = 6, 8, 7
+	var ids []string
+	for i := range triggers {
+		tr, err := ts.CreateTrigger(ctx, store.Trigger{AccountID: a.ID, Name: fmt.Sprintf("shop %d", i), Secret: "s3cret-s3cret-s3cret"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, tr.ID)
+	}
+	day := time.Now().UTC().Truncate(24 * time.Hour)
+	caps := store.TriggerCaps{AccountDaily: accountCap, DayStart: day, MonthStart: day.AddDate(0, 0, -day.Day()+1)}
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		admitted int
+		errs     []error
+	)
+	start := make(chan struct{})
+	for i, id := range ids {
+		for j := range callsEach {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				e, err := ts.BeginTriggerEvent(ctx, store.TriggerEvent{TriggerID: id, AccountID: a.ID, EventID: fmt.Sprintf("order-%d-%d", i, j),
+					Outcome: store.TriggerAdmitted}, caps)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					errs = append(errs, err)
+					return
+				}
+				if e.Outcome == store.TriggerAdmitted {
+					admitted++
+				}
+			}()
+		}
+	}
+	close(start)
+	wg.Wait()
+	if len(errs) > 0 {
+		t.Fatalf("%d calls failed, first: %v", len(errs), errs[0])
+	}
+	if admitted != accountCap {
+		t.Errorf("%d calls of %d triggers at once admitted %d cards; the account's daily cap is %d", triggers*callsEach, triggers, admitted, accountCap)
+	}
+	var counted int
+	for _, id := range ids {
+		evs, _, err := ts.ListTriggerEvents(ctx, a.ID, id, store.OccasionFilter{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			if e.Counted() {
+				counted++
+			}
+		}
+	}
+	if counted != accountCap {
+		t.Errorf("%d counted events stored; the account's daily cap is %d", counted, accountCap)
+	}
+}
+
+// testTriggerEventDigest: an erasure keeps event ids that may hold personal values only as
+// digests (those of an erased card's events with the card, others by name), and a sender's retry
+// of such an event still finds it.
+func testTriggerEventDigest(t *testing.T, s store.Store) {
+	ts, ok := s.(store.TriggerStore)
+	ops, ok2 := s.(store.CardOps)
+	if !ok || !ok2 {
+		t.Skip("the store keeps no triggers")
+	}
+	ctx := context.Background()
+	a, b := NewAccount(t, s), NewAccount(t, s)
+	tr, err := ts.CreateTrigger(ctx, store.Trigger{AccountID: a.ID, Name: "shop", Secret: "s3cret-s3cret-s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := time.Now().UTC().Truncate(24 * time.Hour)
+	caps := store.TriggerCaps{DayStart: day, MonthStart: day.AddDate(0, 0, -day.Day()+1)}
+	const made, refusedID = "anna@example.org/7", "anna@example.org/8"
+	ev, err := ts.BeginTriggerEvent(ctx, store.TriggerEvent{TriggerID: tr.ID, AccountID: a.ID, EventID: made, Outcome: store.TriggerAdmitted}, caps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mustCard(t, s, SampleCard(a.ID))
+	if err := ts.FinishTriggerEvent(ctx, ev.ID, store.TriggerHeld, "", c.ID); err != nil {
+		t.Fatal(err)
+	}
+	ref, err := ts.BeginTriggerEvent(ctx, store.TriggerEvent{TriggerID: tr.ID, AccountID: a.ID, EventID: refusedID, Outcome: store.TriggerRefused}, caps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := ts.DigestTriggerEvents(ctx, b.ID, []string{ref.ID}); err != nil || n != 0 {
+		t.Errorf("another account digests the event: %d, %v", n, err)
+	}
+	if n, err := ts.DigestTriggerEvents(ctx, a.ID, []string{ref.ID, "tev_unknown"}); err != nil || n != 1 {
+		t.Errorf("DigestTriggerEvents = %d, %v; want 1", n, err)
+	}
+	if n, err := ts.DigestTriggerEvents(ctx, a.ID, []string{ref.ID}); err != nil || n != 0 {
+		t.Errorf("digesting a digest again = %d, %v; want 0", n, err)
+	}
+	if _, err := ops.EraseCards(ctx, a.ID, []string{c.ID}, "test.erasure"); err != nil {
+		t.Fatal(err)
+	}
+	evs, _, err := ts.ListTriggerEvents(ctx, a.ID, tr.ID, store.OccasionFilter{})
+	if err != nil || len(evs) != 2 {
+		t.Fatalf("events: %v %v", evs, err)
+	}
+	for _, e := range evs {
+		if !strings.HasPrefix(e.EventID, "sha256:") || strings.Contains(e.EventID, "anna") {
+			t.Errorf("event %s keeps the id %q after erasure", e.ID, e.EventID)
+		}
+	}
+	if evs[1].EventID != store.TriggerEventDigest(tr.ID, made) || evs[0].EventID != store.TriggerEventDigest(tr.ID, refusedID) {
+		t.Errorf("digests %q %q", evs[1].EventID, evs[0].EventID)
+	}
+	again, err := ts.BeginTriggerEvent(ctx, store.TriggerEvent{TriggerID: tr.ID, AccountID: a.ID, EventID: made, Outcome: store.TriggerAdmitted}, caps)
+	if !errors.Is(err, store.ErrDuplicate) || again == nil || again.ID != ev.ID || again.CardID != c.ID {
+		t.Errorf("the erased event retried = %+v, %v; want the first event with ErrDuplicate", again, err)
 	}
 }
