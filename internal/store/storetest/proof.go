@@ -119,6 +119,23 @@ func testProofs(t *testing.T, s store.Store) {
 	if _, err := ps.ReapproveCard(ctx, a.ID, queued.ID, newHash, 2, "api.approve"); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("approving twice: %v", err)
 	}
+	// Releasing a campaign approves its held cards, but not an old proof nobody saw again.
+	cmp, err := s.CreateCampaign(ctx, store.NewCampaign{AccountID: a.ID, Name: "after the upgrade"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc.CampaignID, nc.ApprovalRequired, nc.RenderVersion = cmp.ID, true, 1
+	plain, changed := mustCard(t, s, nc), mustCard(t, s, nc)
+	mustTransition(t, s, store.Change{CardID: changed.ID, From: store.StatusAccepted, To: store.StatusAccepted, Cause: store.CauseProofChanged})
+	if n, err := ops.ReleaseCampaign(ctx, a.ID, cmp.ID, "api.activate"); err != nil || n != 1 {
+		t.Errorf("release: %d %v", n, err)
+	}
+	if got, _ := s.GetCard(ctx, a.ID, plain.ID); got.Status != store.StatusQueued {
+		t.Errorf("released held card is %s", got.Status)
+	}
+	if got, _ := s.GetCard(ctx, a.ID, changed.ID); got.Status != store.StatusAccepted || !got.ProofChanged {
+		t.Errorf("released a changed proof: %s proof_changed %v", got.Status, got.ProofChanged)
+	}
 	// A failed card (failed as unplottable before render versions) is held too.
 	mustTransition(t, s, store.Change{CardID: kept.ID, From: store.StatusQueued, To: store.StatusFailed, Cause: "worker.unplottable"})
 	if c := mustTransition(t, s, store.Change{CardID: kept.ID, From: store.StatusFailed, To: store.StatusAccepted, Cause: store.CauseProofChanged}); !c.ProofChanged {
