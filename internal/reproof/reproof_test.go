@@ -83,3 +83,37 @@ func TestRunAfterUpgrade(t *testing.T) {
 		t.Errorf("second run %+v %v", res, err)
 	}
 }
+
+// BenchmarkRun re-proofs 100 cards an older renderer proofed (half still drawn the same, half
+// held), as serve does at start after an upgrade; ns/op is per 100 cards.
+func BenchmarkRun(b *testing.B) {
+	ctx := context.Background()
+	st, err := sqlite.OpenDir(ctx, b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	a := storetest.NewAccount(b, st)
+	nc := storetest.SampleCard(a.ID)
+	hc, err := cardspec.Render(cardspec.Spec{Message: nc.Message, Font: nc.Font, Hand: nc.Hand, Stock: nc.Stock, Seed: nc.Seed})
+	if err != nil {
+		b.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for b.Loop() {
+		b.StopTimer()
+		for i := range 100 {
+			nc.StrokeHash = hc.Hash()
+			if i%2 == 1 {
+				nc.StrokeHash = "changed"
+			}
+			if _, err := st.CreateCard(ctx, nc); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+		if res, err := reproof.Run(ctx, st, builtIn, log); err != nil || res.Checked != 100 {
+			b.Fatalf("%+v %v", res, err)
+		}
+	}
+}
