@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/quillpost/quillpost/internal/calendar"
+	"github.com/quillpost/quillpost/internal/cardspec"
+	"github.com/quillpost/quillpost/internal/faces"
 	"github.com/quillpost/quillpost/internal/intake"
 	"github.com/quillpost/quillpost/internal/metrics"
 	"github.com/quillpost/quillpost/internal/plan"
@@ -24,6 +26,7 @@ import (
 	"github.com/quillpost/quillpost/internal/profile"
 	"github.com/quillpost/quillpost/internal/program"
 	"github.com/quillpost/quillpost/internal/queue"
+	"github.com/quillpost/quillpost/internal/reproof"
 	"github.com/quillpost/quillpost/internal/serialstream"
 	"github.com/quillpost/quillpost/internal/sheets"
 	"github.com/quillpost/quillpost/internal/store"
@@ -371,6 +374,12 @@ func (s *System) Run(ctx context.Context) error {
 			func(err error) { s.log.Warn("lease reconciler", "err", err) })
 		return nil
 	})
+	// After an upgrade, cards whose approved proof the new renderer no longer draws are held for
+	// the new proof's approval before robots meet them (robots check it too, before any blank).
+	run("re-proof", func(ctx context.Context) error {
+		s.reproof(ctx)
+		return nil
+	})
 	run("dead-job watcher", func(ctx context.Context) error {
 		return s.Queue.WatchDeadJobs(ctx, func(ctx context.Context, dj queue.DeadJob) error {
 			_, err := store.FailJob(ctx, s.Store, dj.Job, store.CauseMaxDeliveries,
@@ -457,4 +466,29 @@ func faultsFor(f [][]plotsim.Fault, i int) []plotsim.Fault {
 		return f[i]
 	}
 	return nil
+}
+
+// reproof re-proofs, once at start, the cards an older renderer proofed (see internal/reproof).
+// A failure is logged, never fatal: each robot still checks every card's proof before its blank.
+func (s *System) reproof(ctx context.Context) {
+	st, ok := s.Store.(reproof.Store)
+	if !ok {
+		return
+	}
+	var src faces.Source
+	if fs, ok := s.Store.(store.FaceStore); ok {
+		src = fs
+	}
+	cache := faces.NewCache(0)
+	res, err := reproof.Run(ctx, st, func(ctx context.Context, c *store.Card) cardspec.FaceFinder {
+		return cache.Finder(ctx, src, c.AccountID, !c.Test)
+	}, s.log)
+	if err != nil {
+		s.log.Error("re-proof after start failed; robots still check each card's proof before its blank", "err", err)
+		return
+	}
+	if res.Checked > 0 {
+		s.log.Info("re-proofed the cards of an older renderer", "checked", res.Checked, "unchanged", res.Unchanged, "held", res.Held, "skipped", res.Skipped)
+		s.relay.Kick()
+	}
 }

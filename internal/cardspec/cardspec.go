@@ -136,3 +136,7 @@ func renderFace(s Spec, face *font.Face) (*hand.Card, error) {
 func FromCard(c *store.Card) Spec {
 	return Spec{Message: c.Message, Font: c.Font, Hand: c.Hand, Stock: c.Stock, Align: c.Align, Seed: c.Seed}
 }
+
+// RenderVersion is the version of the strokes Render draws (hand.RenderVersion): a card keeps it
+// with its proof's stroke hash.
+const RenderVersion = hand.RenderVersion

@@ -444,7 +444,7 @@ func (s *Server) buildRow(p *store.Principal, c *store.Campaign, spec *campaignS
 	nc := store.NewCard{
 		AccountID: p.Account.ID, CampaignID: c.ID, Test: spec.Test || p.Key.Kind == store.KeyTest,
 		Message: msg, Font: spec.Font, Hand: spec.Hand, Stock: spec.Stock, Format: card.Format.Name, Align: cs.Align,
-		Seed: seed, StrokeHash: card.Hash(), To: to, From: from, Metadata: meta,
+		Seed: seed, StrokeHash: card.Hash(), RenderVersion: cardspec.RenderVersion, To: to, From: from, Metadata: meta,
 		ApprovalRequired: c.State == campaignDraft,
 	}
 	if spec.SendDate != nil {

@@ -27,6 +27,10 @@ func (s *Server) approveCard(w http.ResponseWriter, r *http.Request) {
 		writeError(w, unsupported())
 		return
 	}
+	if c.ProofChanged && c.Status == store.StatusAccepted {
+		s.approveNewProof(w, r, p.Account.ID, c, "api.approve")
+		return
+	}
 	c, err := s.ops.ApproveCard(r.Context(), p.Account.ID, c.ID, "api.approve")
 	if errors.Is(err, store.ErrConflict) {
 		writeError(w, &apiError{Status: http.StatusConflict, Type: "conflict", Code: "card_not_awaiting_approval",

@@ -75,10 +75,14 @@ type cardResponse struct {
 	CampaignID       string            `json:"campaign_id,omitempty"`
 	Attempts         int               `json:"attempts"`
 	ApprovalRequired bool              `json:"approval_required"`
-	SendDate         *time.Time        `json:"send_date,omitempty"`
-	CreatedAt        time.Time         `json:"created_at"`
-	UpdatedAt        time.Time         `json:"updated_at"`
-	Events           []eventResponse   `json:"events,omitempty"`
+	// ProofChanged: the renderer was upgraded and no longer draws the approved proof; the card
+	// waits for approval of the new one (its preview).
+	ProofChanged  bool            `json:"proof_changed"`
+	RenderVersion int             `json:"render_version"`
+	SendDate      *time.Time      `json:"send_date,omitempty"`
+	CreatedAt     time.Time       `json:"created_at"`
+	UpdatedAt     time.Time       `json:"updated_at"`
+	Events        []eventResponse `json:"events,omitempty"`
 }
 
 type eventResponse struct {
@@ -97,6 +101,7 @@ func newCardResponse(c *store.Card, events []store.Event) cardResponse {
 		Font: c.Font, Hand: c.Hand, Stock: c.Stock, Format: c.Format, StrokeHash: c.StrokeHash,
 		To: c.To, Metadata: c.Metadata, CampaignID: c.CampaignID, Attempts: c.Attempts,
 		ApprovalRequired: c.ApprovalRequired, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		ProofChanged: c.ProofChanged, RenderVersion: c.RenderVersion,
 	}
 	if len(c.From) > 0 && string(c.From) != "null" {
 		r.From = c.From
@@ -361,7 +366,7 @@ func (s *Server) validateCard(ctx context.Context, p *store.Principal, body []by
 	nc := store.NewCard{
 		AccountID: p.Account.ID, Test: p.Key.Kind == store.KeyTest,
 		Message: msg, Font: spec.Font, Hand: spec.Hand, Stock: spec.Stock, Format: card.Format.Name, Align: spec.Align,
-		Seed: seed, StrokeHash: card.Hash(), To: toJSON, From: from, Metadata: req.Metadata,
+		Seed: seed, StrokeHash: card.Hash(), RenderVersion: cardspec.RenderVersion, To: toJSON, From: from, Metadata: req.Metadata,
 		ApprovalRequired: req.ApprovalRequired, Note: note,
 	}
 	sd, aerr := parseSendDate(req.SendDate, time.Now())

@@ -228,7 +228,7 @@ func (o *OccasionScheduler) queue(ctx context.Context, os store.OccasionStore, r
 	c, err := o.Store.CreateCard(ctx, store.NewCard{
 		AccountID: rule.AccountID, IdempotencyKey: key, RequestHash: key, Test: rule.Test,
 		Message: msg, Font: cs.Font, Hand: cs.Hand, Stock: cs.Stock, Format: card.Format.Name, Align: cs.Align,
-		Seed: seed, StrokeHash: card.Hash(), To: jsonObject(address.Normalize(to)), From: from, Metadata: meta,
+		Seed: seed, StrokeHash: card.Hash(), RenderVersion: cardspec.RenderVersion, To: jsonObject(address.Normalize(to)), From: from, Metadata: meta,
 		Note: fmt.Sprintf("occasion %s on %s: to arrive by %s, posted %s", rule.Occasion, occ, plan.ArriveBy, plan.PostOn),
 	})
 	fresh := err == nil

@@ -217,6 +217,8 @@ func (s *Server) routes() []route {
 		{"GET /v1/operator/cards", operatorKey, s.operatorCards},
 		{"POST /v1/operator/cards/{id}/retry", operatorKey, s.operatorRetry},
 		{"POST /v1/operator/cards/{id}/cancel", operatorKey, s.operatorCancel},
+		{"POST /v1/operator/cards/{id}/approve", operatorKey, s.operatorApprove},
+		{"POST /v1/operator/reproof", operatorKey, s.operatorReproof},
 		{"POST /v1/operator/postings", operatorKey, s.operatorPosting},
 		{"GET /v1/operator/sheets", operatorKey, s.operatorSheets},
 

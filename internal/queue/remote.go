@@ -163,10 +163,11 @@ func (q *Queue) ServeCards(ctx context.Context, s store.CardStore) error {
 	return nil
 }
 
-// workerMoves are the status changes a robot makes: claim, written, released, spoiled, failed.
+// workerMoves are the status changes a robot makes: claim, written, released, spoiled, failed,
+// and held for a changed proof (before any blank is asked for).
 var workerMoves = map[store.Status][]store.Status{
 	store.StatusQueued:   {store.StatusPlotting, store.StatusFailed},
-	store.StatusPlotting: {store.StatusWritten, store.StatusQueued, store.StatusSpoiled, store.StatusFailed},
+	store.StatusPlotting: {store.StatusWritten, store.StatusQueued, store.StatusSpoiled, store.StatusFailed, store.StatusAccepted},
 }
 
 func (q *Queue) answer(ctx context.Context, s store.CardStore, m *nats.Msg) {

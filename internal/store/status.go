@@ -37,14 +37,18 @@ var Statuses = []Status{
 //   - plotting → spoiled → queued|cancelled: an operator retries or cancels a card being written,
 //     or the reconciler finds its lease ran out; the blank under the pen is discarded.
 //   - queued → failed: the queue gave up (max deliveries) or the worker found the job unplottable.
+//   - accepted|queued|plotting|failed → accepted: an upgraded renderer no longer draws the card's
+//     approved proof (the worker found it before asking for a blank, or a re-proof after the
+//     upgrade did); the card is held for the new proof's approval (Card.ProofChanged). This is the
+//     only way back into accepted, and the store sets the hold with it.
 var transitions = map[Status][]Status{
 	StatusReceived:  {StatusAccepted, StatusRejected, StatusCancelled},
-	StatusAccepted:  {StatusQueued, StatusRejected, StatusCancelled},
-	StatusQueued:    {StatusPlotting, StatusCancelled, StatusFailed, StatusQueued},
-	StatusPlotting:  {StatusWritten, StatusSpoiled, StatusFailed, StatusQueued},
+	StatusAccepted:  {StatusQueued, StatusRejected, StatusCancelled, StatusAccepted},
+	StatusQueued:    {StatusPlotting, StatusCancelled, StatusFailed, StatusQueued, StatusAccepted},
+	StatusPlotting:  {StatusWritten, StatusSpoiled, StatusFailed, StatusQueued, StatusAccepted},
 	StatusWritten:   {StatusPosted},
 	StatusSpoiled:   {StatusQueued, StatusFailed, StatusCancelled},
-	StatusFailed:    {StatusQueued, StatusCancelled},
+	StatusFailed:    {StatusQueued, StatusCancelled, StatusAccepted},
 	StatusPosted:    nil,
 	StatusRejected:  nil,
 	StatusCancelled: nil,

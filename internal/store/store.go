@@ -179,6 +179,13 @@ type Card struct {
 	// any other status); LeaseHolder is the robot holding it. See LeaseStore.
 	LeaseUntil  time.Time `json:"lease_until,omitzero"`
 	LeaseHolder string    `json:"lease_holder,omitempty"`
+
+	// RenderVersion is the hand.RenderVersion that drew the proof StrokeHash holds (0: accepted
+	// before versions were recorded). ProofChanged: an upgraded renderer no longer draws the
+	// approved proof, so the card is held (accepted, ApprovalRequired) until the new proof is
+	// approved (ProofStore.ReapproveCard); it is never written from a proof nobody approved.
+	RenderVersion int  `json:"render_version"`
+	ProofChanged  bool `json:"proof_changed"`
 }
 
 // Lane is the queue lane the card's jobs go to: its stock, or "test-<stock>" for test cards.
@@ -199,6 +206,7 @@ type NewCard struct {
 	Align            string // "left" (default) or "center"
 	Seed             uint64
 	StrokeHash       string
+	RenderVersion    int // the hand.RenderVersion that drew StrokeHash
 	To, From         json.RawMessage
 	Metadata         map[string]string
 	ApprovalRequired bool

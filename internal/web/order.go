@@ -344,7 +344,7 @@ func (s *Server) validate(lang string, f orderForm, v *orderView) (validatedOrde
 		card: store.NewCard{
 			AccountID: s.account.ID, IdempotencyKey: "web-" + f.Token, Test: s.cfg.TestOrders, SendDate: sendDate,
 			Message: f.Message, Font: spec.Font, Hand: spec.Hand, Stock: spec.Stock, Format: card.Format.Name, Align: spec.Align,
-			Seed: f.Seed % maxSeed, StrokeHash: card.Hash(), To: toJSON, From: fromJSON,
+			Seed: f.Seed % maxSeed, StrokeHash: card.Hash(), RenderVersion: cardspec.RenderVersion, To: toJSON, From: fromJSON,
 			Metadata: map[string]string{"source": "web", "lang": lang},
 			Note:     "ordered on the web page",
 		},

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/quillpost/quillpost/internal/cardspec"
+	"github.com/quillpost/quillpost/internal/hand"
 	"github.com/quillpost/quillpost/internal/program"
 	"github.com/quillpost/quillpost/internal/queue"
 	"github.com/quillpost/quillpost/internal/serialstream"
@@ -30,6 +31,10 @@ const abortKeptDetail = "aborted by an operator, who kept the blank"
 // errUnplottable marks a job whose card cannot be written by this robot at all: retrying it
 // elsewhere would fail the same way, so the card fails and waits for an operator.
 var errUnplottable = errors.New("card cannot be plotted")
+
+// errProofChanged marks a card whose approved proof this robot's renderer no longer draws (an
+// upgrade changed the strokes): it is held for the new proof's approval, never written.
+var errProofChanged = errors.New("the proof changed")
 
 // handle works one delivery to its end: exactly one Ack, Nak or Term.
 func (w *Worker) handle(ctx context.Context, d *queue.Delivery) {
@@ -67,6 +72,9 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery) {
 	case errors.Is(err, errUnplottable):
 		o.Kind, o.Detail = outcomeUnplottable, err.Error()
 		log.Error("card cannot be plotted", "err", err)
+	case errors.Is(err, errProofChanged):
+		o.Kind, o.Detail = outcomeProofChanged, err.Error()
+		log.Warn("card held for re-approval: the renderer no longer draws its approved proof; no blank was used", "err", err)
 	case !serialstream.Marked(err):
 		// The pen never touched the card: the blank goes back to stock and the job to the queue.
 		o.Kind, o.Detail = outcomeReleased, err.Error()+"; the card is still blank"
@@ -159,6 +167,8 @@ func (w *Worker) record(ctx context.Context, o outcome) (*store.Card, error) {
 		}
 	case outcomeUnplottable:
 		ch.To, ch.Cause, ch.Detail = store.StatusFailed, CauseUnplottable, o.Detail
+	case outcomeProofChanged:
+		ch.To, ch.Cause, ch.Detail = store.StatusAccepted, store.CauseProofChanged, o.Detail
 	default:
 		return store.Spoil(ctx, w.cfg.Store, o.Job, w.jobOptions(), CauseFault, w.cfg.Name+": "+o.Detail)
 	}
@@ -195,7 +205,7 @@ func (w *Worker) recorded(ctx context.Context, o outcome, card *store.Card, log 
 		} else if o.Detail != "" {
 			w.beat(func(h *queue.Heartbeat) { h.State, h.CardID, h.Error = queue.StateError, "", o.Detail })
 		}
-	case outcomeUnplottable:
+	case outcomeUnplottable, outcomeProofChanged:
 		w.beat(func(h *queue.Heartbeat) { h.State, h.CardID, h.Error = queue.StateIdle, "", "" })
 	default:
 		log.Warn("card spoiled", "err", o.Detail, "now", card.Status)
@@ -277,8 +287,19 @@ func (w *Worker) write(ctx, fenced context.Context, card *store.Card, log *slog.
 	if err != nil {
 		return nil, fmt.Errorf("%w: render: %v", errUnplottable, err)
 	}
+	// Checked before a blank is asked for: a proof that changed costs no card.
 	if card.StrokeHash != "" && hc.Hash() != card.StrokeHash {
-		return nil, fmt.Errorf("%w: the strokes differ from the proof taken at intake (font or hand changed since); refusing to write something the customer did not see", errUnplottable)
+		switch {
+		case card.RenderVersion > hand.RenderVersion:
+			// A robot not yet upgraded meets a proof approved under the new renderer: holding the
+			// card again would ask the customer to approve the old strokes.
+			return nil, fmt.Errorf("%w: its proof was approved under render version %d and %s renders version %d; upgrade quillpost on this robot, then retry the card",
+				errUnplottable, card.RenderVersion, w.cfg.Name, hand.RenderVersion)
+		case card.RenderVersion == hand.RenderVersion:
+			log.Error("strokes differ from the proof under the same render version: a renderer change without a version bump, or a face changed", "render_version", hand.RenderVersion)
+		}
+		return nil, fmt.Errorf("%w: the approved proof was drawn by render version %d and %s's renderer (version %d) draws other strokes; held for the new proof's approval, no blank used",
+			errProofChanged, card.RenderVersion, w.cfg.Name, hand.RenderVersion)
 	}
 	prog, err := program.Build(hc, w.profile(), w.cfg.Order, "card "+card.ID)
 	if err != nil {

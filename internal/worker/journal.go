@@ -23,6 +23,9 @@ const (
 	outcomeSpoiled     = "spoiled"     // a fault mid-card: the blank is discarded
 	outcomeReleased    = "released"    // shutdown before the pen touched the card
 	outcomeUnplottable = "unplottable" // the card cannot be written by this robot at all
+	// The renderer no longer draws the approved proof: the card is held for the new proof's
+	// approval, before any blank was asked for.
+	outcomeProofChanged = "proof-changed"
 )
 
 // outcome is what became of a claimed job, kept in the journal until the store has it.
@@ -149,7 +152,7 @@ func parseOutcome(b []byte) (outcome, error) {
 		return o, fmt.Errorf("outcome without a card id or attempt")
 	}
 	switch o.Kind {
-	case outcomeWritten, outcomeSpoiled, outcomeReleased, outcomeUnplottable:
+	case outcomeWritten, outcomeSpoiled, outcomeReleased, outcomeUnplottable, outcomeProofChanged:
 	default:
 		return o, fmt.Errorf("unknown outcome kind %q", o.Kind)
 	}

@@ -16,15 +16,15 @@ import (
 // multi-row INSERT per table and up to maxRowsPerInsert rows, instead of one statement per row:
 // on PostgreSQL every statement is a network round trip, and a card takes up to six rows.
 
-// maxRowsPerInsert bounds the rows of one INSERT: 256 rows of the cards table's 23 columns are
-// 5,888 parameters, well under SQLite's 32,766 and PostgreSQL's 65,535.
+// maxRowsPerInsert bounds the rows of one INSERT: 256 rows of the cards table's 24 columns are
+// 6,144 parameters, well under SQLite's 32,766 and PostgreSQL's 65,535.
 const maxRowsPerInsert = 256
 
 const (
 	cardInsertHead = `INSERT INTO cards (id, account_id, campaign_id, idempotency_key, test,
 		message, font, hand, stock, format, seed, stroke_hash, to_address, from_address, metadata, status,
-		attempts, approval_required, send_date, created_at, updated_at, align, request_hash) VALUES `
-	cardInsertCols  = 23
+		attempts, approval_required, send_date, created_at, updated_at, align, request_hash, render_version) VALUES `
+	cardInsertCols  = 24
 	eventInsertHead = `INSERT INTO events (id, card_id, account_id, seq, from_status,
 		to_status, attempt, cause, detail, created_at) VALUES `
 	eventInsertCols  = 10
@@ -100,7 +100,8 @@ func (r *cardRows) newCard(nc *store.NewCard, now time.Time) (*store.Card, error
 		ID: store.NewID(store.PrefixCard), AccountID: nc.AccountID, CampaignID: nc.CampaignID,
 		IdempotencyKey: nc.IdempotencyKey, RequestHash: nc.RequestHash, Test: nc.Test, Message: nc.Message, Font: nc.Font, Hand: nc.Hand,
 		Stock: nc.Stock, Format: nc.Format, Align: nc.Align, Seed: nc.Seed, StrokeHash: nc.StrokeHash,
-		To: json.RawMessage(rawOrNull(nc.To)), From: json.RawMessage(rawOrNull(nc.From)), Metadata: meta,
+		RenderVersion: nc.RenderVersion,
+		To:            json.RawMessage(rawOrNull(nc.To)), From: json.RawMessage(rawOrNull(nc.From)), Metadata: meta,
 		Status: store.StatusAccepted, ApprovalRequired: nc.ApprovalRequired, SendDate: nc.SendDate.UTC().Truncate(time.Microsecond),
 		CreatedAt: now, UpdatedAt: now,
 	}
@@ -113,7 +114,7 @@ func (r *cardRows) newCard(nc *store.NewCard, now time.Time) (*store.Card, error
 	}
 	r.cards = append(r.cards, c.ID, c.AccountID, nullString(c.CampaignID), nullString(c.IdempotencyKey), c.Test,
 		c.Message, c.Font, c.Hand, c.Stock, c.Format, int64(c.Seed), c.StrokeHash, string(c.To), string(c.From),
-		string(metaJSON), string(c.Status), c.Attempts, c.ApprovalRequired, nullMicros(c.SendDate), micros(now), micros(now), c.Align, c.RequestHash)
+		string(metaJSON), string(c.Status), c.Attempts, c.ApprovalRequired, nullMicros(c.SendDate), micros(now), micros(now), c.Align, c.RequestHash, c.RenderVersion)
 	if err := r.event(&store.Event{CardID: c.ID, AccountID: c.AccountID, Seq: 1, From: store.StatusReceived,
 		To: store.StatusAccepted, Cause: "intake", Detail: nc.Note, CreatedAt: now}); err != nil {
 		return nil, err

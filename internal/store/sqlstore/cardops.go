@@ -23,6 +23,9 @@ func (s *Store) ApproveCard(ctx context.Context, accountID, cardID, cause string
 		if c.Status != store.StatusAccepted || !c.ApprovalRequired {
 			return fmt.Errorf("card %s is %s and not waiting for approval: %w", c.ID, c.Status, store.ErrConflict)
 		}
+		if c.ProofChanged {
+			return fmt.Errorf("card %s waits for its new proof's approval (ReapproveCard): %w", c.ID, store.ErrConflict)
+		}
 		out, err = s.approve(ctx, tx, c, cause)
 		return err
 	})
@@ -62,8 +65,9 @@ func (s *Store) ReleaseCampaign(ctx context.Context, accountID, campaignID, caus
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		queued = 0
 		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+cardCols+` FROM cards c
-			WHERE c.campaign_id = ? AND c.account_id = ? AND c.status = ? AND c.approval_required = ? ORDER BY c.id`),
-			campaignID, accountID, string(store.StatusAccepted), true)
+			WHERE c.campaign_id = ? AND c.account_id = ? AND c.status = ? AND c.approval_required = ?
+			AND c.proof_changed = ? ORDER BY c.id`),
+			campaignID, accountID, string(store.StatusAccepted), true, false)
 		if err != nil {
 			return err
 		}

@@ -15,7 +15,7 @@ import (
 const cardCols = `c.id, c.account_id, c.campaign_id, c.idempotency_key, c.test, c.message, c.font, c.hand,
 	c.stock, c.format, c.seed, c.stroke_hash, c.to_address, c.from_address, c.metadata, c.status,
 	c.attempts, c.approval_required, c.send_date, c.created_at, c.updated_at, c.align, c.request_hash,
-	c.lease_until, c.lease_holder`
+	c.lease_until, c.lease_holder, c.render_version, c.proof_changed`
 
 // The statements every card takes, prepared once (see txExec); the inserts are in bulk.go.
 const (
@@ -40,7 +40,7 @@ func scanCard(sc scanner) (*store.Card, error) {
 	err := sc.Scan(&c.ID, &c.AccountID, &campaign, &idem, &c.Test, &c.Message, &c.Font, &c.Hand,
 		&c.Stock, &c.Format, &seed, &c.StrokeHash, &to, &from, &meta, &status,
 		&c.Attempts, &c.ApprovalRequired, &sendDate, &created, &updated, &c.Align, &c.RequestHash,
-		&lease, &c.LeaseHolder)
+		&lease, &c.LeaseHolder, &c.RenderVersion, &c.ProofChanged)
 	if err != nil {
 		return nil, err
 	}
@@ -317,6 +317,14 @@ func (s *Store) TransitionTx(ctx context.Context, tx *sql.Tx, ch store.Change) (
 		return nil, err
 	} else if n != 1 {
 		return nil, fmt.Errorf("card %s changed meanwhile: %w", c.ID, store.ErrConflict)
+	}
+	if cur == store.StatusAccepted && c.Status != store.StatusReceived {
+		// Back into accepted only because the proof changed (see the transition table): held
+		// until the new proof is approved.
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE cards SET approval_required = ?, proof_changed = ? WHERE id = ?`), true, true, c.ID); err != nil {
+			return nil, fmt.Errorf("hold card %s for its new proof: %w", c.ID, err)
+		}
+		c.ApprovalRequired, c.ProofChanged = true, true
 	}
 	var seq int
 	if err := tx.QueryRowContext(ctx, s.q(`SELECT COALESCE(MAX(seq), 0) FROM events WHERE card_id = ?`), c.ID).Scan(&seq); err != nil {

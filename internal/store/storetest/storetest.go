@@ -51,6 +51,7 @@ func Run(t *testing.T, open Opener) {
 		{"TriggerAccountCapConcurrent", testTriggerAccountCapConcurrent},
 		{"TriggerEventDigest", testTriggerEventDigest},
 		{"ListCampaigns", testListCampaigns},
+		{"Proofs", testProofs},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
