@@ -208,6 +208,10 @@ func Start(ctx context.Context, cfg Config) (_ *System, err error) {
 		Transit: cfg.Transit, PublicURL: cfg.PublicURL})
 	s.mux = http.NewServeMux()
 	s.metrics = metrics.New(metrics.Sources{Queue: s.Queue})
+	// Before the first order can be taken: the counters see only events published after this.
+	if err := s.metrics.Attach(ctx, s.Queue); err != nil {
+		s.log.Error("metrics counters not attached; retrying in the background", "err", err)
+	}
 	s.mux.Handle("/v1/", s.metrics.CountAPIRejections(s.api.Handler()))
 	webStocks := cfg.WebStocks
 	if len(webStocks) == 0 {

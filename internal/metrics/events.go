@@ -25,8 +25,10 @@ type EventReader interface {
 	Events(ctx context.Context, accountID, cardID string) ([]store.Event, error)
 }
 
-// Run counts card events from the shared durable consumer until ctx ends.
-func (m *Metrics) Run(ctx context.Context, q *queue.Queue, st EventReader) error {
+// Attach makes the shared durable consumer. It delivers only events published after its first
+// creation, so a process calls Attach before it accepts the first order: an event published before
+// the consumer exists would never be counted.
+func (m *Metrics) Attach(ctx context.Context, q *queue.Queue) error {
 	n := q.Names()
 	cons, err := q.JetStream().CreateOrUpdateConsumer(ctx, n.EventsStream, jetstream.ConsumerConfig{
 		Durable:       ConsumerName,
@@ -39,6 +41,26 @@ func (m *Metrics) Run(ctx context.Context, q *queue.Queue, st EventReader) error
 	})
 	if err != nil {
 		return fmt.Errorf("metrics consumer: %w", err)
+	}
+	m.mu.Lock()
+	m.cons = cons
+	m.mu.Unlock()
+	return nil
+}
+
+// Run counts card events from the shared durable consumer until ctx ends, attaching first if
+// Attach was not called or failed.
+func (m *Metrics) Run(ctx context.Context, q *queue.Queue, st EventReader) error {
+	m.mu.Lock()
+	cons := m.cons
+	m.mu.Unlock()
+	if cons == nil {
+		if err := m.Attach(ctx, q); err != nil {
+			return err
+		}
+		m.mu.Lock()
+		cons = m.cons
+		m.mu.Unlock()
 	}
 	cc, err := cons.Consume(func(msg jetstream.Msg) {
 		var e store.Event

@@ -18,8 +18,10 @@ package metrics
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -47,6 +49,9 @@ type Metrics struct {
 	serialErrors   *prometheus.CounterVec
 	plotSeconds    prometheus.Histogram
 	eventsCounted  prometheus.Counter
+
+	mu   sync.Mutex
+	cons jetstream.Consumer // the events consumer, once attached
 }
 
 // New registers quillpost's metrics, the Go runtime's and the process's in a fresh registry.
