@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 		{"Occasions", testOccasions},
 		{"Triggers", testTriggers},
 		{"ListCampaigns", testListCampaigns},
+		{"CardLane", testCardLane},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
