@@ -61,3 +61,19 @@ func BenchmarkHandValidate(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRenderSummary is BenchmarkRenderShortCard as intake renders it: the hash, no strokes.
+func BenchmarkRenderSummary(b *testing.B) {
+	f := realFace(b, "allure")
+	req := Request{Text: "Liebe(r) Anna 4711,\ndanke für 5 Bestellungen!\nIhr Papierladen", Face: f, Format: mustFormat(b, "a6"), Hand: mustHand(b, "neat"), Seed: 1}
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		if _, err := RenderSummary(req); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+}

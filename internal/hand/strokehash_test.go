@@ -15,7 +15,8 @@ import (
 // and compares each card's stroke hash with testdata/stroke-hashes.golden. The worker refuses a
 // card whose strokes hash differently from what intake stored, so a change of the renderer that
 // moves any point by a micrometre must be deliberate (rewrite with -update and say why); a
-// change made for speed must leave this file as it is.
+// change made for speed must leave this file as it is. RenderSummary must say what Render's
+// card says.
 func TestStrokeHashesStay(t *testing.T) {
 	if testing.Short() {
 		t.Skip("renders about 500 cards")
@@ -38,6 +39,11 @@ func TestStrokeHashesStay(t *testing.T) {
 						continue
 					}
 					fmt.Fprintf(&b, "%s %s %s %d %s\n", face.Name, h.Name, name, seed, c.Hash())
+					sum, err := RenderSummary(Request{Text: texts[name], Face: face, Format: a6, Hand: h, Seed: seed})
+					want := Summary{Format: c.Format, Hash: c.Hash(), Glyphs: c.Glyphs, Lines: c.Lines, XHeight: c.XHeight, Cramped: c.Cramped}
+					if err != nil || *sum != want {
+						t.Errorf("%s %s %s %d: summary %+v (%v), want %+v", face.Name, h.Name, name, seed, sum, err, want)
+					}
 				}
 			}
 		}
