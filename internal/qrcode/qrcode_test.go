@@ -94,3 +94,34 @@ func BenchmarkEncodeCardIDBoombuler(b *testing.B) {
 		}
 	}
 }
+
+// FuzzSameAsBoombuler checks any payload against the original package: the same error or the
+// same modules.
+func FuzzSameAsBoombuler(f *testing.F) {
+	for _, p := range samePayloads()[:12] {
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		if len(p) > 3000 {
+			return
+		}
+		want, werr := qr.Encode(p, qr.M, qr.Auto)
+		got, gerr := Encode(p, M, Auto)
+		if (werr != nil) != (gerr != nil) {
+			t.Fatalf("%q: error %v, want %v", p, gerr, werr)
+		}
+		if werr != nil {
+			return
+		}
+		if got.Size() != want.Bounds().Dx() {
+			t.Fatalf("%q: %d modules a side, want %d", p, got.Size(), want.Bounds().Dx())
+		}
+		for x := range got.Size() {
+			for y := range got.Size() {
+				if dark := color.GrayModel.Convert(want.At(x, y)).(color.Gray).Y < 128; got.Get(x, y) != dark {
+					t.Fatalf("%q: module %d,%d is %v, want %v", p, x, y, got.Get(x, y), dark)
+				}
+			}
+		}
+	})
+}
