@@ -108,28 +108,65 @@ func RenderWith(s Spec, find FaceFinder) (*hand.Card, Spec, error) {
 }
 
 func renderFace(s Spec, face *font.Face) (*hand.Card, error) {
+	req, err := request(s, face)
+	if err != nil {
+		return nil, err
+	}
+	c, err := hand.Render(req)
+	if err != nil {
+		return nil, renderError(err)
+	}
+	return c, nil
+}
+
+// SummaryWith is RenderWith for a caller that keeps only the stroke hash and the figures
+// (accepting a card): hand.RenderSummary, which does not copy the strokes out.
+func SummaryWith(s Spec, find FaceFinder) (*hand.Summary, Spec, error) {
+	if find == nil {
+		find = BuiltIn
+	}
+	face, stored, err := find(s.Font)
+	if err != nil {
+		return nil, s, &FieldError{Field: "font", Reason: err.Error(), Err: err}
+	}
+	s.Font = stored
+	req, err := request(s, face)
+	if err != nil {
+		return nil, s, err
+	}
+	sum, err := hand.RenderSummary(req)
+	if err != nil {
+		return nil, s, renderError(err)
+	}
+	return sum, s, nil
+}
+
+// request is the hand's request for the spec written in face.
+func request(s Spec, face *font.Face) (hand.Request, error) {
 	h, err := hand.LookupHand(s.Hand)
 	if err != nil {
-		return nil, &FieldError{Field: "hand", Reason: err.Error(), Err: err}
+		return hand.Request{}, &FieldError{Field: "hand", Reason: err.Error(), Err: err}
 	}
 	format, err := FormatOfStock(s.Stock)
 	if err != nil {
-		return nil, &FieldError{Field: "stock", Reason: err.Error(), Err: err}
+		return hand.Request{}, &FieldError{Field: "stock", Reason: err.Error(), Err: err}
 	}
 	align, err := hand.ParseAlign(s.Align)
 	if err != nil {
-		return nil, &FieldError{Field: "align", Reason: err.Error(), Err: err}
+		return hand.Request{}, &FieldError{Field: "align", Reason: err.Error(), Err: err}
 	}
-	c, err := hand.Render(hand.Request{Text: s.Message, Face: face, Format: format, Hand: h, Seed: s.Seed, Align: align})
-	if err != nil {
-		var ie *hand.InputError
-		var fe *hand.FitError
-		if errors.As(err, &ie) || errors.As(err, &fe) {
-			return nil, &FieldError{Field: "message", Reason: err.Error(), Err: err}
-		}
-		return nil, fmt.Errorf("render card: %w", err)
+	return hand.Request{Text: s.Message, Face: face, Format: format, Hand: h, Seed: s.Seed, Align: align}, nil
+}
+
+// renderError names the message as the field of a text the face cannot write or the card cannot
+// hold.
+func renderError(err error) error {
+	var ie *hand.InputError
+	var fe *hand.FitError
+	if errors.As(err, &ie) || errors.As(err, &fe) {
+		return &FieldError{Field: "message", Reason: err.Error(), Err: err}
 	}
-	return c, nil
+	return fmt.Errorf("render card: %w", err)
 }
 
 // FromCard is the spec a stored card was accepted with: rendering it gives the card's proof again.

@@ -33,3 +33,47 @@ func BenchmarkRenderCard(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(c.Glyphs), "ns/glyph")
 }
+
+// BenchmarkRenderShortCard is a campaign's card (the template of the intake benchmarks, merged):
+// about 60 glyphs, where a card's fixed costs weigh more than in BenchmarkRenderCard.
+func BenchmarkRenderShortCard(b *testing.B) {
+	f := realFace(b, "allure")
+	req := Request{Text: "Liebe(r) Anna 4711,\ndanke für 5 Bestellungen!\nIhr Papierladen", Face: f, Format: mustFormat(b, "a6"), Hand: mustHand(b, "neat"), Seed: 1}
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		if _, err := Render(req); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+}
+
+// BenchmarkHandValidate is the check every render makes of its hand.
+func BenchmarkHandValidate(b *testing.B) {
+	h := mustHand(b, "casual")
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := h.Validate(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRenderSummary is BenchmarkRenderShortCard as intake renders it: the hash, no strokes.
+func BenchmarkRenderSummary(b *testing.B) {
+	f := realFace(b, "allure")
+	req := Request{Text: "Liebe(r) Anna 4711,\ndanke für 5 Bestellungen!\nIhr Papierladen", Face: f, Format: mustFormat(b, "a6"), Hand: mustHand(b, "neat"), Seed: 1}
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		if _, err := RenderSummary(req); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+}

@@ -96,6 +96,38 @@ func Render(req Request) (*Card, error) {
 	return r.render()
 }
 
+// Summary is what accepting a card keeps of its writing: the format, the stroke hash and the
+// figures, without the strokes.
+type Summary struct {
+	Format  Format
+	Hash    string // Card.Hash of the card Render writes for the same request
+	Glyphs  int
+	Lines   int
+	XHeight float64
+	Cramped bool
+}
+
+// RenderSummary writes req as Render does and returns the card's Summary. It hashes the
+// renderer's own points instead of copying them into a Card first: intake keeps only the hash,
+// and the copy of every point was the largest allocation of accepting a card.
+func RenderSummary(req Request) (*Summary, error) {
+	r := renderers.Get().(*renderer)
+	defer func() {
+		r.summary = nil
+		r.release()
+		renderers.Put(r)
+	}()
+	if err := r.reset(req); err != nil {
+		return nil, err
+	}
+	sum := &Summary{}
+	r.summary = sum
+	if _, err := r.render(); err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
 // renderers recycles the renderers' scratch buffers: a card's layout and point arena are
 // reused by the next card, and only the Card itself is allocated per call.
 var renderers = sync.Pool{New: func() any { return new(renderer) }}
@@ -195,8 +227,12 @@ func (r *renderer) squeeze(xh float64, sep separation) (*Card, error) {
 	return nil, &FitError{Format: r.f.Title, LinesNeeded: need, LinesAvailable: min(best.fitsThrough, need-1), XHeight: xh}
 }
 
-// card packs the written strokes, after guard has checked that they are on the card.
+// card packs the written strokes, after guard has checked that they are on the card. For
+// RenderSummary it fills r.summary instead and returns no card.
 func (r *renderer) card(xh float64) (*Card, error) {
+	if r.summary != nil {
+		return nil, r.summarize(xh)
+	}
 	// One exactly sized copy of the arena backs all strokes of the card.
 	pts := append([]geom.Point(nil), r.pts...)
 	c := &Card{
@@ -229,6 +265,25 @@ func (r *renderer) card(xh float64) (*Card, error) {
 		c.Line[i] = li
 	}
 	return c, nil
+}
+
+// summarize guards and hashes r.pts in place (the renderer's scratch, dropped after this card):
+// the same points card would copy, so the same hash.
+func (r *renderer) summarize(xh float64) error {
+	r.clamped, r.refits = 0, 0
+	if err := r.guard(r.pts); err != nil {
+		return err
+	}
+	r.traceCard(r.pts)
+	strokes := r.views[:0]
+	for _, ref := range r.refs {
+		strokes = append(strokes, geom.Stroke(r.pts[ref.a:ref.b:ref.b]))
+	}
+	r.views = strokes[:0]
+	*r.summary = Summary{Format: r.f, Hash: geom.HashStrokes(strokes), Glyphs: r.glyphs, Lines: len(r.lines),
+		XHeight: xh, Cramped: r.cramped}
+	clear(strokes) // the pool must not keep the points alive through these
+	return nil
 }
 
 // edge is how close to the card's edge ink may come when guard has to move it.

@@ -5,6 +5,7 @@ import (
 	"math"
 	"reflect"
 	"strings"
+	"sync"
 )
 
 // Hand is a writer's habits: how big, how regular, how hurried. Every number is a parameter of the
@@ -137,19 +138,35 @@ var limits = map[string][2]float64{
 	"late_shift": {-0.5, 0.5}, "late_jitter": {0, 0.4}, "late_turn_deg": {0, 15}, "break_chance": {0, 1},
 }
 
-// Validate checks every parameter against its sensible range; the error names the json field.
-func (h Hand) Validate() error {
-	v := reflect.ValueOf(h)
-	t := v.Type()
+// handFloat is one number of a Hand: its field, json name and limits.
+type handFloat struct {
+	index int
+	name  string
+	lim   [2]float64
+}
+
+// handFloats lists Hand's numbers once: every card is rendered with a validated hand, and reading
+// the struct tags and the limits map for each card was a few percent of rendering a short one.
+var handFloats = sync.OnceValue(func() []handFloat {
+	t := reflect.TypeFor[Hand]()
+	var fs []handFloat
 	for i := range t.NumField() {
-		name := t.Field(i).Tag.Get("json")
 		if t.Field(i).Type.Kind() != reflect.Float64 {
 			continue
 		}
-		x := v.Field(i).Float()
-		lim := limits[name]
-		if math.IsNaN(x) || x < lim[0] || x > lim[1] {
-			return fmt.Errorf("hand %q: %s is %g, it must be between %g and %g", h.Name, name, x, lim[0], lim[1])
+		name := t.Field(i).Tag.Get("json")
+		fs = append(fs, handFloat{index: i, name: name, lim: limits[name]})
+	}
+	return fs
+})
+
+// Validate checks every parameter against its sensible range; the error names the json field.
+func (h Hand) Validate() error {
+	v := reflect.ValueOf(h)
+	for _, f := range handFloats() {
+		x := v.Field(f.index).Float()
+		if math.IsNaN(x) || x < f.lim[0] || x > f.lim[1] {
+			return fmt.Errorf("hand %q: %s is %g, it must be between %g and %g", h.Name, f.name, x, f.lim[0], f.lim[1])
 		}
 	}
 	if h.MinXHeight > h.MaxXHeight {

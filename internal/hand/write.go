@@ -28,17 +28,19 @@ type renderer struct {
 	varKey   uint64
 	pts      []geom.Point
 	refs     []strokeRef
-	lineRef  []int        // per line, the index in refs of its first stroke
-	linePts  [][2]int     // per line, its points in pts
-	bases    []float64    // per line, the baseline it was written at (before separate moves it)
-	inks     []lineInk    // per line, its ink profile (separate)
-	shifts   []float64    // per line, how far separate moves it down
-	moves    []float64    // per line, how far separate and place moved it down in the end
-	floor    []float64    // separate's running profile of the lowest ink
-	estFloor []float64    // estimateFits' running profile
-	estLine  [][2]float64 // estimateFits' profile of one line
-	cramped  bool         // the lines had to come closer than the clearance
-	squeezed float64      // the strongest squeeze keepInside applied (1: none; tests read it)
+	views    []geom.Stroke // RenderSummary's strokes over pts, reused
+	summary  *Summary      // set by RenderSummary: card fills it instead of making a Card
+	lineRef  []int         // per line, the index in refs of its first stroke
+	linePts  [][2]int      // per line, its points in pts
+	bases    []float64     // per line, the baseline it was written at (before separate moves it)
+	inks     []lineInk     // per line, its ink profile (separate)
+	shifts   []float64     // per line, how far separate moves it down
+	moves    []float64     // per line, how far separate and place moved it down in the end
+	floor    []float64     // separate's running profile of the lowest ink
+	estFloor []float64     // estimateFits' running profile
+	estLine  [][2]float64  // estimateFits' profile of one line
+	cramped  bool          // the lines had to come closer than the clearance
+	squeezed float64       // the strongest squeeze keepInside applied (1: none; tests read it)
 
 	// The card's plan (see plan).
 	cardScale, cardSlope, trend, cardSlant float64

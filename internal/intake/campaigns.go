@@ -424,7 +424,7 @@ func (s *Server) buildRow(p *store.Principal, c *store.Campaign, spec *campaignS
 	}
 	seed := newSeed()
 	cs := cardspec.Spec{Message: msg, Font: spec.Font, Hand: spec.Hand, Stock: spec.Stock, Align: spec.Align, Seed: seed}.WithDefaults()
-	card, cs, err := cardspec.RenderWith(cs, find)
+	card, cs, err := cardspec.SummaryWith(cs, find)
 	if err != nil {
 		aerr := renderError(err)
 		field := aerr.Field
@@ -444,7 +444,7 @@ func (s *Server) buildRow(p *store.Principal, c *store.Campaign, spec *campaignS
 	nc := store.NewCard{
 		AccountID: p.Account.ID, CampaignID: c.ID, Test: spec.Test || p.Key.Kind == store.KeyTest,
 		Message: msg, Font: spec.Font, Hand: spec.Hand, Stock: spec.Stock, Format: card.Format.Name, Align: cs.Align,
-		Seed: seed, StrokeHash: card.Hash(), RenderVersion: cardspec.RenderVersion, To: to, From: from, Metadata: meta,
+		Seed: seed, StrokeHash: card.Hash, RenderVersion: cardspec.RenderVersion, To: to, From: from, Metadata: meta,
 		ApprovalRequired: c.State == campaignDraft,
 	}
 	if spec.SendDate != nil {

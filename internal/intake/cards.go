@@ -347,7 +347,7 @@ func (s *Server) validateCard(ctx context.Context, p *store.Principal, body []by
 		seed = newSeed()
 	}
 	spec := cardspec.Spec{Message: msg, Font: req.Font, Hand: req.Hand, Stock: req.Stock, Align: req.Align, Seed: seed}.WithDefaults()
-	card, spec, err := cardspec.RenderWith(spec, s.findFace(ctx, p))
+	card, spec, err := cardspec.SummaryWith(spec, s.findFace(ctx, p))
 	if err != nil {
 		return store.NewCard{}, renderError(err)
 	}
@@ -366,7 +366,7 @@ func (s *Server) validateCard(ctx context.Context, p *store.Principal, body []by
 	nc := store.NewCard{
 		AccountID: p.Account.ID, Test: p.Key.Kind == store.KeyTest,
 		Message: msg, Font: spec.Font, Hand: spec.Hand, Stock: spec.Stock, Format: card.Format.Name, Align: spec.Align,
-		Seed: seed, StrokeHash: card.Hash(), RenderVersion: cardspec.RenderVersion, To: toJSON, From: from, Metadata: req.Metadata,
+		Seed: seed, StrokeHash: card.Hash, RenderVersion: cardspec.RenderVersion, To: toJSON, From: from, Metadata: req.Metadata,
 		ApprovalRequired: req.ApprovalRequired, Note: note,
 	}
 	sd, aerr := parseSendDate(req.SendDate, time.Now())

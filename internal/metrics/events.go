@@ -25,6 +25,12 @@ type EventReader interface {
 	Events(ctx context.Context, accountID, cardID string) ([]store.Event, error)
 }
 
+// laneReader is a store that reads a card's lane alone, without the rest of the card (the SQL
+// stores do): every accepted card is counted by lane.
+type laneReader interface {
+	CardLane(ctx context.Context, id string) (string, error)
+}
+
 // Attach makes the shared durable consumer. It delivers only events published after its first
 // creation, so a process calls Attach before it accepts the first order: an event published before
 // the consumer exists would never be counted.
@@ -83,7 +89,11 @@ func (m *Metrics) Count(ctx context.Context, e store.Event, st EventReader) {
 	switch e.To {
 	case store.StatusAccepted:
 		lane := "unknown"
-		if st != nil {
+		if lr, ok := st.(laneReader); ok {
+			if l, err := lr.CardLane(ctx, e.CardID); err == nil {
+				lane = l
+			}
+		} else if st != nil {
 			if c, err := st.GetCard(ctx, store.AnyAccount, e.CardID); err == nil {
 				lane = c.Lane()
 			}

@@ -2,14 +2,14 @@ package sheets
 
 import (
 	"fmt"
-	"image/color"
 	"io"
 	"runtime"
 	"sync"
 	"time"
 
 	"codeberg.org/go-pdf/fpdf"
-	"github.com/boombuler/barcode/qr"
+
+	"github.com/quillpost/quillpost/internal/qrcode"
 )
 
 // pen tracks the current font size so that fpdf is told only about changes.
@@ -101,16 +101,16 @@ func (c *countingWriter) Write(b []byte) (int, error) {
 // qrMatrix encodes payload as a QR code (error correction M: a smudged or scuffed label still
 // reads) and returns its modules, dark = true, without the quiet zone.
 func qrMatrix(payload string) ([][]bool, error) {
-	code, err := qr.Encode(payload, qr.M, qr.Auto)
+	code, err := qrcode.Encode(payload, qrcode.M, qrcode.Auto)
 	if err != nil {
 		return nil, fmt.Errorf("encoding %q as a QR code: %w", payload, err)
 	}
-	b := code.Bounds()
-	m := make([][]bool, b.Dy())
+	n := code.Size()
+	m := make([][]bool, n)
 	for y := range m {
-		m[y] = make([]bool, b.Dx())
+		m[y] = make([]bool, n)
 		for x := range m[y] {
-			m[y][x] = color.GrayModel.Convert(code.At(b.Min.X+x, b.Min.Y+y)).(color.Gray).Y < 128
+			m[y][x] = code.Get(x, y)
 		}
 	}
 	return m, nil

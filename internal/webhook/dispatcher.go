@@ -108,6 +108,16 @@ func (d *Dispatcher) Kick() {
 // HandleEvent fans a stored event out to the endpoints subscribed to it. Handling the same event
 // again adds nothing, so at-least-once event sources are fine.
 func (d *Dispatcher) HandleEvent(ctx context.Context, ev store.Event) error {
+	// Most accounts have no endpoint for most events (every card makes two or more): then the
+	// card is not read for a payload nobody gets. EnqueueDeliveries judges the same way (and by
+	// test or live, which needs the card).
+	hooks, err := d.st.ListWebhooks(ctx, ev.AccountID)
+	if err != nil {
+		return fmt.Errorf("event %s: %w", ev.ID, err)
+	}
+	if !anySubscribed(hooks, EventType(ev.To), ev.CreatedAt) {
+		return nil
+	}
 	card, err := d.st.GetCard(ctx, store.AnyAccount, ev.CardID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("event %s: %w", ev.ID, err)
@@ -128,6 +138,17 @@ func (d *Dispatcher) HandleEvent(ctx context.Context, ev store.Event) error {
 		d.Kick()
 	}
 	return nil
+}
+
+// anySubscribed reports whether one of hooks subscribes to eventType and existed at the event's
+// time (unknown when zero).
+func anySubscribed(hooks []*store.Webhook, eventType string, at time.Time) bool {
+	for _, w := range hooks {
+		if w.Subscribed(eventType) && (at.IsZero() || !at.Before(w.CreatedAt)) {
+			return true
+		}
+	}
+	return false
 }
 
 // Run sends due deliveries until ctx ends, then returns nil.

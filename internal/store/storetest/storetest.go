@@ -52,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 		{"TriggerEventDigest", testTriggerEventDigest},
 		{"ListCampaigns", testListCampaigns},
 		{"Proofs", testProofs},
+		{"CardLane", testCardLane},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
