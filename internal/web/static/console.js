@@ -26,9 +26,13 @@
     return {status: r.status, body: json};
   }
 
+  // errorText says an API error in the page's language by its code; a code the page does not
+  // know (a card check of a mapped payload, a newer server) keeps the server's own sentence.
   function errorText(res) {
     const e = res.body && res.body.error;
-    return e ? e.message : T("server", res.status);
+    if (!e) return T("server", res.status);
+    if (Object.prototype.hasOwnProperty.call(WORDS, "error." + e.code)) return T("error." + e.code);
+    return e.message || T("server", res.status);
   }
 
   $("#load").addEventListener("click", async () => {
