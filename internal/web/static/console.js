@@ -31,7 +31,9 @@
   function errorText(res) {
     const e = res.body && res.body.error;
     if (!e) return T("server", res.status);
-    if (Object.prototype.hasOwnProperty.call(WORDS, "error." + e.code)) return T("error." + e.code);
+    // A missing payload field's text names the card field it was to fill.
+    const target = (e.problems && e.problems[0] && e.problems[0].target) || "";
+    if (Object.prototype.hasOwnProperty.call(WORDS, "error." + e.code)) return T("error." + e.code, target);
     return e.message || T("server", res.status);
   }
 
