@@ -23,11 +23,37 @@ const (
 	bearing = XHeight * 0.08
 )
 
-// Rejection is a sample that was not taken into the face, with the reason in a plain sentence.
+// Rejection is a sample that was not taken into the face: the reason in a plain English sentence
+// for API clients, and the same reason as a stable code with its values, from which a page says
+// it in its reader's language.
 type Rejection struct {
-	Box    int    `json:"box"`
-	Text   string `json:"text"`
-	Reason string `json:"reason"`
+	Box    int            `json:"box"`
+	Text   string         `json:"text"`
+	Reason string         `json:"reason"`
+	Code   string         `json:"code"`
+	Args   map[string]any `json:"args"`
+}
+
+// Rejection codes, with the values each one's Args holds.
+const (
+	RejectStrokes  = "too_many_strokes" // strokes: how many
+	RejectTall     = "too_tall"         // x_heights: how tall, one decimal
+	RejectWide     = "too_wide"         // x_heights: how wide, one decimal
+	RejectOffGuide = "off_guides"       // none
+	RejectInk      = "too_much_ink"     // x_heights: the ink's length, whole
+	RejectTurns    = "scribble_turns"   // turns: how often the pen turns back
+	RejectUnlike   = "unlike_others"    // char: the character the box asked for
+)
+
+// RejectionCodes are every code a Rejection can have: a page that says them in its language
+// has a text for each one (its tests enumerate this list).
+var RejectionCodes = []string{RejectStrokes, RejectTall, RejectWide, RejectOffGuide, RejectInk, RejectTurns, RejectUnlike}
+
+// reject is a rejection's code, values and English sentence, without its box.
+type reject struct {
+	code   string
+	args   map[string]any
+	reason string
 }
 
 // Result is a processed sheet: the face file (every sample of a character a variant of it), the
@@ -74,8 +100,8 @@ func Process(s *Sheet) (*Result, error) {
 			continue
 		}
 		r := []rune(b.Text)[0]
-		if reason := scribble(strokes); reason != "" {
-			res.Rejected = append(res.Rejected, Rejection{Box: i, Text: b.Text, Reason: reason})
+		if rj := scribble(strokes); rj != nil {
+			res.Rejected = append(res.Rejected, Rejection{Box: i, Text: b.Text, Reason: rj.reason, Code: rj.code, Args: rj.args})
 			continue
 		}
 		sm := &sample{box: i, r: r, strokes: strokes}
@@ -240,20 +266,23 @@ func resample(pts []geom.Point, d float64) []geom.Point {
 	return append(out, pts[len(pts)-1])
 }
 
-// scribble says why a character sample is no letter, or "".
-func scribble(strokes [][]geom.Point) string {
+// scribble says why a character sample is no letter, or nil.
+func scribble(strokes [][]geom.Point) *reject {
 	if len(strokes) > 10 {
-		return fmt.Sprintf("it has %d strokes; one character has at most 10", len(strokes))
+		return &reject{RejectStrokes, map[string]any{"strokes": len(strokes)},
+			fmt.Sprintf("it has %d strokes; one character has at most 10", len(strokes))}
 	}
 	bb := bounds(strokes, nil)
 	if h := bb.H() / XHeight; h > 5 {
-		return fmt.Sprintf("it is %.1f x-heights tall, far taller than the guides allow", h)
+		return &reject{RejectTall, map[string]any{"x_heights": round1(h)},
+			fmt.Sprintf("it is %.1f x-heights tall, far taller than the guides allow", h)}
 	}
 	if w := bb.W() / XHeight; w > 5 {
-		return fmt.Sprintf("it is %.1f x-heights wide, far wider than one character", w)
+		return &reject{RejectWide, map[string]any{"x_heights": round1(w)},
+			fmt.Sprintf("it is %.1f x-heights wide, far wider than one character", w)}
 	}
 	if bb.Min.Y < -4*XHeight || bb.Max.Y > 3*XHeight {
-		return "it is written far above or below its guides"
+		return &reject{RejectOffGuide, map[string]any{}, "it is written far above or below its guides"}
 	}
 	ink, turns := 0.0, 0
 	for _, st := range strokes {
@@ -269,13 +298,18 @@ func scribble(strokes [][]geom.Point) string {
 		}
 	}
 	if l := ink / XHeight; l > 22 {
-		return fmt.Sprintf("it has %.0f x-heights of ink, far more than one character: scribbled over?", l)
+		return &reject{RejectInk, map[string]any{"x_heights": math.Round(l)},
+			fmt.Sprintf("it has %.0f x-heights of ink, far more than one character: scribbled over?", l)}
 	}
 	if turns > 10 {
-		return fmt.Sprintf("the pen turns back %d times: scribbled over?", turns)
+		return &reject{RejectTurns, map[string]any{"turns": turns},
+			fmt.Sprintf("the pen turns back %d times: scribbled over?", turns)}
 	}
-	return ""
+	return nil
 }
+
+// round1 rounds to one decimal, as the English reason shows the value.
+func round1(v float64) float64 { return math.Round(v*10) / 10 }
 
 // marked are the characters whose small strokes after the body are dots, bars or accents, which
 // the hand adds after the word as a writer does.
@@ -455,7 +489,8 @@ func dropOutliers(ss []*sample, res *Result) []*sample {
 	kept := ss[:0:0]
 	for i, sm := range ss {
 		if i != mi && d[i] > 0.7*XHeight && d[i] > 2.5*typical {
-			res.Rejected = append(res.Rejected, Rejection{Box: sm.box, Text: string(sm.r),
+			res.Rejected = append(res.Rejected, Rejection{Box: sm.box, Text: string(sm.r), Code: RejectUnlike,
+				Args:   map[string]any{"char": string(sm.r)},
 				Reason: fmt.Sprintf("it does not look like the other samples of %q", string(sm.r))})
 			continue
 		}

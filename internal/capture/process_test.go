@@ -3,8 +3,10 @@ package capture
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -371,3 +373,78 @@ func TestJoinedWordsMakeACursiveFace(t *testing.T) {
 }
 
 func countFalse(bs []bool) int { return len(bs) - countTrue(bs) }
+
+// TestEveryRejectionHasACode: every way a sample is refused gives one of RejectionCodes with
+// its values, so that a page can say it in its reader's language; the English reason stays.
+func TestEveryRejectionHasACode(t *testing.T) {
+	line := func(x0, y0, x1, y1 float64) Stroke {
+		return Stroke{Points: []Point{{X: x0, Y: y0}, {X: (x0 + x1) / 2, Y: (y0 + y1) / 2, T: 5}, {X: x1, Y: y1, T: 10}}}
+	}
+	// Twenty short moves back and forth: many turns, little ink.
+	var back Stroke
+	for i := range 20 {
+		back.Points = append(back.Points, Point{X: 10 + float64(i%2)*6, Y: 60 + float64(i)*0.3, T: float64(i)})
+	}
+	var ink Stroke
+	for i := range 60 {
+		ink.Points = append(ink.Points, Point{X: 10 + float64(i%2)*40, Y: 60 + float64(i%7)*5, T: float64(i)})
+	}
+	many := make([]Stroke, 12)
+	for i := range many {
+		many[i] = line(float64(i*3), 60, float64(i*3)+2, 90)
+	}
+	g := Guides{Baseline: 100, XHeight: 50}
+	sheet := &Sheet{Format: Format, Name: "codes", Boxes: []Box{
+		{Kind: KindChar, Text: "l", Guides: g, Strokes: []Stroke{line(10, 10, 12, 100)}},
+		{Kind: KindChar, Text: "l", Guides: g, Strokes: []Stroke{line(11, 12, 12, 100)}},
+		{Kind: KindChar, Text: "l", Guides: g, Strokes: []Stroke{line(10, 11, 13, 100)}},
+		{Kind: KindChar, Text: "l", Guides: g, Strokes: []Stroke{line(12, 10, 12, 100)}},
+		{Kind: KindChar, Text: "l", Guides: g, Strokes: []Stroke{line(10, 90, 60, 20), line(60, 20, 110, 90)}},
+		{Kind: KindChar, Text: "l", Guides: g, Strokes: []Stroke{back}},
+		{Kind: KindChar, Text: "l", Guides: g, Strokes: []Stroke{ink}},
+		{Kind: KindChar, Text: "l", Guides: g, Strokes: []Stroke{line(10, -400, 12, 100)}},
+		{Kind: KindChar, Text: "l", Guides: g, Strokes: many},
+		{Kind: KindChar, Text: "l", Guides: g, Strokes: []Stroke{line(10, 100, 600, 100)}},
+		{Kind: KindChar, Text: "l", Guides: g, Strokes: []Stroke{line(10, 5000, 12, 5040)}},
+	}}
+	res, err := Process(roundTrip(t, sheet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, r := range res.Rejected {
+		if !slices.Contains(RejectionCodes, r.Code) {
+			t.Errorf("box %d (%s): code %q is not in RejectionCodes", r.Box, r.Reason, r.Code)
+		}
+		if r.Args == nil || r.Reason == "" {
+			t.Errorf("box %d: code %q without its values or its reason: %+v", r.Box, r.Code, r)
+		}
+		seen[r.Code] = true
+	}
+	for _, c := range RejectionCodes {
+		if !seen[c] {
+			t.Errorf("no sample was refused with %q: %+v", c, res.Rejected)
+		}
+	}
+	// The values are the numbers the English sentence names, as JSON gives them to a page.
+	var got []Rejection
+	if err := json.Unmarshal(mustJSON(t, res.Rejected), &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range got {
+		switch r.Code {
+		case RejectTurns:
+			if n, _ := r.Args["turns"].(float64); !strings.Contains(r.Reason, fmt.Sprintf("turns back %d times", int(n))) || n <= 10 {
+				t.Errorf("turns %v, reason %q", r.Args["turns"], r.Reason)
+			}
+		case RejectUnlike:
+			if r.Args["char"] != "l" {
+				t.Errorf("unlike: char %v, want l", r.Args["char"])
+			}
+		case RejectTall:
+			if n, _ := r.Args["x_heights"].(float64); !strings.Contains(r.Reason, fmt.Sprintf("%.1f x-heights", n)) {
+				t.Errorf("tall %v, reason %q", r.Args["x_heights"], r.Reason)
+			}
+		}
+	}
+}

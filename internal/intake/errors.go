@@ -21,6 +21,9 @@ type fieldProblem struct {
 	Row    int    `json:"row,omitempty"`
 	Field  string `json:"field"`
 	Reason string `json:"reason"`
+	// Target is, for a payload field a trigger's mapping misses, the card field it was to fill:
+	// the reason's value, for a page that says the reason in its own language.
+	Target string `json:"target,omitempty"`
 }
 
 func (e *apiError) Error() string { return e.Message }

@@ -225,3 +225,32 @@ func TestFacePreview(t *testing.T) {
 		t.Errorf("a preview stored a face: %v %v", list, err)
 	}
 }
+
+// TestFacePreviewRejectionCode: a refused sample comes with its stable code and values next to
+// the English reason, so that the capture page can say it in its reader's language.
+func TestFacePreviewRejectionCode(t *testing.T) {
+	api := newTestAPI(t)
+	live := api.key("shop", store.KeyLive)
+	sans, err := font.Lookup("sans")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheet := capture.Synthesize(sans, capture.Plan()[:3], "draft", 1)
+	many := capture.Box{Kind: capture.KindChar, Text: "a", Guides: sheet.Boxes[0].Guides}
+	for i := range 12 {
+		x := float64(10 + 3*i)
+		many.Strokes = append(many.Strokes, capture.Stroke{Points: []capture.Point{{X: x, Y: 60}, {X: x + 1, Y: 75, T: 5}, {X: x + 2, Y: 90, T: 10}}})
+	}
+	sheet.Boxes = append(sheet.Boxes, many)
+	body, _ := json.Marshal(sheet)
+	code, m, _ := api.do("POST", "/v1/faces/preview", live, "", string(body))
+	rej, _ := m["rejected"].([]any)
+	if code != http.StatusOK || len(rej) != 1 {
+		t.Fatalf("preview: %d %v", code, m)
+	}
+	r := rej[0].(map[string]any)
+	args, _ := r["args"].(map[string]any)
+	if r["code"] != capture.RejectStrokes || args["strokes"] != 12.0 || !strings.Contains(fmt.Sprint(r["reason"]), "12 strokes") || r["box"] != 3.0 {
+		t.Errorf("rejection %v", r)
+	}
+}

@@ -568,7 +568,7 @@ func (s *Server) mapPayload(ctx context.Context, t *store.Trigger, body []byte) 
 	var me *trigger.MissingError
 	if errors.As(err, &me) {
 		e := invalid(me.Path, "payload_field_missing", me.Reason)
-		e.Problems = []fieldProblem{{Field: me.Path, Reason: "needed for " + me.Target}}
+		e.Problems = []fieldProblem{{Field: me.Path, Reason: "needed for " + me.Target, Target: me.Target}}
 		return mc, e
 	}
 	if err != nil {

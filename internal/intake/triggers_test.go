@@ -112,6 +112,10 @@ func TestShopOrderTrigger(t *testing.T) {
 	if code != http.StatusUnprocessableEntity || e["field"] != "shipping_address.zip" || !strings.Contains(fmt.Sprint(e["message"]), "to.postal_code") {
 		t.Fatalf("order without zip: %d %v", code, m)
 	}
+	// The card field it was to fill comes as a value too, for pages that word it themselves.
+	if pr, _ := e["problems"].([]any); len(pr) != 1 || pr[0].(map[string]any)["target"] != "to.postal_code" {
+		t.Errorf("order without zip: problems %v, want the target to.postal_code", e["problems"])
+	}
 	// A postcode that is there but wrong is refused under the sender's field too.
 	doc["shipping_address"].(map[string]any)["zip"] = "1011"
 	badZip, _ := json.Marshal(doc)

@@ -21,6 +21,29 @@
       return String(args[i - 1]);
     });
   };
+  const has = (key) => Object.prototype.hasOwnProperty.call(WORDS, key);
+  const num = (v) => Number(v).toLocaleString(document.documentElement.lang || undefined);
+  // A rejection's values in the order its catalogue text takes them.
+  const REJECT_ARGS = {
+    too_many_strokes: ["strokes"], too_tall: ["x_heights"], too_wide: ["x_heights"], off_guides: [],
+    too_much_ink: ["x_heights"], scribble_turns: ["turns"], unlike_others: ["char"],
+  };
+  // rejection says why a sample was left out in the page's language; a code this page does not
+  // know yet (a newer server) keeps the server's English sentence.
+  function rejection(rj) {
+    if (!has("reject." + rj.code) || !REJECT_ARGS[rj.code]) return rj.reason;
+    const args = rj.args || {};
+    return T("reject." + rj.code, ...REJECT_ARGS[rj.code].map((k) => typeof args[k] === "number" ? num(args[k]) : args[k]));
+  }
+  // apiError says an API error in the page's language by its code, or as the server worded it
+  // when the page does not know the code, or fallback when there is no error body at all.
+  function apiError(data, fallback) {
+    const e = data && data.error;
+    if (!e) return fallback;
+    if (e.code === "sheet_invalid" && e.field === "name") return T("error.sheet_invalid.name");
+    if (has("error." + e.code)) return T("error." + e.code, e.field || "");
+    return e.message || fallback;
+  }
   const pad = $("pad");
   const ctx = pad.getContext("2d");
 
@@ -241,7 +264,7 @@
     const r = await api("POST", "/v1/faces/preview", s.body);
     if (seq !== previewSeq) return; // a newer preview is on its way
     if (r.status !== 200 || !r.data) {
-      $("live-status").textContent = (r.data && r.data.error && r.data.error.message) || T("preview.failed");
+      $("live-status").textContent = apiError(r.data, T("preview.failed"));
       return;
     }
     rejected = {};
@@ -249,9 +272,9 @@
     list.textContent = "";
     for (const rj of r.data.rejected || []) {
       const i = s.index[rj.box];
-      rejected[i] = rj.reason;
+      rejected[i] = rejection(rj);
       const li = document.createElement("li");
-      li.textContent = T("rejected", i + 1, rj.text || T("signature"), rj.reason);
+      li.textContent = T("rejected", i + 1, rj.text || T("signature"), rejected[i]);
       list.appendChild(li);
     }
     const cov = r.data.coverage;
@@ -279,7 +302,7 @@
     $("create").disabled = false;
     if (r.status !== 201) {
       res.setAttribute("data-error", "");
-      res.textContent = (r.data && r.data.error && r.data.error.message) || T("not_made", r.status);
+      res.textContent = apiError(r.data, T("not_made", r.status));
       return;
     }
     const cov = r.data.coverage;

@@ -26,9 +26,15 @@
     return {status: r.status, body: json};
   }
 
+  // errorText says an API error in the page's language by its code; a code the page does not
+  // know (a card check of a mapped payload, a newer server) keeps the server's own sentence.
   function errorText(res) {
     const e = res.body && res.body.error;
-    return e ? e.message : T("server", res.status);
+    if (!e) return T("server", res.status);
+    // A missing payload field's text names the card field it was to fill.
+    const target = (e.problems && e.problems[0] && e.problems[0].target) || "";
+    if (Object.prototype.hasOwnProperty.call(WORDS, "error." + e.code)) return T("error." + e.code, target);
+    return e.message || T("server", res.status);
   }
 
   $("#load").addEventListener("click", async () => {
