@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"golang.org/x/net/html"
 
 	"github.com/quillpost/quillpost/internal/app"
@@ -171,5 +172,74 @@ func TestProofChangedCardNeedsHuman(t *testing.T) {
 	}
 	if e := evs[len(evs)-1]; e.To != store.StatusQueued || e.Cause != "operator.approve:ops" {
 		t.Errorf("last event %+v", e)
+	}
+}
+
+// TestBrowserApproveChangedProofKeepsQuestionOpen: on a phone, the operator opens the question
+// before approving a changed proof; another card held meanwhile arrives by live update above
+// it, and the question stays open (the same element); yes approves the card.
+func TestBrowserApproveChangedProofKeepsQuestionOpen(t *testing.T) {
+	ctx := chrome(t)
+	s := startSystem(t, app.Config{})
+	bctx := context.Background()
+	acc, err := s.sys.Store.CreateAccount(bctx, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hold := func() string {
+		t.Helper()
+		c, err := s.sys.Store.CreateCard(bctx, store.NewCard{AccountID: acc.ID, Message: "Danke", Font: "allure", Hand: "casual",
+			Stock: "a6-white", Format: "a6", StrokeHash: strings.Repeat("ab", 32), RenderVersion: cardspec.RenderVersion, ApprovalRequired: true,
+			To: []byte(`{"name":"Erika Muster","lines":["Hauptstraße 5"],"postal_code":"10115","city":"Berlin","country":"DE"}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.sys.Store.Transition(bctx, store.Change{CardID: c.ID, From: store.StatusAccepted, To: store.StatusAccepted,
+			Cause: store.CauseProofChanged}); err != nil {
+			t.Fatal(err)
+		}
+		return c.ID
+	}
+	first := hold()
+	key := s.operatorKey()
+	if err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(390, 640, chromedp.EmulateMobile),
+		chromedp.Navigate(s.srv.URL+"/operator?lang=de"),
+		chromedp.SendKeys(chromedp.CSS("[name=key]"), key),
+		chromedp.Submit(chromedp.CSS("[name=key]")),
+		chromedp.WaitVisible(chromedp.CSS("#live")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	row := `li[data-proofchanged="` + first + `"]`
+	waitJS(t, ctx, "the held card's new proof", `(() => { const i = document.querySelector('`+row+` img.thumb'); return !!i && i.complete && i.naturalWidth > 0 })()`)
+	if got := mustEval(ctx, `document.querySelector('`+row+` b').textContent`); got != "Vorschau geändert: neu freigeben" {
+		t.Errorf("row heading %q", got)
+	}
+	if small, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](smallTargets)); len(small) > 0 {
+		t.Errorf("tap targets under 44 px: %q", small)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(row+` summary[data-cmd="approve"]`))); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, "the approval question", `document.querySelector('`+row+` details.confirm').open`)
+	evalBool(t, ctx, `(() => { document.querySelector('`+row+` details.confirm').qpMark = "asked"; return true })()`)
+	second := hold()
+	waitJS(t, ctx, "the second held card", `!!document.querySelector('li[data-proofchanged="`+second+`"]')`)
+	if !evalBool(t, ctx, `(() => { const d = document.querySelector('`+row+` details.confirm'); return d.open && d.qpMark === "asked" })()`) {
+		t.Fatal("a live update closed (or replaced) the approval question")
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(row+` button[data-confirm="approve"]`)), chromedp.WaitVisible(chromedp.CSS("#flash"))); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.sys.Store.GetCard(bctx, store.AnyAccount, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Status != store.StatusQueued || c.ProofChanged {
+		t.Errorf("after the approval: %s proof_changed=%v", c.Status, c.ProofChanged)
+	}
+	if c, _ := s.sys.Store.GetCard(bctx, store.AnyAccount, second); c.Status != store.StatusAccepted || !c.ProofChanged {
+		t.Errorf("the other card changed: %s proof_changed=%v", c.Status, c.ProofChanged)
 	}
 }
