@@ -130,6 +130,8 @@ func TestUsageErrors(t *testing.T) {
 		usageCase{[]string{"hands", "--json=perhaps"}, "hands", `--json: "perhaps" is not true or false`},
 		usageCase{[]string{"serve", "--addr"}, "serve", `--addr needs a value`},
 		usageCase{[]string{"serve", "--public-url", "cards.example.org"}, "serve", `--public-url: "cards.example.org" must start with https:// \(or http://\)`},
+		usageCase{[]string{"serve", "--pen-wear-m", "0"}, "serve", `--pen-wear-m: "0" must be a distance in metres above 0`},
+		usageCase{[]string{"serve", "--pen-wear-m", "lots"}, "serve", `--pen-wear-m: "lots" is not a number`},
 		usageCase{[]string{"plotsim", "--fault", "melt@3"}, "plotsim", `--fault: "melt@3" is not valid: .+`},
 		usageCase{[]string{"plot", "--port", "/dev/null"}, "plot", `need --port and --profile`},
 		usageCase{[]string{"plot", "--port", "/dev/null", "--profile", "grbl-servo"}, "plot", `give the G-code file to plot \(- for standard input\)`},

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/quillpost/quillpost/internal/app"
@@ -44,6 +46,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	metricsToken := fs.String("metrics-token-file", "", "file holding the bearer token Prometheus sends to /metrics (default: --data/metrics-token, made on the first start)")
 	allowPrivateHooks := fs.Bool("allow-private-webhooks", false, "let webhooks reach loopback, private and reserved addresses (local development only)")
 	transit := fs.String("transit", "", "JSON file of postal transit times for occasion cards (the form of internal/calendar/transit.json); default the built-in table")
+	penWear := fs.Float64("pen-wear-m", 150, "metres a pen writes before the operator dashboard asks for a fresh one")
 	publicURL := fs.String("public-url", "", "the address the API is reached at from outside, e.g. https://cards.example.org behind a proxy: HubSpot signatures are checked over it instead of the Host header")
 	if err := fs.parse(args, 0); err != nil {
 		return err
@@ -52,6 +55,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := intake.CheckPublicURL(*publicURL); err != nil {
 			return fs.badValue("public-url", err)
 		}
+	}
+	if !(*penWear > 0) || math.IsInf(*penWear, 0) {
+		return fs.badValue("pen-wear-m", fmt.Errorf("%q must be a distance in metres above 0", strconv.FormatFloat(*penWear, 'g', -1, 64)))
 	}
 	log := logf.logger(stderr)
 	cfg := app.Config{
@@ -63,6 +69,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg.NATS = nf.dial()
 	cfg.Webhooks.AllowPrivate = *allowPrivateHooks
 	cfg.WebTestOrders = *webTest
+	cfg.PenWornMetres = *penWear
 	if *prices != "" {
 		p, err := web.LoadPrices(*prices)
 		if err != nil {

@@ -70,6 +70,9 @@ type Config struct {
 	// SheetLayout is the label layout of the simulated plotters' address sheets (default
 	// zweckform-3475); the PDFs go to DataDir/sheets.
 	SheetLayout string
+	// PenWornMetres is how far a pen writes before the operator dashboard asks for a fresh one
+	// (default 150 m).
+	PenWornMetres float64
 	// SenderCountry is the ISO code of the country the mail is posted in (default DE): labels of
 	// domestic mail leave the country line out. The robots' sheets and the dashboard use it alike.
 	SenderCountry string
@@ -219,7 +222,7 @@ func Start(ctx context.Context, cfg Config) (_ *System, err error) {
 	}
 	s.web, err = web.New(ctx, web.Config{Store: s.Store, Queue: s.Queue, Account: cfg.WebAccount, Stocks: webStocks,
 		Prices: cfg.WebPrices, TestOrders: cfg.WebTestOrders, OnAccepted: s.relay.Kick, Rejections: s.metrics, Logger: s.log,
-		LabelLayout: cfg.SheetLayout, SenderCountry: cfg.SenderCountry})
+		LabelLayout: cfg.SheetLayout, SenderCountry: cfg.SenderCountry, PenWornMetres: cfg.PenWornMetres})
 	if err != nil {
 		return nil, err
 	}

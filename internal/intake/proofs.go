@@ -36,15 +36,12 @@ func (s *Server) approveNewProof(w http.ResponseWriter, r *http.Request, account
 		writeError(w, unsupported())
 		return
 	}
-	hc, _, err := cardspec.RenderWith(cardspec.FromCard(c), s.cardFaces(r.Context(), c))
-	if err != nil {
-		// The new renderer cannot write it at all (say the text no longer fits): it stays held,
-		// to be cancelled or ordered again.
-		writeError(w, renderError(err))
+	id := c.ID
+	c, err := reproof.Approve(r.Context(), ps, s.cardFaces(r.Context(), c), accountID, c, cause)
+	if ue := (*reproof.UnwritableError)(nil); errors.As(err, &ue) {
+		writeError(w, renderError(ue.Err))
 		return
 	}
-	id := c.ID
-	c, err = ps.ReapproveCard(r.Context(), accountID, id, hc.Hash(), cardspec.RenderVersion, cause)
 	if errors.Is(err, store.ErrConflict) {
 		writeError(w, &apiError{Status: http.StatusConflict, Type: "conflict", Code: "card_not_awaiting_approval",
 			Message: "The card is not waiting for approval."})

@@ -86,3 +86,23 @@ func one(ctx context.Context, st Store, find FaceFinder, c *store.Card) (held bo
 		Cause: store.CauseProofChanged, Detail: detail})
 	return err == nil, err
 }
+
+// UnwritableError is Approve's answer when the renderer now running cannot write the card at
+// all (say its text no longer fits): it stays held, to be cancelled or ordered again.
+type UnwritableError struct{ Err error }
+
+func (e *UnwritableError) Error() string { return e.Err.Error() }
+func (e *UnwritableError) Unwrap() error { return e.Err }
+
+// Approve approves the new proof of card c, held because its proof changed: it renders the card
+// as the renderer now draws it (the proof its preview shows) and records that proof's stroke hash
+// and render version, queueing the card. accountID scopes the change (store.AnyAccount for an
+// operator); store.ErrConflict when the card is not held for a changed proof. The customer's
+// approval and the operator's (API and dashboard) all come through here.
+func Approve(ctx context.Context, st store.ProofStore, find cardspec.FaceFinder, accountID string, c *store.Card, cause string) (*store.Card, error) {
+	hc, _, err := cardspec.RenderWith(cardspec.FromCard(c), find)
+	if err != nil {
+		return nil, &UnwritableError{Err: err}
+	}
+	return st.ReapproveCard(ctx, accountID, c.ID, hc.Hash(), cardspec.RenderVersion, cause)
+}

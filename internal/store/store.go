@@ -268,6 +268,8 @@ type CardFilter struct {
 	// DueBy selects cards whose send date is set and not after DueBy (a scheduler's query, with
 	// Statuses = [accepted]).
 	DueBy time.Time
+	// ProofChanged selects only cards held for a changed proof's approval (Card.ProofChanged).
+	ProofChanged bool
 	// After is the cursor: the Next of the previous page. Cards come newest first.
 	After string
 	Limit int // default 50, at most 1000

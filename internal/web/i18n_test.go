@@ -100,6 +100,16 @@ func TestEveryPageSpeaksOneLanguage(t *testing.T) {
 		Stock: "a5-white", Format: "a5", To: to}); err != nil {
 		t.Fatal(err)
 	}
+	// A card held since an upgrade because its proof changed.
+	reproof, err := s.sys.Store.CreateCard(ctx, store.NewCard{AccountID: acc.ID, Message: "Bis bald", Font: "allure", Hand: "casual",
+		Stock: "a5-white", Format: "a5", To: to, ApprovalRequired: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.sys.Store.Transition(ctx, store.Change{CardID: reproof.ID, From: store.StatusAccepted, To: store.StatusAccepted,
+		Cause: store.CauseProofChanged, Detail: "the renderer draws other strokes"}); err != nil {
+		t.Fatal(err)
+	}
 	key := s.operatorKey()
 
 	for _, lang := range web.Languages() {

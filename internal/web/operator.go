@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"slices"
@@ -16,8 +17,10 @@ import (
 
 	"github.com/quillpost/quillpost/internal/address"
 	"github.com/quillpost/quillpost/internal/cardspec"
+	"github.com/quillpost/quillpost/internal/faces"
 	"github.com/quillpost/quillpost/internal/preview"
 	"github.com/quillpost/quillpost/internal/queue"
+	"github.com/quillpost/quillpost/internal/reproof"
 	"github.com/quillpost/quillpost/internal/store"
 	"github.com/quillpost/quillpost/internal/worker"
 )
@@ -241,6 +244,10 @@ func (s *Server) cardAction(w http.ResponseWriter, r *http.Request) {
 		act = store.OperatorRetry
 	case "cancel":
 		act = store.OperatorCancel
+	case "approve":
+		act = func(ctx context.Context, _ store.CardStore, id, _ string) (*store.Card, error) {
+			return s.approveNewProof(ctx, id, "operator.approve:"+op.Account.Name)
+		}
 	default:
 		http.Error(w, "unknown action", http.StatusNotFound)
 		return
@@ -251,17 +258,53 @@ func (s *Server) cardAction(w http.ResponseWriter, r *http.Request) {
 			flash(w, r, tr(lang, "op.failed.action")+"\x00"+sentence(te.Error()), true)
 			return
 		}
+		if ue := (*reproof.UnwritableError)(nil); errors.As(err, &ue) {
+			flash(w, r, tr(lang, "op.failed.action")+"\x00"+sentence(ue.Error()), true)
+			return
+		}
 		s.log.Warn("card action failed", "card", id, "action", action, "err", err)
 		flash(w, r, tr(lang, "op.failed.action")+"\x00"+sentence(err.Error()), true)
 		return
 	}
 	s.log.Info("card action", "card", id, "action", action, "operator", op.Key.Hint)
-	if action == "retry" {
+	switch action {
+	case "retry":
 		s.cfg.OnAccepted()
 		flash(w, r, tr(lang, "op.retried", id), false)
 		return
+	case "approve":
+		s.cfg.OnAccepted()
+		flash(w, r, tr(lang, "op.approved", id), false)
+		return
 	}
 	flash(w, r, tr(lang, "op.cancelled", id), false)
+}
+
+// approveNewProof approves, on the customer's behalf, the new proof of a card held since a
+// renderer upgrade: the same approval as the customer's and the API operator's (reproof.Approve).
+func (s *Server) approveNewProof(ctx context.Context, id, cause string) (*store.Card, error) {
+	ps, ok := s.cfg.Store.(store.ProofStore)
+	if !ok {
+		return nil, errors.New("this store keeps no proofs")
+	}
+	c, err := s.cfg.Store.GetCard(ctx, store.AnyAccount, id)
+	if err != nil {
+		return nil, fmt.Errorf("approve %s: %w", id, err)
+	}
+	if c.Status != store.StatusAccepted || !c.ProofChanged {
+		return nil, fmt.Errorf("card %s is %s and not waiting for a changed proof's approval: %w", id, c.Status, store.ErrConflict)
+	}
+	return reproof.Approve(ctx, ps, s.cardFaces(ctx, c), store.AnyAccount, c, cause)
+}
+
+// cardFaces finds the faces a stored card may be written in: its own account's, as when it was
+// ordered (the operator has none of their own).
+func (s *Server) cardFaces(ctx context.Context, c *store.Card) cardspec.FaceFinder {
+	var src faces.Source
+	if s.faceStore != nil {
+		src = s.faceStore
+	}
+	return s.faceCache.Finder(ctx, src, c.AccountID, !c.Test)
 }
 
 // robotView is one robot on the dashboard.
@@ -303,7 +346,7 @@ type spoiledView struct {
 
 // NeedsHuman reports whether anything waits for the operator.
 func (d *dashboardView) NeedsHuman() bool {
-	return len(d.Attention)+len(d.Failed)+len(d.Stranded)+len(d.PenWorn) > 0
+	return len(d.Attention)+len(d.Failed)+len(d.Stranded)+len(d.PenWorn)+len(d.Reproof) > 0
 }
 
 type dashboardView struct {
@@ -315,6 +358,7 @@ type dashboardView struct {
 	PerHour    int
 	TodayTotal int
 	Failed     []failedView
+	Reproof    []failedView // held since an upgrade: their new proof waits for approval
 	Stranded   []strandedLane
 	PenWorn    []robotView
 	Spoiled    []spoiledView
@@ -436,6 +480,13 @@ func (s *Server) dashboard(ctx context.Context, lang string) (*dashboardView, er
 	} else {
 		errs = append(errs, err)
 	}
+	if held, err := s.cfg.Store.ListCards(ctx, store.AnyAccount, store.CardFilter{Statuses: []store.Status{store.StatusAccepted}, ProofChanged: true, Limit: 20}); err == nil {
+		for _, c := range held.Cards {
+			d.Reproof = append(d.Reproof, s.cardView(ctx, lang, c))
+		}
+	} else {
+		errs = append(errs, err)
+	}
 	if written, err := s.cfg.Store.ListCards(ctx, store.AnyAccount, store.CardFilter{Statuses: []store.Status{store.StatusWritten}, Test: new(false), Limit: 1000}); err == nil {
 		d.Unposted = len(written.Cards)
 	} else {
@@ -505,7 +556,7 @@ func (s *Server) cardView(ctx context.Context, lang string, c *store.Card) faile
 	}
 	if ev, err := s.cfg.Store.Events(ctx, store.AnyAccount, c.ID); err == nil {
 		for _, e := range ev {
-			if e.To == store.StatusFailed || e.To == store.StatusSpoiled {
+			if e.To == store.StatusFailed || e.To == store.StatusSpoiled || c.ProofChanged && e.Cause == store.CauseProofChanged {
 				fv.Cause, fv.Detail, fv.At = causeText(lang, e.Cause), e.Detail, e.CreatedAt
 			}
 		}
@@ -618,7 +669,8 @@ func (s *Server) cardThumb(w http.ResponseWriter, r *http.Request) {
 			http.NotFound(w, r)
 			return
 		}
-		hc, err := cardspec.Render(cardspec.FromCard(c))
+		// With the card's own faces: a card held for a changed proof shows the new proof.
+		hc, _, err := cardspec.RenderWith(cardspec.FromCard(c), s.cardFaces(r.Context(), c))
 		if err != nil {
 			http.Error(w, "The card cannot be drawn.", http.StatusInternalServerError)
 			return

@@ -96,3 +96,35 @@ func TestBrowserTriggerConsole(t *testing.T) {
 		t.Error("the previous card is still shown after a refused payload")
 	}
 }
+
+// TestBrowserTriggerConsoleOnPhone: the console's form looks like the other pages (a panel of
+// labelled fields) and fits a phone: nothing wider than the screen, every target 44 px high.
+func TestBrowserTriggerConsoleOnPhone(t *testing.T) {
+	ctx := chrome(t)
+	s := startSystem(t, app.Config{})
+	if err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+		chromedp.Navigate(s.srv.URL+"/triggers/console?lang=en"),
+		chromedp.WaitVisible(chromedp.CSS("#key")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if small, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](smallTargets)); len(small) > 0 {
+		t.Errorf("tap targets under 44 px: %q", small)
+	}
+	if !evalBool(t, ctx, `document.documentElement.scrollWidth <= window.innerWidth`) {
+		t.Errorf("the console is wider than the phone: %s px", mustEval(ctx, `String(document.documentElement.scrollWidth)`))
+	}
+	if !evalBool(t, ctx, `(() => { const f = getComputedStyle(document.querySelector("#console"));
+		return f.backgroundColor === "rgb(255, 255, 255)" && parseFloat(f.borderTopLeftRadius) > 0 })()`) {
+		t.Errorf("the form is not a panel like the other pages' forms")
+	}
+	for _, id := range []string{"#key", "#trigger", "#payload"} {
+		js := `(() => { const f = document.querySelector("#console"), e = document.querySelector("` + id + `");
+			return e.getBoundingClientRect().width >= f.clientWidth - 60 && e.closest("label.field") !== null })()`
+		if !evalBool(t, ctx, js) {
+			t.Errorf("%s is not a full-width labelled field", id)
+		}
+	}
+	screenshot(t, ctx, "trigger-console-phone.png")
+}

@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quillpost/quillpost/internal/faces"
 	"github.com/quillpost/quillpost/internal/labelsheet"
 	"github.com/quillpost/quillpost/internal/queue"
 	"github.com/quillpost/quillpost/internal/sheets"
@@ -86,6 +87,8 @@ type Server struct {
 	orders        *clientLimiter     // orders placed on the order page per client
 	previews      *clientLimiter     // live previews rendered per client
 	thumbs        thumbCache         // robots' cards as small SVGs
+	faceStore     store.FaceStore    // nil when the store keeps no faces
+	faceCache     *faces.Cache       // the accounts' own faces, for drawing their cards
 }
 
 // New prepares the pages and makes sure the web account exists.
@@ -127,7 +130,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		loginFails:    newClientLimiter(loginFailEvery, loginFailBurst),
 		loginFailsAll: newClientLimiter(loginFailGlobalEvery, loginFailGlobalBurst),
 		orders:        newClientLimiter(orderEvery, orderBurst),
-		previews:      newClientLimiter(previewEvery, previewBurst)}
+		previews:      newClientLimiter(previewEvery, previewBurst), faceCache: faces.NewCache(0)}
+	s.faceStore, _ = cfg.Store.(store.FaceStore)
 	s.sessions, _ = cfg.Store.(store.SessionStore)
 	printer, err := labelsheet.New(cfg.LabelLayout, sheets.Options{SenderCountry: cfg.SenderCountry})
 	if err != nil {

@@ -436,6 +436,9 @@ func (s *Store) ListCards(ctx context.Context, accountID string, f store.CardFil
 	if !f.DueBy.IsZero() {
 		where, args = append(where, "c.send_date IS NOT NULL AND c.send_date <= ?"), append(args, micros(f.DueBy))
 	}
+	if f.ProofChanged {
+		where, args = append(where, "c.proof_changed = ?"), append(args, true)
+	}
 	for k, v := range f.Metadata {
 		where, args = append(where, s.d.MetadataMatch), append(args, k, v)
 	}

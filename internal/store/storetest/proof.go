@@ -95,6 +95,19 @@ func testProofs(t *testing.T, s store.Store) {
 	if got := mine(); len(got) != 0 {
 		t.Errorf("proofs before version 2 after re-proofing: %v", got)
 	}
+	// The operator's dashboard lists the held cards.
+	page, err := s.ListCards(ctx, a.ID, store.CardFilter{ProofChanged: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed []string
+	for _, c := range page.Cards {
+		listed = append(listed, c.ID)
+	}
+	slices.Sort(listed)
+	if want := slices.Sorted(slices.Values([]string{held.ID, queued.ID})); !slices.Equal(listed, want) {
+		t.Errorf("cards held for a changed proof: %v, want %v", listed, want)
+	}
 
 	// The old proof cannot be approved, nor the new one by another account.
 	if _, err := ops.ApproveCard(ctx, a.ID, queued.ID, "api.approve"); !errors.Is(err, store.ErrConflict) {

@@ -6,13 +6,13 @@
 // under the keyboard, and the page would jump. Instead the new fragment is merged into the page:
 // elements that stay keep their identity (so focus, open details and scroll stay), only what
 // changed is touched. Elements are matched by id, data-robot, data-card or, failing those, by
-// tag in order.
+// tag in order. (data-stranded, data-penworn and data-proofchanged key the needs-a-human rows.)
 (function () {
   "use strict";
 
   function key(n) {
     if (n.nodeType !== 1) return null;
-    return n.id || (n.dataset && (n.dataset.robot || n.dataset.card || n.dataset.stranded || n.dataset.penworn)) || null;
+    return n.id || (n.dataset && (n.dataset.robot || n.dataset.card || n.dataset.stranded || n.dataset.penworn || n.dataset.proofchanged)) || null;
   }
 
   function sameKind(a, b) {
