@@ -594,7 +594,6 @@ func (s *Server) listOccasionRules(w http.ResponseWriter, r *http.Request) {
 // yet being written, each with its event and webhook, and cannot be undone.
 func (s *Server) setOccasionRuleState(to string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p := principalFrom(r.Context())
 		os, ok := s.occasionStore(w)
 		if !ok {
 			return
@@ -603,38 +602,26 @@ func (s *Server) setOccasionRuleState(to string) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		rule, err := os.UpdateOccasionRule(r.Context(), p.Account.ID, rule.ID, func(ru *store.OccasionRule) error {
-			if ru.State == store.RuleCancelled && to != store.RuleCancelled {
-				return errRuleCancelled
-			}
-			ru.State = to
-			return nil
-		})
-		if errors.Is(err, errRuleCancelled) {
-			writeError(w, &apiError{Status: http.StatusConflict, Type: "conflict", Code: "rule_cancelled",
-				Message: "The rule was cancelled; a cancelled rule cannot be paused or resumed. Create a new rule."})
-			return
-		}
-		if err != nil {
-			s.log.Error("occasion rule state", "id", r.PathValue("id"), "err", err)
-			writeError(w, internalError())
+		rule, n, busy, ok := setRuleState(s, w, r, occasionRuleKind, to, rule, os.UpdateOccasionRule)
+		if !ok {
 			return
 		}
 		var extra map[string]any
 		if to == store.RuleCancelled {
-			n, busy, err := s.cancelUnwritten(r.Context(), p.Account.ID, map[string]string{metaOccasionRule: rule.ID}, "occasion_rule.cancel")
-			if err != nil {
-				s.log.Error("cancel occasion rule cards", "rule", rule.ID, "err", err)
-				writeError(w, internalError())
-				return
-			}
 			extra = map[string]any{"cards_cancelled": n, "cards_being_written": busy}
 		}
 		s.writeOccasionRule(w, http.StatusOK, rule, extra)
 	}
 }
 
-var errRuleCancelled = errors.New("rule cancelled")
+var occasionRuleKind = ruleKind[store.OccasionRule]{
+	name: "occasion rule",
+	meta: metaOccasionRule,
+	conflict: &apiError{Status: http.StatusConflict, Type: "conflict", Code: "rule_cancelled",
+		Message: "The rule was cancelled; a cancelled rule cannot be paused or resumed. Create a new rule."},
+	state: func(r *store.OccasionRule) *string { return &r.State },
+	id:    func(r *store.OccasionRule) string { return r.ID },
+}
 
 // cancelUnwritten cancels the account's cards with the given metadata that no robot has started:
 // each through Transition, so each gets its event and webhook. Cards being written are counted

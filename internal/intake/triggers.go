@@ -321,7 +321,6 @@ func (s *Server) listTriggers(w http.ResponseWriter, r *http.Request) {
 // written, each with its event and webhook, and cannot be undone.
 func (s *Server) setTriggerState(to string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p := principalFrom(r.Context())
 		ts, ok := s.triggerStore(w)
 		if !ok {
 			return
@@ -330,21 +329,8 @@ func (s *Server) setTriggerState(to string) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		t, err := ts.UpdateTrigger(r.Context(), p.Account.ID, t.ID, func(t *store.Trigger) error {
-			if t.State == store.RuleCancelled && to != store.RuleCancelled {
-				return errRuleCancelled
-			}
-			t.State = to
-			return nil
-		})
-		if errors.Is(err, errRuleCancelled) {
-			writeError(w, &apiError{Status: http.StatusConflict, Type: "conflict", Code: "trigger_cancelled",
-				Message: "The trigger was cancelled; a cancelled trigger cannot be paused or resumed. Create a new trigger."})
-			return
-		}
-		if err != nil {
-			s.log.Error("trigger state", "id", r.PathValue("id"), "err", err)
-			writeError(w, internalError())
+		t, n, busy, ok := setRuleState(s, w, r, triggerKind, to, t, ts.UpdateTrigger)
+		if !ok {
 			return
 		}
 		out, err := newTriggerResponse(t)
@@ -353,16 +339,19 @@ func (s *Server) setTriggerState(to string) http.HandlerFunc {
 			return
 		}
 		if to == store.RuleCancelled {
-			n, busy, err := s.cancelUnwritten(r.Context(), p.Account.ID, map[string]string{metaTrigger: t.ID}, "trigger.cancel")
-			if err != nil {
-				s.log.Error("cancel trigger cards", "trigger", t.ID, "err", err)
-				writeError(w, internalError())
-				return
-			}
 			out.CardsCancelled, out.CardsBeingWritten = &n, &busy
 		}
 		writeJSON(w, http.StatusOK, out)
 	}
+}
+
+var triggerKind = ruleKind[store.Trigger]{
+	name: "trigger",
+	meta: metaTrigger,
+	conflict: &apiError{Status: http.StatusConflict, Type: "conflict", Code: "trigger_cancelled",
+		Message: "The trigger was cancelled; a cancelled trigger cannot be paused or resumed. Create a new trigger."},
+	state: func(t *store.Trigger) *string { return &t.State },
+	id:    func(t *store.Trigger) string { return t.ID },
 }
 
 // Metadata keys of every triggered card.
