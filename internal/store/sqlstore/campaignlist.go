@@ -21,33 +21,20 @@ func (s *Store) ListCampaigns(ctx context.Context, accountID string, f store.Cam
 		query += ` AND id < ?`
 		args = append(args, f.After)
 	}
-	limit := pageLimit(f.Limit)
-	rows, err := s.r.QueryContext(ctx, s.q(query+` ORDER BY id DESC LIMIT ?`), append(args, limit+1)...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list campaigns: %w", err)
+	return queryPage(ctx, s, "list campaigns", query+` ORDER BY id DESC LIMIT ?`, args, f.Limit,
+		scanListedCampaign, func(c *store.Campaign) string { return c.ID })
+}
+
+func scanListedCampaign(sc scanner) (*store.Campaign, error) {
+	var (
+		c                store.Campaign
+		spec             string
+		created, updated int64
+	)
+	if err := sc.Scan(&c.ID, &c.AccountID, &c.Name, &c.State, &spec, &created, &updated); err != nil {
+		return nil, fmt.Errorf("list campaigns: %w", err)
 	}
-	defer rows.Close()
-	var out []*store.Campaign
-	for rows.Next() {
-		var (
-			c                store.Campaign
-			spec             string
-			created, updated int64
-		)
-		if err := rows.Scan(&c.ID, &c.AccountID, &c.Name, &c.State, &spec, &created, &updated); err != nil {
-			return nil, "", fmt.Errorf("list campaigns: %w", err)
-		}
-		c.Spec = json.RawMessage(spec)
-		c.CreatedAt, c.UpdatedAt = fromMicros(created), fromMicros(updated)
-		out = append(out, &c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = out[limit-1].ID
-	}
-	return out, next, nil
+	c.Spec = json.RawMessage(spec)
+	c.CreatedAt, c.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &c, nil
 }

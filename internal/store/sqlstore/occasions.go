@@ -98,42 +98,11 @@ func (s *Store) GetOccasionRecipient(ctx context.Context, accountID, id string) 
 	return r, err
 }
 
-func pageLimit(n int) int {
-	switch {
-	case n <= 0:
-		return 100
-	case n > 1000:
-		return 1000
-	}
-	return n
-}
-
 // ListOccasionRecipients pages through recipients in id order.
 func (s *Store) ListOccasionRecipients(ctx context.Context, accountID string, f store.OccasionFilter) ([]*store.OccasionRecipient, string, error) {
 	where, args := occWhere(accountID, f)
-	limit := pageLimit(f.Limit)
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+occRecipientCols+` FROM occasion_recipients`+where+` ORDER BY id LIMIT ?`), append(args, limit+1)...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list occasion recipients: %w", err)
-	}
-	defer rows.Close()
-	var out []*store.OccasionRecipient
-	for rows.Next() {
-		r, err := scanOccRecipient(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = out[limit-1].ID
-	}
-	return out, next, nil
+	return queryPage(ctx, s, "list occasion recipients", `SELECT `+occRecipientCols+` FROM occasion_recipients`+where+` ORDER BY id LIMIT ?`, args, f.Limit,
+		scanOccRecipient, func(x *store.OccasionRecipient) string { return x.ID })
 }
 
 func occWhere(accountID string, f store.OccasionFilter) (string, []any) {
@@ -262,29 +231,8 @@ func (s *Store) GetOccasionRule(ctx context.Context, accountID, id string) (*sto
 // ListOccasionRules pages through rules in id order.
 func (s *Store) ListOccasionRules(ctx context.Context, accountID string, f store.OccasionFilter) ([]*store.OccasionRule, string, error) {
 	where, args := occWhere(accountID, f)
-	limit := pageLimit(f.Limit)
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+occRuleCols+` FROM occasion_rules`+where+` ORDER BY id LIMIT ?`), append(args, limit+1)...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list occasion rules: %w", err)
-	}
-	defer rows.Close()
-	var out []*store.OccasionRule
-	for rows.Next() {
-		r, err := scanOccRule(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = out[limit-1].ID
-	}
-	return out, next, nil
+	return queryPage(ctx, s, "list occasion rules", `SELECT `+occRuleCols+` FROM occasion_rules`+where+` ORDER BY id LIMIT ?`, args, f.Limit,
+		scanOccRule, func(x *store.OccasionRule) string { return x.ID })
 }
 
 // UpdateOccasionRule is a read-modify-write of a rule in one transaction.

@@ -83,29 +83,8 @@ func (s *Store) GetTrigger(ctx context.Context, accountID, id string) (*store.Tr
 // ListTriggers pages through triggers in id order.
 func (s *Store) ListTriggers(ctx context.Context, accountID string, f store.OccasionFilter) ([]*store.Trigger, string, error) {
 	where, args := occWhere(accountID, f)
-	limit := pageLimit(f.Limit)
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+triggerCols+` FROM triggers`+where+` ORDER BY id LIMIT ?`), append(args, limit+1)...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list triggers: %w", err)
-	}
-	defer rows.Close()
-	var out []*store.Trigger
-	for rows.Next() {
-		t, err := scanTrigger(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = out[limit-1].ID
-	}
-	return out, next, nil
+	return queryPage(ctx, s, "list triggers", `SELECT `+triggerCols+` FROM triggers`+where+` ORDER BY id LIMIT ?`, args, f.Limit,
+		scanTrigger, func(x *store.Trigger) string { return x.ID })
 }
 
 // UpdateTrigger is a read-modify-write of a trigger in one transaction.
@@ -290,27 +269,6 @@ func (s *Store) ListTriggerEvents(ctx context.Context, accountID, triggerID stri
 		query += ` AND id < ?`
 		args = append(args, f.After)
 	}
-	limit := pageLimit(f.Limit)
-	rows, err := s.r.QueryContext(ctx, s.q(query+` ORDER BY id DESC LIMIT ?`), append(args, limit+1)...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list trigger events: %w", err)
-	}
-	defer rows.Close()
-	var out []*store.TriggerEvent
-	for rows.Next() {
-		e, err := scanTriggerEvent(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = out[limit-1].ID
-	}
-	return out, next, nil
+	return queryPage(ctx, s, "list trigger events", query+` ORDER BY id DESC LIMIT ?`, args, f.Limit,
+		scanTriggerEvent, func(x *store.TriggerEvent) string { return x.ID })
 }
