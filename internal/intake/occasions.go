@@ -203,20 +203,7 @@ func (s *Server) importOccasionRecipients(w http.ResponseWriter, r *http.Request
 
 // occasionRecipientOr404 reads the caller's recipient named in the path.
 func (s *Server) occasionRecipientOr404(w http.ResponseWriter, r *http.Request, os store.OccasionStore) (*store.OccasionRecipient, bool) {
-	p := principalFrom(r.Context())
-	id := r.PathValue("id")
-	rec, err := os.GetOccasionRecipient(r.Context(), p.Account.ID, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !inScope(p, rec.Test)) {
-		writeError(w, &apiError{Status: http.StatusNotFound, Type: "not_found", Code: "recipient_not_found",
-			Message: fmt.Sprintf("There is no occasion recipient %q.", id)})
-		return nil, false
-	}
-	if err != nil {
-		s.log.Error("get occasion recipient", "id", id, "err", err)
-		writeError(w, internalError())
-		return nil, false
-	}
-	return rec, true
+	return ownedOr404(s, w, r, os.GetOccasionRecipient, func(rec *store.OccasionRecipient) bool { return rec.Test }, "recipient_not_found", "occasion recipient")
 }
 
 func (s *Server) getOccasionRecipient(w http.ResponseWriter, r *http.Request) {
@@ -498,20 +485,7 @@ func (s *Server) createOccasionRule(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) occasionRuleOr404(w http.ResponseWriter, r *http.Request, os store.OccasionStore) (*store.OccasionRule, bool) {
-	p := principalFrom(r.Context())
-	id := r.PathValue("id")
-	rule, err := os.GetOccasionRule(r.Context(), p.Account.ID, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !inScope(p, rule.Test)) {
-		writeError(w, &apiError{Status: http.StatusNotFound, Type: "not_found", Code: "rule_not_found",
-			Message: fmt.Sprintf("There is no occasion rule %q.", id)})
-		return nil, false
-	}
-	if err != nil {
-		s.log.Error("get occasion rule", "id", id, "err", err)
-		writeError(w, internalError())
-		return nil, false
-	}
-	return rule, true
+	return ownedOr404(s, w, r, os.GetOccasionRule, func(rule *store.OccasionRule) bool { return rule.Test }, "rule_not_found", "occasion rule")
 }
 
 func (s *Server) writeOccasionRule(w http.ResponseWriter, status int, rule *store.OccasionRule, extra map[string]any) {

@@ -239,20 +239,7 @@ func (s *Server) rotateTriggerSecret(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) triggerOr404(w http.ResponseWriter, r *http.Request, ts store.TriggerStore) (*store.Trigger, bool) {
-	p := principalFrom(r.Context())
-	id := r.PathValue("id")
-	t, err := ts.GetTrigger(r.Context(), p.Account.ID, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !inScope(p, t.Test)) {
-		writeError(w, &apiError{Status: http.StatusNotFound, Type: "not_found", Code: "trigger_not_found",
-			Message: fmt.Sprintf("There is no trigger %q.", id)})
-		return nil, false
-	}
-	if err != nil {
-		s.log.Error("get trigger", "id", id, "err", err)
-		writeError(w, internalError())
-		return nil, false
-	}
-	return t, true
+	return ownedOr404(s, w, r, ts.GetTrigger, func(t *store.Trigger) bool { return t.Test }, "trigger_not_found", "trigger")
 }
 
 func (s *Server) getTrigger(w http.ResponseWriter, r *http.Request) {
