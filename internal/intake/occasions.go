@@ -520,47 +520,9 @@ func (s *Server) getOccasionRule(w http.ResponseWriter, r *http.Request) {
 
 // listOccasionRules is GET /v1/occasions/rules?state=&limit=&after=.
 func (s *Server) listOccasionRules(w http.ResponseWriter, r *http.Request) {
-	p := principalFrom(r.Context())
-	os, ok := s.occasionStore(w)
-	if !ok {
-		return
+	if os, ok := s.occasionStore(w); ok {
+		listRules(s, w, r, os.ListOccasionRules, newOccasionRuleResponse, "occasion rule")
 	}
-	q := r.URL.Query()
-	limit, aerr := parseLimit(q)
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	f := store.OccasionFilter{State: q.Get("state"), After: q.Get("after"), Limit: limit}
-	if f.State != "" && f.State != store.RuleActive && f.State != store.RulePaused && f.State != store.RuleCancelled {
-		writeError(w, &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "filter_invalid", Field: "state",
-			Message: "The state must be active, paused or cancelled."})
-		return
-	}
-	if testOnly(p) {
-		f.Test = new(true)
-	}
-	rules, next, err := os.ListOccasionRules(r.Context(), p.Account.ID, f)
-	if err != nil {
-		s.log.Error("list occasion rules", "err", err)
-		writeError(w, internalError())
-		return
-	}
-	out := struct {
-		Object string                 `json:"object"`
-		Data   []occasionRuleResponse `json:"data"`
-		Next   string                 `json:"next,omitempty"`
-	}{Object: "list", Data: []occasionRuleResponse{}, Next: next}
-	for _, rule := range rules {
-		o, err := newOccasionRuleResponse(rule)
-		if err != nil {
-			s.log.Error("occasion rule response", "err", err)
-			writeError(w, internalError())
-			return
-		}
-		out.Data = append(out.Data, o)
-	}
-	writeJSON(w, http.StatusOK, out)
 }
 
 // setOccasionRuleState is POST /v1/occasions/rules/{id}/pause|resume|cancel. Pausing stops new

@@ -54,3 +54,47 @@ func setRuleState[T any](s *Server, w http.ResponseWriter, r *http.Request, k ru
 	}
 	return rule, cancelled, busy, true
 }
+
+// listRules answers a listing of rules through list: filtered by the state in the query, a test
+// key seeing only test rules, paged by id. noun names the rule in log lines ("occasion rule").
+func listRules[T, R any](s *Server, w http.ResponseWriter, r *http.Request,
+	list func(ctx context.Context, accountID string, f store.OccasionFilter) ([]*T, string, error),
+	respond func(*T) (R, error), noun string) {
+	p := principalFrom(r.Context())
+	q := r.URL.Query()
+	limit, aerr := parseLimit(q)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	f := store.OccasionFilter{State: q.Get("state"), After: q.Get("after"), Limit: limit}
+	if f.State != "" && f.State != store.RuleActive && f.State != store.RulePaused && f.State != store.RuleCancelled {
+		writeError(w, &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "filter_invalid", Field: "state",
+			Message: "The state must be active, paused or cancelled."})
+		return
+	}
+	if testOnly(p) {
+		f.Test = new(true)
+	}
+	rules, next, err := list(r.Context(), p.Account.ID, f)
+	if err != nil {
+		s.log.Error("list "+noun+"s", "err", err)
+		writeError(w, internalError())
+		return
+	}
+	out := struct {
+		Object string `json:"object"`
+		Data   []R    `json:"data"`
+		Next   string `json:"next,omitempty"`
+	}{Object: "list", Data: []R{}, Next: next}
+	for _, rule := range rules {
+		o, err := respond(rule)
+		if err != nil {
+			s.log.Error(noun+" response", "err", err)
+			writeError(w, internalError())
+			return
+		}
+		out.Data = append(out.Data, o)
+	}
+	writeJSON(w, http.StatusOK, out)
+}

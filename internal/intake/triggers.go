@@ -261,46 +261,9 @@ func (s *Server) getTrigger(w http.ResponseWriter, r *http.Request) {
 
 // listTriggers is GET /v1/triggers?state=&limit=&after=.
 func (s *Server) listTriggers(w http.ResponseWriter, r *http.Request) {
-	p := principalFrom(r.Context())
-	ts, ok := s.triggerStore(w)
-	if !ok {
-		return
+	if ts, ok := s.triggerStore(w); ok {
+		listRules(s, w, r, ts.ListTriggers, newTriggerResponse, "trigger")
 	}
-	q := r.URL.Query()
-	limit, aerr := parseLimit(q)
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	f := store.OccasionFilter{State: q.Get("state"), After: q.Get("after"), Limit: limit}
-	if f.State != "" && f.State != store.RuleActive && f.State != store.RulePaused && f.State != store.RuleCancelled {
-		writeError(w, &apiError{Status: http.StatusBadRequest, Type: "invalid_request", Code: "filter_invalid", Field: "state",
-			Message: "The state must be active, paused or cancelled."})
-		return
-	}
-	if testOnly(p) {
-		f.Test = new(true)
-	}
-	list, next, err := ts.ListTriggers(r.Context(), p.Account.ID, f)
-	if err != nil {
-		s.log.Error("list triggers", "err", err)
-		writeError(w, internalError())
-		return
-	}
-	out := struct {
-		Object string            `json:"object"`
-		Data   []triggerResponse `json:"data"`
-		Next   string            `json:"next,omitempty"`
-	}{Object: "list", Data: []triggerResponse{}, Next: next}
-	for _, t := range list {
-		o, err := newTriggerResponse(t)
-		if err != nil {
-			writeError(w, internalError())
-			return
-		}
-		out.Data = append(out.Data, o)
-	}
-	writeJSON(w, http.StatusOK, out)
 }
 
 // setTriggerState is POST /v1/triggers/{id}/pause|resume|cancel. A paused trigger refuses calls
