@@ -86,16 +86,7 @@ func (s *Store) PutOccasionRecipients(ctx context.Context, rs []store.OccasionRe
 
 // GetOccasionRecipient returns an account's recipient.
 func (s *Store) GetOccasionRecipient(ctx context.Context, accountID, id string) (*store.OccasionRecipient, error) {
-	query, args := `SELECT `+occRecipientCols+` FROM occasion_recipients WHERE id = ?`, []any{id}
-	if accountID != store.AnyAccount {
-		query += ` AND account_id = ?`
-		args = append(args, accountID)
-	}
-	r, err := scanOccRecipient(s.r.QueryRowContext(ctx, s.q(query), args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("occasion recipient %s: %w", id, store.ErrNotFound)
-	}
-	return r, err
+	return getOwned(ctx, s, s.r, "occasion recipient", `SELECT `+occRecipientCols+` FROM occasion_recipients`, accountID, id, false, scanOccRecipient)
 }
 
 // ListOccasionRecipients pages through recipients in id order.
@@ -208,19 +199,7 @@ func (s *Store) CreateOccasionRule(ctx context.Context, r store.OccasionRule) (*
 }
 
 func (s *Store) getOccRule(ctx context.Context, q querier, accountID, id string, lock bool) (*store.OccasionRule, error) {
-	query, args := `SELECT `+occRuleCols+` FROM occasion_rules WHERE id = ?`, []any{id}
-	if accountID != store.AnyAccount {
-		query += ` AND account_id = ?`
-		args = append(args, accountID)
-	}
-	if lock {
-		query += s.d.ForUpdate
-	}
-	r, err := scanOccRule(q.QueryRowContext(ctx, s.q(query), args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("occasion rule %s: %w", id, store.ErrNotFound)
-	}
-	return r, err
+	return getOwned(ctx, s, q, "occasion rule", `SELECT `+occRuleCols+` FROM occasion_rules`, accountID, id, lock, scanOccRule)
 }
 
 // GetOccasionRule returns an account's rule.

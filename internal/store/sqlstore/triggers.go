@@ -60,19 +60,7 @@ func (s *Store) CreateTrigger(ctx context.Context, t store.Trigger) (*store.Trig
 }
 
 func (s *Store) getTrigger(ctx context.Context, q querier, accountID, id string, lock bool) (*store.Trigger, error) {
-	query, args := `SELECT `+triggerCols+` FROM triggers WHERE id = ?`, []any{id}
-	if accountID != store.AnyAccount {
-		query += ` AND account_id = ?`
-		args = append(args, accountID)
-	}
-	if lock {
-		query += s.d.ForUpdate
-	}
-	t, err := scanTrigger(q.QueryRowContext(ctx, s.q(query), args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("trigger %s: %w", id, store.ErrNotFound)
-	}
-	return t, err
+	return getOwned(ctx, s, q, "trigger", `SELECT `+triggerCols+` FROM triggers`, accountID, id, lock, scanTrigger)
 }
 
 // GetTrigger returns an account's trigger (any account's for AnyAccount).

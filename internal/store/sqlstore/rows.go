@@ -2,7 +2,11 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+
+	"github.com/quillpost/quillpost/internal/store"
 )
 
 // pageLimit is the page size asked for, within bounds: 100 when none is asked, 1000 at most.
@@ -42,4 +46,24 @@ func queryPage[T any](ctx context.Context, s *Store, what, query string, args []
 		next = id(out[limit-1])
 	}
 	return out, next, nil
+}
+
+// getOwned reads the row id that selectFrom ("SELECT cols FROM table") finds, of accountID unless
+// that is store.AnyAccount; with lock it is locked for update until q's transaction ends. what
+// names the row in the not-found error ("occasion rule").
+func getOwned[T any](ctx context.Context, s *Store, q querier, what, selectFrom, accountID, id string, lock bool,
+	scan func(scanner) (*T, error)) (*T, error) {
+	query, args := selectFrom+` WHERE id = ?`, []any{id}
+	if accountID != store.AnyAccount {
+		query += ` AND account_id = ?`
+		args = append(args, accountID)
+	}
+	if lock {
+		query += s.d.ForUpdate
+	}
+	v, err := scan(q.QueryRowContext(ctx, s.q(query), args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%s %s: %w", what, id, store.ErrNotFound)
+	}
+	return v, err
 }
