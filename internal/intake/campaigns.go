@@ -137,16 +137,7 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
 		}
 		return http.StatusCreated, out
 	}
-	if r.Header.Get("Idempotency-Key") == "" {
-		status, v := process()
-		if status >= 500 {
-			writeError(w, internalError())
-			return
-		}
-		writeJSON(w, status, v)
-		return
-	}
-	s.idempotent(w, r, p, body, process)
+	s.answerOnce(w, r, p, body, process)
 }
 
 func errorBody(e *apiError) map[string]*apiError { return map[string]*apiError{"error": e} }

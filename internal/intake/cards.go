@@ -205,6 +205,21 @@ func readLimited(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *
 	return body, nil
 }
 
+// answerOnce answers process's result, recorded under the request's Idempotency-Key when it has
+// one (see idempotent); without the header it just runs. A server error answers the generic 500.
+func (s *Server) answerOnce(w http.ResponseWriter, r *http.Request, p *store.Principal, body []byte, process func() (int, any)) {
+	if r.Header.Get("Idempotency-Key") == "" {
+		status, v := process()
+		if status >= 500 {
+			writeError(w, internalError())
+			return
+		}
+		writeJSON(w, status, v)
+		return
+	}
+	s.idempotent(w, r, p, body, process)
+}
+
 // idempotent runs process once per (account, Idempotency-Key): a replay with the same body gets
 // the recorded response, the same key with another body is refused. Server errors are not
 // recorded, so that the client's retry is processed afresh.

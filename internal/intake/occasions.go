@@ -188,17 +188,9 @@ func (s *Server) importOccasionRecipients(w http.ResponseWriter, r *http.Request
 		s.log.Info("occasion recipients stored", "account", p.Account.ID, "accepted", out.Accepted, "rejected", out.Rejected)
 		return http.StatusCreated, out
 	}
-	if r.Header.Get("Idempotency-Key") == "" {
-		// Storing by key is idempotent by itself: the same upload again changes nothing.
-		status, v := process()
-		if status >= 500 {
-			writeError(w, internalError())
-			return
-		}
-		writeJSON(w, status, v)
-		return
-	}
-	s.idempotent(w, r, p, body, process)
+	// Without an Idempotency-Key it is still safe: storing by key is idempotent by itself, so the
+	// same upload again changes nothing.
+	s.answerOnce(w, r, p, body, process)
 }
 
 // occasionRecipientOr404 reads the caller's recipient named in the path.
